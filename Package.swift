@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "streamsql",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "streamsql", targets: ["streamsql"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+  ],
+  targets: [
+    // Lexer, parser, AST with source spans, SQL printer, diagnostics. Depends on nothing.
+    .target(name: "SQLParser"),
+    // Values, types, binder, logical plan, operator DAG, EXPLAIN. No I/O.
+    .target(name: "Planner", dependencies: ["SQLParser"]),
+    // NDJSON scanner, sources, operators, sinks, scheduler. Sees bound plans only.
+    .target(
+      name: "Executor",
+      dependencies: [
+        "Planner",
+        .product(name: "DequeModule", package: "swift-collections"),
+      ]
+    ),
+    .executableTarget(
+      name: "streamsql",
+      dependencies: [
+        "SQLParser", "Planner", "Executor",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(name: "SQLParserTests", dependencies: ["SQLParser"]),
+    .testTarget(name: "PlannerTests", dependencies: ["Planner", "SQLParser"]),
+    .testTarget(name: "ExecutorTests", dependencies: ["Executor", "Planner", "SQLParser"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["streamsql"]),
+  ]
+)

@@ -1,0 +1,1 @@
+print("streamsql: not built yet")
