@@ -25,7 +25,7 @@ public struct Expr: Sendable, Equatable, CustomStringConvertible {
     /// `base.name` — a nested field, or a stream alias qualifier (the binder decides).
     case member(Expr, String)
     /// `base[0]` or `base['odd-key']`.
-    case subscript(Expr, Expr)
+    case `subscript`(Expr, Expr)
     /// `*` or `alias.*` in a select list; `COUNT(*)` is a `.function` with `star: true`.
     case star(qualifier: String?)
     /// `-x`, `+x`, `NOT x`.
