@@ -1,0 +1,274 @@
+import Planner
+
+/// Validates one NDJSON line as a JSON object and pulls out the requested fields.
+///
+/// The whole line is checked (string escapes and UTF-8, number grammar, nesting, nothing after
+/// the object), but only the requested paths are turned into `Value`s; everything else is walked
+/// over without allocating. The paths are merged into a trie (`PathTrie`), so `device.os` and
+/// `device.version` cost one walk of `device`.
+///
+///     let extractor = FieldExtractor(paths: [[.key("user_id")], [.key("device"), .key("os")]])
+///     var row = [Value](repeating: .null, count: 2)
+///     let error = row.withUnsafeMutableBufferPointer { extractor.extract(line, into: $0.baseAddress!) }
+///
+/// What each path yields:
+/// - a string → `.string` (unescaped; `\uXXXX` surrogate pairs joined, a lone surrogate → U+FFFD);
+/// - a number without `.` or exponent that fits in 64 bits → `.int` (so `-0` is `.int(0)`), any
+///   other number → `.double`, exact (correctly rounded); a number beyond Double's range
+///   (`1e999`) makes the line bad ("number out of range") rather than an infinity that no later
+///   arithmetic could make sense of; underflow (`1e-999`) is `0.0`;
+/// - `true`/`false` → `.bool`, `null` → `.null`, an object or array → `.json` with its exact text;
+/// - a missing member, an index past the end, or a path through a scalar → `.null`.
+///
+/// Duplicate keys: the last occurrence wins (as in JavaScript and most JSON libraries); the
+/// values found under an earlier occurrence are reset to `.null`.
+///
+/// Nesting deeper than `maxDepth` is an error; the walk is iterative with an explicit stack, so
+/// no input can overflow the machine stack.
+///
+/// An extractor keeps scratch state: use one per thread. It is not `Sendable`.
+///
+/// - Complexity: O(*n*) in the line's length; allocation only for extracted strings and JSON.
+public final class FieldExtractor {
+  /// The paths, in output order.
+  public let paths: [FieldPath]
+  /// Containers nested deeper than this make the line bad.
+  public let maxDepth: Int
+  /// The default nesting limit.
+  public static let defaultMaxDepth = 512
+
+  let trie: PathTrie
+
+  /// One open container on the walk.
+  struct Frame {
+    /// The trie node the container was reached by, or -1 when nothing below it is wanted.
+    var node: Int32
+    var isObject: Bool
+    /// The number of the element being read, for arrays.
+    var index: Int
+    /// Where the container's `{` or `[` is, for `.json` text.
+    var start: Int
+  }
+
+  let frames: UnsafeMutablePointer<Frame>
+
+  /// Compiles `paths` into a trie. Paths may repeat and share prefixes; the empty path names the
+  /// whole line.
+  public init(paths: [FieldPath], maxDepth: Int = FieldExtractor.defaultMaxDepth) {
+    precondition(maxDepth > 0)
+    self.paths = paths
+    self.maxDepth = maxDepth
+    self.trie = PathTrie(paths: paths)
+    self.frames = .allocate(capacity: maxDepth)
+  }
+
+  deinit { frames.deallocate() }
+
+  /// Checks `line` and writes the value of each path into `out[0..<paths.count]`.
+  ///
+  /// `out` must point to `paths.count` initialized values; they are overwritten (set to `.null`
+  /// first). Returns nil for a good line. On a bad line the error says why and the values in `out`
+  /// are unspecified: the row is to be dropped.
+  public func extract(_ line: UnsafeRawBufferPointer, into out: UnsafeMutablePointer<Value>) -> ScanError? {
+    for slot in 0..<paths.count { out[slot] = .null }
+    return walk(line, into: out, requireObject: true)
+  }
+
+  /// Checks `line` and returns the values of the paths, or the reason the line is bad.
+  public func extract(_ line: UnsafeRawBufferPointer) -> Result<[Value], ScanError> {
+    var row = [Value](repeating: .null, count: paths.count)
+    let error = row.withUnsafeMutableBufferPointer { buffer -> ScanError? in
+      // An empty array's buffer may have no address: give the walk somewhere to point.
+      guard let base = buffer.baseAddress else {
+        var none = Value.null
+        return walk(line, into: &none, requireObject: true)
+      }
+      return walk(line, into: base, requireObject: true)
+    }
+    if let error { return .failure(error) }
+    return .success(row)
+  }
+
+  /// The walk itself: one value (an object when `requireObject`), then only whitespace.
+  func walk(_ line: UnsafeRawBufferPointer, into out: UnsafeMutablePointer<Value>, requireObject: Bool) -> ScanError? {
+    let n = line.count
+    guard n > 0, let raw = line.baseAddress else { return .emptyLine }
+    let p = raw.assumingMemoryBound(to: UInt8.self)
+    let trie = self.trie
+    let frames = self.frames
+    let maxDepth = self.maxDepth
+    var i = Self.skipSpace(p, n, 0)
+    guard i < n else { return .emptyLine }
+    var node: Int32 = 0
+    if requireObject && p[i] != UInt8(ascii: "{") {
+      // Tell "not JSON at all" from "JSON, but not an object": validate with nothing wanted.
+      node = -1
+    }
+    var depth = 0
+
+    value: while true {
+      // Read one value starting at i (after whitespace), reached through trie node `node`.
+      i = Self.skipSpace(p, n, i)
+      guard i < n else { return ScanError.unexpected(p, n, at: i) }
+      if node >= 0 {
+        let entry = trie.nodes[Int(node)]
+        for r in 0..<Int(entry.resetCount) { out[Int(trie.resets[Int(entry.resetStart) &+ r])] = .null }
+      }
+      let c = p[i]
+      switch c {
+      case UInt8(ascii: "{"), UInt8(ascii: "["):
+        guard depth < maxDepth else { return .tooDeep(maxDepth, at: i) }
+        let isObject = c == UInt8(ascii: "{")
+        frames[depth] = Frame(node: node, isObject: isObject, index: 0, start: i)
+        depth &+= 1
+        i = Self.skipSpace(p, n, i &+ 1)
+        guard i < n else { return ScanError.unexpected(p, n, at: i) }
+        if p[i] != (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+          if isObject {
+            if let error = readKey(p, n, &i, parent: node, child: &node) { return error }
+          } else {
+            node = node >= 0 ? trie.child(node, index: 0) : -1
+          }
+          continue value
+        }
+        // An empty container: close it below like any other.
+      case UInt8(ascii: "\""):
+        if node >= 0 && trie.nodes[Int(node)].outputCount > 0 {
+          var s = ""
+          if let error = Self.readString(p, n, &i, into: &s) { return error }
+          store(.string(s), node, out)
+        } else {
+          var escaped = false
+          if let error = Self.skipString(p, n, &i, escaped: &escaped) { return error }
+        }
+      case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        if node >= 0 && trie.nodes[Int(node)].outputCount > 0 {
+          var v = Value.null
+          if let error = Self.readNumber(p, n, &i, materialize: true, into: &v) { return error }
+          store(v, node, out)
+        } else {
+          var v = Value.null
+          if let error = Self.readNumber(p, n, &i, materialize: false, into: &v) { return error }
+        }
+      case UInt8(ascii: "t"):
+        guard Self.matches(p, n, i, 0x74, 0x72, 0x75, 0x65) else { return Self.badWord(p, n, i) }
+        i &+= 4
+        if node >= 0 { store(.bool(true), node, out) }
+      case UInt8(ascii: "f"):
+        guard i &+ 5 <= n, p[i &+ 4] == 0x65, Self.matches(p, n, i, 0x66, 0x61, 0x6C, 0x73) else {
+          return Self.badWord(p, n, i)
+        }
+        i &+= 5
+        if node >= 0 { store(.bool(false), node, out) }
+      case UInt8(ascii: "n"):
+        guard Self.matches(p, n, i, 0x6E, 0x75, 0x6C, 0x6C) else { return Self.badWord(p, n, i) }
+        i &+= 4
+        if node >= 0 { store(.null, node, out) }
+      default:
+        return c >= 0x80 ? Self.utf8OrUnexpected(p, n, i) : ScanError.unexpected(p, n, at: i)
+      }
+
+      // After a value: a separator, a closing bracket, or the end of the line.
+      while true {
+        if depth == 0 {
+          i = Self.skipSpace(p, n, i)
+          guard i == n else { return ScanError.unexpected(p, n, at: i) }
+          if node == -1 && requireObject { return .notAnObject(first: p[Self.skipSpace(p, n, 0)]) }
+          return nil
+        }
+        i = Self.skipSpace(p, n, i)
+        guard i < n else { return ScanError.unexpected(p, n, at: i) }
+        let top = frames[depth &- 1]
+        let d = p[i]
+        if d == UInt8(ascii: ",") {
+          i = Self.skipSpace(p, n, i &+ 1)
+          if top.isObject {
+            if let error = readKey(p, n, &i, parent: top.node, child: &node) { return error }
+          } else {
+            let index = top.index &+ 1
+            frames[depth &- 1].index = index
+            node = top.node >= 0 ? trie.child(top.node, index: index) : -1
+          }
+          continue value
+        }
+        guard d == (top.isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else {
+          return ScanError.unexpected(p, n, at: i)
+        }
+        i &+= 1
+        depth &-= 1
+        node = top.node
+        if node >= 0 && trie.nodes[Int(node)].outputCount > 0 {
+          let text = String(decoding: UnsafeRawBufferPointer(start: p + top.start, count: i &- top.start), as: UTF8.self)
+          store(.json(text), node, out)
+        }
+      }
+    }
+  }
+
+  /// Reads `"key"` and the `:` after it at `i`; sets `child` to the trie node the key leads to
+  /// from `parent` (-1 when unwanted), leaves `i` after the colon.
+  @inline(__always)
+  func readKey(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int, parent: Int32, child: inout Int32) -> ScanError? {
+    guard i < n, p[i] == UInt8(ascii: "\"") else { return ScanError.unexpected(p, n, at: i) }
+    let start = i &+ 1
+    var escaped = false
+    if let error = Self.skipString(p, n, &i, escaped: &escaped) { return error }
+    if parent < 0 || trie.nodes[Int(parent)].keyCount == 0 {
+      child = -1
+    } else if !escaped {
+      child = trie.child(parent, key: p, start, i &- 1)
+    } else {
+      // Rare: compare the unescaped key.
+      var key = ""
+      var j = start &- 1
+      _ = Self.readString(p, n, &j, into: &key)
+      child = key.utf8.withContiguousStorageIfAvailable { buffer in
+        trie.child(parent, key: buffer.baseAddress!, 0, buffer.count)
+      } ?? -1
+    }
+    i = Self.skipSpace(p, n, i)
+    guard i < n, p[i] == UInt8(ascii: ":") else { return ScanError.unexpected(p, n, at: i) }
+    i &+= 1
+    return nil
+  }
+
+  /// Writes `value` into every output slot that ends at `node`.
+  @inline(__always)
+  func store(_ value: Value, _ node: Int32, _ out: UnsafeMutablePointer<Value>) {
+    let entry = trie.nodes[Int(node)]
+    let start = Int(entry.outputStart)
+    for k in 0..<Int(entry.outputCount) { out[Int(trie.outputs[start &+ k])] = value }
+  }
+
+  @inline(__always)
+  static func skipSpace(_ p: UnsafePointer<UInt8>, _ n: Int, _ from: Int) -> Int {
+    var i = from
+    while i < n {
+      let c = p[i]
+      guard c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { break }
+      i &+= 1
+    }
+    return i
+  }
+
+  /// True when the four bytes at `i` are `a b c d`.
+  @inline(__always)
+  static func matches(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int, _ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) -> Bool {
+    i &+ 4 <= n && p[i] == a && p[i &+ 1] == b && p[i &+ 2] == c && p[i &+ 3] == d
+  }
+
+  /// The error for a bare word that is not `true`, `false` or `null`, at its first wrong byte.
+  static func badWord(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int) -> ScanError {
+    let word: [UInt8] = p[i] == UInt8(ascii: "t") ? Array("true".utf8) : p[i] == UInt8(ascii: "f") ? Array("false".utf8) : Array("null".utf8)
+    var k = 0
+    while k < word.count && i &+ k < n && p[i &+ k] == word[k] { k += 1 }
+    return ScanError.unexpected(p, n, at: i &+ k)
+  }
+
+  /// A non-ASCII byte where a value was expected: invalid UTF-8 if it is, else unexpected.
+  static func utf8OrUnexpected(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int) -> ScanError {
+    var j = i
+    if validateUTF8(p, n, &j) { return ScanError.unexpected(p, n, at: i) }
+    return .invalidUTF8(at: i)
+  }
+}
