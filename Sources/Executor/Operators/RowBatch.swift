@@ -1,0 +1,80 @@
+import Planner
+
+/// Rows moving between operators: a row-major block of values plus, per row, its event time,
+/// the watermark in force when it arrived, and where it came from.
+///
+/// Batches, not rows, cross operator boundaries, so each operator runs one loop per batch
+/// instead of a virtual call per row.
+public struct RowBatch {
+  /// Values per row.
+  public var width: Int
+  /// `count * width` values, row after row.
+  public var values: [Value] = []
+  /// Event time of each row (arrival time under processing time), ms.
+  public var times: [Int64] = []
+  /// The watermark when the row arrived, before the row advanced it (SPEC 4): a window whose end
+  /// is at or below it had already fired for this row.
+  public var watermarks: [Int64] = []
+  /// Index of the row's raw line in the batch's source chunk, for late output and dead letters.
+  public var lines: [Int32] = []
+
+  public init(width: Int) {
+    self.width = width
+  }
+
+  public var count: Int { times.count }
+
+  public mutating func reserve(_ rows: Int) {
+    values.reserveCapacity(rows * width)
+    times.reserveCapacity(rows)
+    watermarks.reserveCapacity(rows)
+    lines.reserveCapacity(rows)
+  }
+
+  public mutating func removeAll() {
+    values.removeAll(keepingCapacity: true)
+    times.removeAll(keepingCapacity: true)
+    watermarks.removeAll(keepingCapacity: true)
+    lines.removeAll(keepingCapacity: true)
+  }
+}
+
+/// What an aggregating operator hands to the result stage.
+public struct Emitter {
+  /// One closed window's rows (EMIT FINAL), or rows whose value changed (EMIT CHANGES).
+  public struct Group {
+    /// Aggregate rows: `window_start, window_end, keys..., aggregates...`.
+    public var rows: [[Value]]
+    /// True when the window has fired: its rows are final and its state is gone.
+    public var isFinal: Bool
+  }
+
+  public var groups: [Group] = []
+  /// Lines (as in `RowBatch.lines`) of rows that reached no open window.
+  public var late: [Int32] = []
+
+  public init() {}
+
+  public mutating func emit(_ rows: [[Value]], isFinal: Bool) {
+    if !rows.isEmpty || isFinal { groups.append(Group(rows: rows, isFinal: isFinal)) }
+  }
+}
+
+/// A stage of a query's pipeline (STYLE: batches in; watermarks; end of input).
+public protocol StreamOperator: AnyObject {
+  /// Takes a batch of rows that passed the filter.
+  func process(_ batch: RowBatch, emit: inout Emitter) throws
+  /// The watermark advanced to `watermark`: fire what it closes.
+  func onWatermark(_ watermark: Int64, emit: inout Emitter) throws
+  /// End of input: fire everything still open.
+  func finish(emit: inout Emitter) throws
+}
+
+/// An aggregating operator: a stream operator that also reports what it did, for `--stats`.
+protocol WindowOperator: StreamOperator {
+  var windowsFired: Int { get }
+  /// Values that were not numbers given to numeric aggregates (SPEC 6).
+  var typeWarnings: Int { get }
+  /// Windows (or sessions, or pending moving-window times) currently holding state.
+  var openWindowCount: Int { get }
+}

@@ -1,0 +1,47 @@
+/// Applies `--on-error` to bad lines and bad rows (SPEC 9) and writes `--late-output`.
+final class BadInput {
+  let policy: RunOptions.OnError
+  private let deadLetters: OutputSink?
+  private let lateOutput: OutputSink?
+  /// Warnings for the first few bad lines, printed at exit so a user sees why rows went missing.
+  private(set) var samples: [String] = []
+
+  init(options: RunOptions) throws(RunError) {
+    policy = options.onError
+    if case .deadLetter(let path) = options.onError {
+      deadLetters = try OutputSink(path: path)
+    } else {
+      deadLetters = nil
+    }
+    lateOutput = try options.lateOutputPath.map { (p) throws(RunError) in try OutputSink(path: p) }
+  }
+
+  var keepsRawLines: Bool { deadLetters != nil || lateOutput != nil }
+
+  /// A bad line or row: counted by the caller; here failed, dead-lettered or skipped.
+  func report(input: String, line: Int, message: String, raw: ArraySlice<UInt8>?) throws(RunError) {
+    if samples.count < 3 { samples.append("\(input):\(line): \(message)") }
+    switch policy {
+    case .skip: break
+    case .fail: throw RunError("\(input):\(line): \(message)")
+    case .deadLetter:
+      if let raw, let deadLetters {
+        deadLetters.buffer.append(contentsOf: raw)
+        deadLetters.buffer.append(UInt8(ascii: "\n"))
+        try deadLetters.flushIfFull()
+      }
+    }
+  }
+
+  func late(raw: ArraySlice<UInt8>?) throws(RunError) {
+    guard let lateOutput, let raw else { return }
+    lateOutput.buffer.append(contentsOf: raw)
+    lateOutput.buffer.append(UInt8(ascii: "\n"))
+    try lateOutput.flushIfFull()
+  }
+
+  func close() throws(RunError) {
+    try deadLetters?.close()
+    try lateOutput?.close()
+  }
+}

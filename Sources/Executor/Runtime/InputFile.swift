@@ -1,0 +1,74 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// One input of a source: stdin, a file, or a gzip file read through `gzip -dc`.
+final class InputFile {
+  /// For messages: `stdin` or the path.
+  let name: String
+  let fd: Int32
+  private var pipe: UnsafeMutablePointer<FILE>?
+  var lines: LineReader
+  private(set) var finished = false
+
+  init(standardInputWithMaxLineBytes max: Int) {
+    name = "stdin"
+    fd = 0
+    lines = LineReader(maxLineBytes: max)
+  }
+
+  init(path: String, maxLineBytes max: Int) throws(RunError) {
+    name = path
+    lines = LineReader(maxLineBytes: max)
+    if path.hasSuffix(".gz") {
+      guard access(path, R_OK) == 0 else { throw RunError("cannot read '\(path)': \(POSIX.errorText)") }
+      let quoted = "'" + path.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+      guard let p = popen("gzip -dc -- \(quoted)", "r") else {
+        throw RunError("cannot start gzip for '\(path)': \(POSIX.errorText)")
+      }
+      pipe = p
+      fd = fileno(p)
+      return
+    }
+    let d = open(path, O_RDONLY)
+    guard d >= 0 else { throw RunError("cannot read '\(path)': \(POSIX.errorText)") }
+    var info = stat()
+    if fstat(d, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+      POSIX.close(d)
+      throw RunError("cannot read '\(path)': it is a directory")
+    }
+    fd = d
+  }
+
+  /// Reads up to `buffer.count` bytes; 0 at end of input, nil when interrupted by a signal.
+  func read(into buffer: UnsafeMutableRawBufferPointer) throws(RunError) -> Int? {
+    let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+    if n < 0 {
+      if errno == EINTR || errno == EAGAIN { return nil }
+      throw RunError("cannot read \(name): \(POSIX.errorText)")
+    }
+    return n
+  }
+
+  /// True when a read would not block (data or end of input are ready).
+  func isReady() -> Bool {
+    var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    return poll(&p, 1, 0) > 0
+  }
+
+  func close() {
+    guard !finished else { return }
+    finished = true
+    if let pipe {
+      let status = pclose(pipe)
+      self.pipe = nil
+      _ = status
+    } else if fd != 0 {
+      POSIX.close(fd)
+    }
+  }
+}

@@ -1,0 +1,84 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A buffered byte destination: stdout, `-o FILE`, an INSERT INTO file, a dead-letter or
+/// late-output file.
+///
+/// Writers append to `buffer`; the runner flushes when it grows past a threshold and whenever
+/// the input would block, so that a `tail -f | streamsql` pipeline sees each result promptly.
+final class OutputSink {
+  let name: String
+  private let fd: Int32
+  private let ownsDescriptor: Bool
+  var buffer: [UInt8] = []
+  /// The reader went away (EPIPE): stop producing output.
+  private(set) var closed = false
+  /// Time spent inside write(2), microseconds.
+  private(set) var blockedMicros: Int64 = 0
+
+  static let flushThreshold = 1 << 16
+
+  init(standardOutput: ()) {
+    name = "stdout"
+    fd = 1
+    ownsDescriptor = false
+    buffer.reserveCapacity(OutputSink.flushThreshold * 2)
+  }
+
+  /// Opens (creating or truncating) a file for writing.
+  init(path: String, append: Bool = false) throws(RunError) {
+    name = path
+    let flags = O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC)
+    let d = open(path, flags, 0o644)
+    guard d >= 0 else {
+      throw RunError("cannot open '\(path)' for writing: \(String(cString: strerror(errno)))")
+    }
+    fd = d
+    ownsDescriptor = true
+    buffer.reserveCapacity(OutputSink.flushThreshold * 2)
+  }
+
+  @inline(__always)
+  func flushIfFull() throws(RunError) {
+    if buffer.count >= OutputSink.flushThreshold { try flush() }
+  }
+
+  func flush() throws(RunError) {
+    guard !buffer.isEmpty else { return }
+    if closed {
+      buffer.removeAll(keepingCapacity: true)
+      return
+    }
+    let started = Clock.monotonicMicros()
+    defer { blockedMicros += Clock.monotonicMicros() - started }
+    var failure: Int32 = 0
+    buffer.withUnsafeBytes { bytes in
+      var offset = 0
+      while offset < bytes.count {
+        let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+        if n < 0 {
+          if errno == EINTR { continue }
+          failure = errno
+          return
+        }
+        offset += n
+      }
+    }
+    buffer.removeAll(keepingCapacity: true)
+    if failure == EPIPE {
+      closed = true
+    } else if failure != 0 {
+      throw RunError("cannot write to \(name): \(String(cString: strerror(failure)))")
+    }
+  }
+
+  func close() throws(RunError) {
+    try flush()
+    if ownsDescriptor { POSIX.close(fd) }
+  }
+}

@@ -1,0 +1,49 @@
+import Planner
+
+/// One query's view of its sink: its formatter, its `"query"` label when several queries share
+/// stdout, and the `"op"` column of a changelog.
+final class QueryOutput {
+  let sink: OutputSink
+  private var formatter: any RowFormatter
+  private let label: Value?
+  private let unbuffered: Bool
+  private(set) var rowsWritten = 0
+
+  init(sink: OutputSink, format: OutputFormat, columns: [String], spread: [Bool], label: Value?, changelog: Bool, unbuffered: Bool) {
+    self.sink = sink
+    self.label = label
+    self.unbuffered = unbuffered
+    var names = columns
+    var spreads = spread
+    if changelog {
+      names.insert("op", at: 0)
+      spreads.insert(false, at: 0)
+    }
+    if label != nil {
+      names.insert("query", at: 0)
+      spreads.insert(false, at: 0)
+    }
+    formatter = format.makeFormatter(columns: names, spread: spreads)
+    formatter.begin(into: &sink.buffer)
+  }
+
+  func write(_ row: [Value], op: String? = nil) throws(RunError) {
+    rowsWritten += 1
+    if label == nil && op == nil {
+      formatter.write(row, into: &sink.buffer)
+    } else {
+      var full: [Value] = []
+      full.reserveCapacity(row.count + 2)
+      if let label { full.append(label) }
+      if let op { full.append(.string(op)) }
+      full.append(contentsOf: row)
+      formatter.write(full, into: &sink.buffer)
+    }
+    if unbuffered { try sink.flush() } else { try sink.flushIfFull() }
+  }
+
+  func end() throws(RunError) {
+    formatter.end(into: &sink.buffer)
+    try sink.flushIfFull()
+  }
+}

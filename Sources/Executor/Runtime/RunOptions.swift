@@ -1,0 +1,31 @@
+/// What the command line decides about a run, beyond the statements themselves.
+public struct RunOptions: Sendable {
+  /// What to do with a bad input line (SPEC 9).
+  public enum OnError: Sendable, Equatable {
+    /// Drop it and count it (the default).
+    case skip
+    /// Stop with exit status 1, naming the input and line.
+    case fail
+    /// Write it verbatim to this file and count it.
+    case deadLetter(String)
+  }
+
+  /// `-i`: paths, globs or `-`; empty means stdin.
+  public var inputs: [String] = []
+  /// `-o`: nil means stdout.
+  public var outputPath: String?
+  public var format: OutputFormat = .ndjson
+  public var onError: OnError = .skip
+  /// `--late-output`: late events written here verbatim.
+  public var lateOutputPath: String?
+  public var printStats = false
+  /// `--changelog`: EMIT CHANGES rows carry an "op" field.
+  public var changelog = false
+  /// `--unbuffered`: flush after every row.
+  public var unbuffered = false
+  public var maxLineBytes = 16 << 20
+  /// `--idle-timeout`, ms: the watermark follows the wall clock after this long without input.
+  public var idleTimeoutMillis: Int64?
+
+  public init() {}
+}

@@ -1,0 +1,199 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+import Planner
+
+/// Runs a `ScriptPlan`: opens its sources and sinks, reads every input in turn, feeds each
+/// chunk's rows to the queries of its source, flushes output whenever input would block, and
+/// at end of input (or SIGINT/SIGTERM) fires every window and flushes.
+public final class ScriptRunner {
+  /// What a finished run reports.
+  public struct Summary: Sendable {
+    public var stats: RunStats
+    /// Lines for stderr: late events dropped, bad lines skipped (SPEC 4, 9).
+    public var warnings: [String]
+  }
+
+  private let plan: ScriptPlan
+  private let options: RunOptions
+  private let context = CompiledExpr.Context()
+  private var sources: [SourceReader] = []
+  private var runners: [QueryRunner] = []
+  private var sinks: [OutputSink] = []
+  private let badInput: BadInput
+
+  /// Opens inputs and outputs; fails (exit 1) if one cannot be opened.
+  public init(plan: ScriptPlan, options: RunOptions) throws(RunError) {
+    self.plan = plan
+    self.options = options
+    badInput = try BadInput(options: options)
+    let stdout = try options.outputPath.map { (p) throws(RunError) in try OutputSink(path: p) } ?? OutputSink(standardOutput: ())
+    sinks.append(stdout)
+    let onStdout = plan.queries.filter { $0.sink == .standardOutput }.count
+    var fileSinks: [String: OutputSink] = [:]
+    var readers: [Int: SourceReader] = [:]
+    for source in plan.sources {
+      let reader = SourceReader(plan: source, inputs: try openInputs(source.location), badInput: badInput)
+      readers[source.id] = reader
+      sources.append(reader)
+    }
+    for query in plan.queries {
+      let output: QueryOutput
+      switch query.sink {
+      case .standardOutput:
+        output = QueryOutput(
+          sink: stdout, format: options.format, columns: query.outputNames, spread: query.spread,
+          label: onStdout > 1 ? .int(Int64(query.number)) : nil, changelog: options.changelog, unbuffered: options.unbuffered)
+      case .file(let path):
+        let sink: OutputSink
+        if let s = fileSinks[path] {
+          sink = s
+        } else {
+          sink = try OutputSink(path: path)
+          fileSinks[path] = sink
+          sinks.append(sink)
+        }
+        output = QueryOutput(
+          sink: sink, format: ScriptRunner.format(forPath: path), columns: query.outputNames, spread: query.spread,
+          label: nil, changelog: options.changelog, unbuffered: options.unbuffered)
+      }
+      let inputs = query.sourceID.flatMap { readers[$0]?.inputs.count } ?? 1
+      let runner = QueryRunner(plan: query, inputs: inputs, output: output, badInput: badInput, changelog: options.changelog, context: context)
+      runners.append(runner)
+      if let id = query.sourceID { readers[id]?.attach(runner) }
+    }
+  }
+
+  /// NDJSON unless the file's extension says CSV or TSV.
+  static func format(forPath path: String) -> OutputFormat {
+    let lower = path.lowercased()
+    if lower.hasSuffix(".csv") { return .csv }
+    if lower.hasSuffix(".tsv") { return .tsv }
+    return .ndjson
+  }
+
+  private func openInputs(_ location: SourceLocation) throws(RunError) -> [InputFile] {
+    let names: [String]
+    switch location {
+    case .commandLine: names = options.inputs.isEmpty ? ["-"] : options.inputs
+    case .path(let p): names = [p]
+    }
+    var files: [InputFile] = []
+    for name in names {
+      if name == "-" || name == "stdin" {
+        files.append(InputFile(standardInputWithMaxLineBytes: options.maxLineBytes))
+        continue
+      }
+      if name.contains("://") {
+        throw RunError("'\(name)': network sources are not supported yet")
+      }
+      let paths = POSIX.expandGlob(name)
+      for path in paths {
+        files.append(try InputFile(path: path, maxLineBytes: options.maxLineBytes))
+      }
+    }
+    return files
+  }
+
+  /// Runs to the end of every input, or until SIGINT/SIGTERM.
+  public func run() throws(RunError) -> Summary {
+    var stats = RunStats()
+    stats.startedAt = Clock.wallMillis()
+    context.now = stats.startedAt
+    for runner in runners where runner.plan.sourceID == nil {
+      try runner.evaluateOnce()
+    }
+    try readAll()
+    for runner in runners { try runner.finish() }
+    for runner in runners { try runner.output.end() }
+    for sink in sinks { try sink.close() }
+    try badInput.close()
+    stats.endedAt = Clock.wallMillis()
+    for s in sources {
+      stats.lines += s.stats.lines
+      stats.bytes += s.stats.bytes
+      stats.badLines += s.stats.badLines
+    }
+    for r in runners {
+      stats.badRows += r.stats.badRows
+      stats.lateEvents += r.stats.lateEvents
+      stats.typeWarnings += r.stats.typeWarnings
+      stats.windowsFired += r.stats.windowsFired
+      stats.rowsOut += r.stats.rowsOut
+      stats.latencies += r.stats.latencies.prefix(100_000 / max(1, runners.count))
+    }
+    var warnings: [String] = []
+    if stats.lateEvents > 0 {
+      warnings.append("streamsql: \(stats.lateEvents) late events dropped; consider GRACE PERIOD")
+    }
+    let bad = stats.badLines + stats.badRows
+    if bad > 0, options.onError != .fail {
+      let what = options.onError == .skip ? "skipped" : "written to the dead-letter file"
+      var line = "streamsql: \(bad) bad input line\(bad == 1 ? "" : "s") \(what)"
+      if let first = badInput.samples.first { line += " (first: \(first))" }
+      warnings.append(line)
+    }
+    return Summary(stats: stats, warnings: warnings)
+  }
+
+  private var needsTimer: Bool {
+    options.idleTimeoutMillis != nil || runners.contains { $0.usesProcessingTime }
+  }
+
+  private func readAll() throws(RunError) {
+    let capacity = 1 << 20
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
+    defer { buffer.deallocate() }
+    var lastInput = Clock.wallMillis()
+    var idleApplied: Int64 = 0
+    while sources.contains(where: \.isActive) {
+      if Signals.stopRequested { break }
+      var progressed = false
+      for source in sources where source.isActive {
+        for (i, input) in source.inputs.enumerated() where !input.finished {
+          guard input.isReady() else { continue }
+          guard let n = try input.read(into: buffer) else { continue }
+          progressed = true
+          if n == 0 {
+            try source.end(i)
+          } else {
+            try source.consume(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), from: i)
+          }
+          if !source.isActive { break }
+        }
+      }
+      let now = Clock.wallMillis()
+      if progressed {
+        lastInput = now
+        idleApplied = 0
+      }
+      for runner in runners where runner.usesProcessingTime { try runner.advanceProcessingTime(to: now) }
+      if let idle = options.idleTimeoutMillis, now - lastInput >= idle {
+        let step = now - lastInput - idleApplied
+        if step > 0 {
+          for runner in runners { try runner.idle(forMillis: step) }
+          idleApplied += step
+        }
+      }
+      if sinks.contains(where: \.closed) && runners.allSatisfy({ $0.isDone || $0.output.sink.closed }) { break }
+      if !progressed {
+        for sink in sinks { try sink.flush() }
+        try waitForInput(timeout: needsTimer ? 50 : -1)
+      }
+    }
+  }
+
+  /// Blocks until an input is readable, the timeout (ms) passes, or a signal arrives.
+  private func waitForInput(timeout: Int32) throws(RunError) {
+    var fds: [pollfd] = []
+    for source in sources where source.isActive {
+      for input in source.inputs where !input.finished {
+        fds.append(pollfd(fd: input.fd, events: Int16(POLLIN), revents: 0))
+      }
+    }
+    guard !fds.isEmpty else { return }
+    _ = poll(&fds, nfds_t(fds.count), timeout)
+  }
+}

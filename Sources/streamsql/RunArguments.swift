@@ -1,0 +1,81 @@
+import ArgumentParser
+import Executor
+
+/// The options every run takes (SPEC 1).
+struct RunArguments: ParsableArguments {
+  @Option(name: [.customShort("i"), .customLong("input")],
+          help: "An input: a file path, a glob, or '-' for stdin. Repeatable; several inputs are merged.")
+  var inputs: [String] = []
+
+  @Option(name: [.customShort("o"), .customLong("output")], help: "Write results to this file instead of stdout.")
+  var output: String?
+
+  @Option(help: "Output format: ndjson, csv, tsv or table (default: table on a terminal, ndjson otherwise).")
+  var format: String?
+
+  @Option(name: .customLong("on-error"),
+          help: "Bad input lines: skip (default, counted), fail (exit 1), or dead-letter=PATH.")
+  var onError: String = "skip"
+
+  @Option(name: .customLong("late-output"), help: "Write late events, verbatim, to this file.")
+  var lateOutput: String?
+
+  @Flag(help: "Print a summary on stderr at exit: events, bytes, bad lines, late events, throughput, latency.")
+  var stats = false
+
+  @Flag(help: "EMIT CHANGES rows carry an \"op\" field (+I, -U, +U, -D).")
+  var changelog = false
+
+  @Flag(help: "Flush after every row.")
+  var unbuffered = false
+
+  @Flag(help: "Keep reading files as they grow (tail -F).")
+  var follow = false
+
+  @Option(name: .customLong("max-line-bytes"), help: "Longest input line accepted (default 16 MiB).")
+  var maxLineBytes: Int = 16 << 20
+
+  @Option(name: .customLong("idle-timeout"),
+          help: "After this long without input (e.g. '5s', '1 minute'), event time follows the wall clock.")
+  var idleTimeout: String?
+
+  /// The executor's options; usage errors are `CLIExit`s with status 2.
+  func runOptions() throws -> RunOptions {
+    var options = RunOptions()
+    options.inputs = inputs
+    options.outputPath = output
+    if let format {
+      guard let f = OutputFormat(rawValue: format.lowercased()) else {
+        throw CLIExit(code: 2, message: "error: unknown --format '\(format)' (ndjson, csv, tsv, table)")
+      }
+      options.format = f
+    } else {
+      options.format = (output == nil && isTerminal(1)) ? .table : .ndjson
+    }
+    switch onError {
+    case "skip": options.onError = .skip
+    case "fail": options.onError = .fail
+    default:
+      guard onError.hasPrefix("dead-letter="), onError.count > "dead-letter=".count else {
+        throw CLIExit(code: 2, message: "error: --on-error takes skip, fail or dead-letter=PATH")
+      }
+      options.onError = .deadLetter(String(onError.dropFirst("dead-letter=".count)))
+    }
+    options.lateOutputPath = lateOutput
+    options.printStats = stats
+    options.changelog = changelog
+    options.unbuffered = unbuffered
+    guard maxLineBytes > 0 else { throw CLIExit(code: 2, message: "error: --max-line-bytes must be positive") }
+    options.maxLineBytes = maxLineBytes
+    if let idleTimeout {
+      guard let ms = DurationParser.milliseconds(idleTimeout), ms > 0 else {
+        throw CLIExit(code: 2, message: "error: --idle-timeout takes a duration such as 5s, 500ms or '1 minute'")
+      }
+      options.idleTimeoutMillis = ms
+    }
+    if follow {
+      throw CLIExit(code: 2, message: "error: --follow is not supported yet; use tail -F FILE | streamsql ...")
+    }
+    return options
+  }
+}

@@ -1,0 +1,79 @@
+import Executor
+import Planner
+import SQLParser
+
+#if canImport(Glibc)
+  @preconcurrency import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
+/// One command-line run: parse and plan every statement before any input is read (query errors
+/// exit 2), print what planning alone answers (SHOW STREAMS, DESCRIBE, EXPLAIN), then run the
+/// continuous queries (runtime failures exit 1).
+struct Session {
+  let arguments: RunArguments
+
+  /// Parses and plans `text`; a query error becomes exit status 2 with a caret diagnostic.
+  static func plan(_ text: String, name: String) throws -> (planner: ScriptPlanner, outcomes: [ScriptPlanner.Outcome]) {
+    var planner = ScriptPlanner()
+    do {
+      let statements = try Parser.parseScript(text)
+      guard !statements.isEmpty else {
+        throw CLIExit(code: 2, message: "error: no statement to run")
+      }
+      let outcomes = try planner.add(script: statements)
+      return (planner, outcomes)
+    } catch let diagnostic as Diagnostic {
+      throw CLIExit(code: 2, message: diagnostic.render(source: text, name: name).trimmingSuffixNewline)
+    }
+  }
+
+  func execute(_ text: String, name: String) throws {
+    let options = try arguments.runOptions()
+    let (planner, outcomes) = try Session.plan(text, name: name)
+    for outcome in outcomes {
+      switch outcome {
+      case .query, .message: continue
+      case .explain(let text): writeStdout(text)
+      case .table(let columns, let rows):
+        var formatter = options.format.makeFormatter(columns: columns, spread: [])
+        var bytes: [UInt8] = []
+        formatter.begin(into: &bytes)
+        for row in rows { formatter.write(row, into: &bytes) }
+        formatter.end(into: &bytes)
+        writeStdout(String(decoding: bytes, as: UTF8.self))
+      }
+    }
+    let plan = planner.plan
+    guard !plan.queries.isEmpty else { return }
+    Signals.install()
+    do throws(RunError) {
+      let runner = try ScriptRunner(plan: plan, options: options)
+      let summary = try runner.run()
+      for warning in summary.warnings { writeStderr(warning + "\n") }
+      if options.printStats { writeStderr(summary.stats.report) }
+    } catch {
+      throw CLIExit(code: 1, message: "error: \(error.message)")
+    }
+  }
+}
+
+func writeStdout(_ text: String) {
+  fputs(text, stdout)
+  fflush(stdout)
+}
+
+func writeStderr(_ text: String) {
+  fputs(text, stderr)
+}
+
+func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+extension String {
+  var trimmingSuffixNewline: String {
+    var s = self
+    while s.hasSuffix("\n") { s.removeLast() }
+    return s
+  }
+}

@@ -1,1 +1,0 @@
-print("streamsql: not built yet")
