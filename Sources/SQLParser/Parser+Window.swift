@@ -143,7 +143,10 @@ extension Parser {
       }
       amount = text
     default:
-      throw error("expected a duration after \(keyword)")
+      // Worded as in SPEC 9; the caret under the token says what was found instead.
+      throw Diagnostic(
+        "expected a duration after \(keyword)", span: current.span,
+        note: "found \(current); write e.g. 5 SECONDS, 1 MINUTE or '100 milliseconds'")
     }
     guard let word = current.keyword, let unit = Parser.unitWords[word] else {
       throw error("expected a time unit (MILLISECONDS, SECONDS, MINUTES, HOURS, DAYS, WEEKS)")
