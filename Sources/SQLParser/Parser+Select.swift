@@ -20,7 +20,10 @@ extension Parser {
     } while consume(.comma)
 
     var select = SelectStatement(distinct: distinct, items: items)
-    if consume(keyword: "FROM") { select.from = try parseFrom() }
+    if consume(keyword: "FROM") {
+      select.from = try parseFrom()
+      while let join = try parseJoin() { select.joins.append(join) }
+    }
     if current.isKeyword("WINDOW") { select.window = try parseWindow(start: advance().span) }
     if consume(keyword: "WHERE") {
       select.whereClause = try parseExpr()
@@ -98,6 +101,12 @@ extension Parser {
     case .word(let name) where !Parser.isReserved(name):
       // `FROM s TIMESTAMP BY ts`: TIMESTAMP starts a clause, it is not an alias.
       if current.isKeyword("TIMESTAMP") && peek().isKeyword("BY") { return nil }
+      // `FROM s LEFT JOIN t`: LEFT and INNER start a join, they are not aliases.
+      if (current.isKeyword("LEFT") || current.isKeyword("INNER"))
+        && (peek().isKeyword("JOIN") || peek().isKeyword("OUTER"))
+      {
+        return nil
+      }
       advance()
       return name
     case .quotedIdentifier(let name):
@@ -132,6 +141,31 @@ extension Parser {
     }
     from.span = token.span.union(previousSpan)
     return from
+  }
+
+  /// `[INNER | LEFT [OUTER]] JOIN source [[AS] alias] [TIMESTAMP BY e] ON condition`, or `nil`
+  /// when no join follows.
+  mutating func parseJoin() throws(Diagnostic) -> JoinClause? {
+    let start = current.span
+    let kind: JoinClause.Kind
+    if consume(keyword: "JOIN") {
+      kind = .inner
+    } else if current.isKeyword("INNER") && peek().isKeyword("JOIN") {
+      advance()
+      advance()
+      kind = .inner
+    } else if current.isKeyword("LEFT") && (peek().isKeyword("JOIN") || peek().isKeyword("OUTER")) {
+      advance()
+      _ = consume(keyword: "OUTER")
+      try expect(keyword: "JOIN")
+      kind = .left
+    } else {
+      return nil
+    }
+    let right = try parseFrom()
+    try expect(keyword: "ON")
+    let condition = try parseExpr()
+    return JoinClause(kind: kind, right: right, condition: condition, span: start.union(previousSpan))
   }
 
   /// `expr [ASC|DESC] [NULLS FIRST|LAST]`

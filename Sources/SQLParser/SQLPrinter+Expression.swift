@@ -34,7 +34,9 @@ extension SQLPrinter {
     case .identifier(let name, let quoted):
       return (quoted ? quoteIdentifier(name) : SQLPrinter.name(name), .primary)
     case .member(let base, let field):
-      return (postfixBase(base) + "." + SQLPrinter.name(field), .postfix)
+      // Any word may follow a dot, even a reserved one (`payload.end`).
+      let fieldText = isPlainWord(field) ? field : quoteIdentifier(field)
+      return (postfixBase(base) + "." + fieldText, .postfix)
     case .subscript(let base, let index):
       return (postfixBase(base) + "[" + print(index) + "]", .postfix)
     case .star(let qualifier):

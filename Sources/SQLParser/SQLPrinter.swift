@@ -44,16 +44,10 @@ public enum SQLPrinter {
     var out = "SELECT "
     if select.distinct { out += "DISTINCT " }
     out += select.items.map(print).joined(separator: ", ")
-    if let from = select.from {
-      out += " FROM "
-      switch from.source {
-      case .stdin: out += "stdin"
-      case .path(let path): out += quoteString(path)
-      case .stream(let stream):
-        out += Token.lowercased(stream) == "stdin" ? quoteIdentifier(stream) : name(stream)
-      }
-      if let alias = from.alias { out += " AS \(name(alias))" }
-      if let timestamp = from.timestampBy { out += " TIMESTAMP BY \(print(timestamp))" }
+    if let from = select.from { out += " FROM " + print(from) }
+    for join in select.joins {
+      out += join.kind == .left ? " LEFT JOIN " : " JOIN "
+      out += print(join.right) + " ON " + print(join.condition)
     }
     if let window = select.window { out += " WINDOW \(print(window))" }
     if let condition = select.whereClause { out += " WHERE \(print(condition))" }
@@ -97,6 +91,20 @@ public enum SQLPrinter {
   }
 
   // MARK: - Pieces
+
+  /// `source [AS alias] [TIMESTAMP BY expr]`
+  static func print(_ from: FromClause) -> String {
+    var out: String
+    switch from.source {
+    case .stdin: out = "stdin"
+    case .path(let path): out = quoteString(path)
+    case .stream(let stream):
+      out = Token.lowercased(stream) == "stdin" ? quoteIdentifier(stream) : name(stream)
+    }
+    if let alias = from.alias { out += " AS \(name(alias))" }
+    if let timestamp = from.timestampBy { out += " TIMESTAMP BY \(print(timestamp))" }
+    return out
+  }
 
   static func print(_ item: SelectItem) -> String {
     var out = print(item.expr)

@@ -48,6 +48,11 @@ import Testing
     "SELECT * FROM clicks AS c TIMESTAMP BY c.ts",
     "SELECT * FROM 'events.ndjson.gz' e TIMESTAMP BY to_timestamp(e.time, 's')",
     "SELECT * FROM clicks TIMESTAMP BY ts",
+    // Joins (SPEC 8).
+    "SELECT c.url, u.name FROM clicks c JOIN 'users.ndjson' AS u ON c.user_id = u.id",
+    "SELECT * FROM clicks LEFT JOIN users u ON clicks.uid = u.id INNER JOIN x ON x.k = u.k WHERE u.id IS NULL",
+    "SELECT * FROM a LEFT OUTER JOIN b TIMESTAMP BY b.ts ON a.k = b.k AND b.ts BETWEEN a.ts AND a.ts + INTERVAL '5' MINUTE",
+    "SELECT COUNT(*) FROM a JOIN b ON a.k = b.k WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY a.k",
     // Every WINDOW form and both GRACE placements.
     "SELECT url, COUNT(*) FROM stdin WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY url",
     "SELECT COUNT(*) FROM stdin WINDOW TUMBLING (SIZE '5 minutes')",

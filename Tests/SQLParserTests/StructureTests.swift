@@ -94,6 +94,16 @@ import Testing
     #expect(try select("SELECT 40 + 2 AS answer").from == nil)
   }
 
+  @Test func joins() throws {
+    let query = try select("SELECT * FROM clicks LEFT JOIN 'users.ndjson' AS u ON clicks.uid = u.id")
+    #expect(query.from?.alias == nil)
+    #expect(query.joins.count == 1)
+    #expect(query.joins.first?.kind == .left)
+    #expect(query.joins.first?.right.source == .path("users.ndjson"))
+    #expect(query.joins.first?.right.alias == "u")
+    #expect(try query.joins.first?.condition == expr("clicks.uid = u.id"))
+  }
+
   @Test func keywordsStayUsableAsColumnNames() throws {
     let names = [
       "event", "status", "url", "ts", "country", "window_start", "count", "date", "time", "key",
