@@ -11,12 +11,18 @@
 extension Parser {
   /// Any expression.
   mutating func parseExpr() throws(Diagnostic) -> Expr {
-    try parseOr()
+    try deepen()
+    defer { depth -= 1 }
+    return try parseOr()
   }
 
   mutating func parseOr() throws(Diagnostic) -> Expr {
     var left = try parseAnd()
+    var levels = 0
+    defer { depth -= levels }
     while consume(keyword: "OR") {
+      try deepen()
+      levels += 1
       let right = try parseAnd()
       left = Expr(.binary(.or, left, right), span: left.span.union(right.span))
     }
@@ -25,7 +31,11 @@ extension Parser {
 
   mutating func parseAnd() throws(Diagnostic) -> Expr {
     var left = try parseNot()
+    var levels = 0
+    defer { depth -= levels }
     while consume(keyword: "AND") {
+      try deepen()
+      levels += 1
       let right = try parseNot()
       left = Expr(.binary(.and, left, right), span: left.span.union(right.span))
     }
@@ -35,6 +45,8 @@ extension Parser {
   mutating func parseNot() throws(Diagnostic) -> Expr {
     guard current.isKeyword("NOT") else { return try parseComparison() }
     let start = advance().span
+    try deepen()
+    defer { depth -= 1 }
     let operand = try parseNot()
     return Expr(.unary(.not, operand), span: start.union(operand.span))
   }
@@ -43,7 +55,11 @@ extension Parser {
   /// `a [NOT] LIKE|ILIKE p [ESCAPE e]`.
   mutating func parseComparison() throws(Diagnostic) -> Expr {
     var left = try parseConcat()
+    var levels = 0
+    defer { depth -= levels }
     while true {
+      try deepen()
+      levels += 1
       if case .symbol(let symbol) = current.kind, let op = Parser.comparisonOperators[symbol] {
         advance()
         let right = try parseConcat()
@@ -96,7 +112,11 @@ extension Parser {
 
   mutating func parseConcat() throws(Diagnostic) -> Expr {
     var left = try parseAdditive()
+    var levels = 0
+    defer { depth -= levels }
     while consume(.concat) {
+      try deepen()
+      levels += 1
       let right = try parseAdditive()
       left = Expr(.binary(.concat, left, right), span: left.span.union(right.span))
     }
@@ -105,7 +125,11 @@ extension Parser {
 
   mutating func parseAdditive() throws(Diagnostic) -> Expr {
     var left = try parseMultiplicative()
+    var levels = 0
+    defer { depth -= levels }
     while current.isSymbol(.plus) || current.isSymbol(.minus) {
+      try deepen()
+      levels += 1
       let op: BinaryOperator = advance().isSymbol(.plus) ? .add : .subtract
       let right = try parseMultiplicative()
       left = Expr(.binary(op, left, right), span: left.span.union(right.span))
@@ -115,6 +139,8 @@ extension Parser {
 
   mutating func parseMultiplicative() throws(Diagnostic) -> Expr {
     var left = try parseUnary()
+    var levels = 0
+    defer { depth -= levels }
     while true {
       let op: BinaryOperator
       if current.isSymbol(.star) {
@@ -126,6 +152,8 @@ extension Parser {
       } else {
         return left
       }
+      try deepen()
+      levels += 1
       advance()
       let right = try parseUnary()
       left = Expr(.binary(op, left, right), span: left.span.union(right.span))
@@ -147,6 +175,8 @@ extension Parser {
         break
       }
     }
+    try deepen()
+    defer { depth -= 1 }
     let operand = try parseUnary()
     let op: UnaryOperator = sign.isSymbol(.minus) ? .negate : .plus
     return Expr(.unary(op, operand), span: sign.span.union(operand.span))
@@ -159,7 +189,11 @@ extension Parser {
 
   mutating func parseCastSuffix(_ base: Expr) throws(Diagnostic) -> Expr {
     var expr = base
+    var levels = 0
+    defer { depth -= levels }
     while consume(.doubleColon) {
+      try deepen()
+      levels += 1
       let type = try parseTypeName()
       expr = Expr(
         .cast(expr, type, isTry: false, syntax: .doubleColon), span: expr.span.union(previousSpan))
@@ -170,7 +204,11 @@ extension Parser {
   /// `.name` and `[index]` after a primary: `device.os`, `tags[0]`, `payload['odd-key']`.
   mutating func parsePostfixSuffix(_ base: Expr) throws(Diagnostic) -> Expr {
     var expr = base
+    var levels = 0
+    defer { depth -= levels }
     while true {
+      try deepen()
+      levels += 1
       if consume(.dot) {
         // Any word is a field name after a dot, even a keyword: `payload.end`.
         switch current.kind {

@@ -12,6 +12,12 @@
 public struct Parser {
   var tokens: [Token]
   var index = 0
+  /// How deeply the expression being parsed is nested; see `deepen()`.
+  var depth = 0
+
+  /// The deepest expression tree accepted. Parsing, printing and binding recurse over the tree,
+  /// so an absurdly nested query must be an error, never a stack overflow.
+  static let maxDepth = 256
 
   init(_ text: String) throws(Diagnostic) {
     tokens = try Lexer.tokenize(text)
@@ -156,6 +162,15 @@ public struct Parser {
       return (text, true)
     default:
       throw error("expected \(what)")
+    }
+  }
+
+  /// Records one more level of nesting; fails once the tree would exceed `maxDepth`.
+  mutating func deepen() throws(Diagnostic) {
+    depth += 1
+    guard depth <= Parser.maxDepth else {
+      throw Diagnostic(
+        "expression is nested too deeply (more than \(Parser.maxDepth) levels)", span: current.span)
     }
   }
 

@@ -144,6 +144,25 @@ import Testing
     #expect(rendered.contains("1 | \(query)\n  | " + String(repeating: " ", count: 48) + "^"))
   }
 
+  @Test func deepNestingIsAnErrorNotACrash() throws {
+    let fine = String(repeating: "(", count: 100) + "x" + String(repeating: ")", count: 100)
+    #expect(try Parser.parseExpression(fine) == Parser.parseExpression("x"))
+    let chain = (0..<200).map { "a\($0)" }.joined(separator: " OR ")
+    let parsed = try Parser.parseExpression(chain)
+    #expect(try Parser.parseExpression(SQLPrinter.print(parsed)) == parsed)
+    for bad in [
+      String(repeating: "(", count: 100_000) + "x",
+      String(repeating: "NOT ", count: 100_000) + "x",
+      String(repeating: "- ", count: 100_000) + "x",
+      (0..<100_000).map { _ in "1" }.joined(separator: " + "),
+      "x" + String(repeating: ".a", count: 100_000),
+      "x" + String(repeating: "::int", count: 100_000),
+    ] {
+      let diagnostic = Self.diagnostic("SELECT " + bad)
+      #expect(diagnostic?.message.hasPrefix("expression is nested too deeply") == true)
+    }
+  }
+
   @Test func statementTextMustEndAfterOneStatement() {
     let diagnostic = Self.diagnostic("SELECT 1 SELECT 2")
     #expect(diagnostic != nil)
