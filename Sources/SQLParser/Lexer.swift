@@ -100,7 +100,9 @@ public struct Lexer {
     }
     if let e = peek(), e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
       var lookahead = 1
-      if let sign = peek(1), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { lookahead = 2 }
+      if let sign = peek(1), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+        lookahead = 2
+      }
       if let digit = peek(lookahead), Lexer.isDigit(digit) {
         isDecimal = true
         position += lookahead
@@ -191,7 +193,8 @@ public struct Lexer {
       var end = start + 1
       while end < bytes.count && bytes[end] & 0xC0 == 0x80 { end += 1 }
       let character = text(start, end)
-      throw Diagnostic("unexpected character '\(character)'", span: SourceSpan(start: start, end: end))
+      throw Diagnostic(
+        "unexpected character '\(character)'", span: SourceSpan(start: start, end: end))
     }
     position += length
     return Token(.symbol(symbol), span: span(from: start))

@@ -359,7 +359,8 @@ extension Parser {
   /// `DECIMAL(10, 2)`) is accepted and ignored: values are not bounded by it.
   mutating func parseTypeName() throws(Diagnostic) -> TypeName {
     guard let word = current.keyword, let type = Parser.typeNames[word] else {
-      throw error("expected a type name (BOOLEAN, BIGINT, DOUBLE, VARCHAR, TIMESTAMP, INTERVAL, JSON)")
+      throw error(
+        "expected a type name (BOOLEAN, BIGINT, DOUBLE, VARCHAR, TIMESTAMP, INTERVAL, JSON)")
     }
     advance()
     if current.isSymbol(.leftParen), case .integer = peek().kind {

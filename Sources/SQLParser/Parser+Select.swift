@@ -165,7 +165,8 @@ extension Parser {
     let right = try parseFrom()
     try expect(keyword: "ON")
     let condition = try parseExpr()
-    return JoinClause(kind: kind, right: right, condition: condition, span: start.union(previousSpan))
+    return JoinClause(
+      kind: kind, right: right, condition: condition, span: start.union(previousSpan))
   }
 
   /// `expr [ASC|DESC] [NULLS FIRST|LAST]`
@@ -221,7 +222,8 @@ extension Parser {
     while i < min(a.count, b.count) && a[i] == b[i] { i += 1 }
     if a.count == b.count {
       if a[(i + 1)...] == b[(i + 1)...] { return true }
-      return i + 1 < a.count && a[i] == b[i + 1] && a[i + 1] == b[i] && a[(i + 2)...] == b[(i + 2)...]
+      return i + 1 < a.count && a[i] == b[i + 1] && a[i + 1] == b[i]
+        && a[(i + 2)...] == b[(i + 2)...]
     }
     return a.count > b.count ? a[(i + 1)...] == b[i...] : a[i...] == b[(i + 1)...]
   }

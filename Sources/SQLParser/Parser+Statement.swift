@@ -47,8 +47,8 @@ extension Parser {
       kind = .dropStream(name: try expectName("a stream name").name, ifExists: ifExists)
     default:
       throw error(
-        "expected a statement (SELECT, CREATE STREAM, INSERT INTO, SHOW STREAMS, DESCRIBE, EXPLAIN, DROP STREAM)"
-      )
+        "expected a statement",
+        note: "SELECT, CREATE STREAM, INSERT INTO, SHOW STREAMS, DESCRIBE, EXPLAIN or DROP STREAM")
     }
     return Statement(kind, span: start.union(previousSpan))
   }

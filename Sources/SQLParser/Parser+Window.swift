@@ -22,7 +22,8 @@ extension Parser {
 
   /// The clause after the WINDOW keyword.
   mutating func parseWindow(start: SourceSpan) throws(Diagnostic) -> WindowSpec {
-    guard let shape = current.keyword, ["TUMBLING", "HOPPING", "SLIDING", "SESSION"].contains(shape)
+    guard let shape = current.keyword,
+      ["TUMBLING", "HOPPING", "SLIDING", "SESSION"].contains(shape)
     else { throw error("expected TUMBLING, HOPPING, SLIDING or SESSION after WINDOW") }
     advance()
     try expect(.leftParen, "expected '(' after \(shape)")
@@ -44,7 +45,8 @@ extension Parser {
       } else if current.isKeyword("GRACE") {
         grace = try parseGrace(existing: grace)
       } else {
-        throw error(shape == "SESSION" ? "expected GRACE PERIOD" : "expected ADVANCE BY or GRACE PERIOD")
+        throw error(
+          shape == "SESSION" ? "expected GRACE PERIOD" : "expected ADVANCE BY or GRACE PERIOD")
       }
     }
     let close = current
@@ -69,7 +71,8 @@ extension Parser {
         span: close.span)
     case (_, let step?):
       guard step.rows == size.rows else {
-        throw Diagnostic("SIZE and ADVANCE BY must both be durations or both be ROWS", span: step.span)
+        throw Diagnostic(
+          "SIZE and ADVANCE BY must both be durations or both be ROWS", span: step.span)
       }
       kind =
         size.rows
@@ -82,7 +85,9 @@ extension Parser {
   /// `GRACE PERIOD d`; the cursor is on GRACE.
   mutating func parseGrace(existing: Int64?) throws(Diagnostic) -> Int64 {
     let keyword = advance()
-    guard existing == nil else { throw Diagnostic("GRACE PERIOD is given twice", span: keyword.span) }
+    guard existing == nil else {
+      throw Diagnostic("GRACE PERIOD is given twice", span: keyword.span)
+    }
     try expect(keyword: "PERIOD")
     let start = current.span
     let millis = try parseDuration(after: "GRACE PERIOD")

@@ -7,7 +7,8 @@
 extension SQLPrinter {
   /// Binding levels, loosest first, as in `Parser+Expression.swift`.
   enum Level: Int, Comparable {
-    case or = 1, and, not, comparison, concat, additive, multiplicative, unary, cast, postfix, primary
+    case or = 1
+    case and, not, comparison, concat, additive, multiplicative, unary, cast, postfix, primary
 
     static func < (lhs: Level, rhs: Level) -> Bool { lhs.rawValue < rhs.rawValue }
 
@@ -71,7 +72,10 @@ extension SQLPrinter {
       if let escape { text += " ESCAPE " + operandText(escape, atLeast: .concat) }
       return (text, .comparison)
     case .isNull(let operand, let negated):
-      return (operandText(operand, atLeast: .comparison) + (negated ? " IS NOT NULL" : " IS NULL"), .comparison)
+      return (
+        operandText(operand, atLeast: .comparison) + (negated ? " IS NOT NULL" : " IS NULL"),
+        .comparison
+      )
     case .caseWhen(let operand, let branches, let otherwise):
       var text = "CASE"
       if let operand { text += " " + print(operand) }
@@ -84,9 +88,12 @@ extension SQLPrinter {
       if syntax == .doubleColon && !isTry {
         return (operandText(operand, atLeast: .cast) + "::" + type.rawValue, .cast)
       }
-      return ((isTry ? "TRY_CAST(" : "CAST(") + print(operand) + " AS " + type.rawValue + ")", .primary)
+      return (
+        (isTry ? "TRY_CAST(" : "CAST(") + print(operand) + " AS " + type.rawValue + ")", .primary
+      )
     case .function(let name, let args, let distinct, let star):
-      let inside = star ? "*" : (distinct ? "DISTINCT " : "") + args.map { print($0) }.joined(separator: ", ")
+      let inside =
+        star ? "*" : (distinct ? "DISTINCT " : "") + args.map { print($0) }.joined(separator: ", ")
       return (name + "(" + inside + ")", .primary)
     case .extract(let field, let operand):
       let fieldText = isPlainWord(field) ? Token.uppercased(field) : quoteString(field)

@@ -122,14 +122,18 @@ public enum SQLPrinter {
   static func print(_ create: CreateStream) -> String {
     var out = "CREATE STREAM \(name(create.name))"
     if !create.columns.isEmpty {
-      out += " (" + create.columns.map { "\(name($0.name)) \($0.type.rawValue)" }
+      out +=
+        " ("
+        + create.columns.map { "\(name($0.name)) \($0.type.rawValue)" }
         .joined(separator: ", ") + ")"
     }
     if !create.options.isEmpty {
-      out += " WITH (" + create.options.map { option in
-        let key = isPlainWord(option.key) ? option.key : quoteString(option.key)
-        return "\(key) = \(print(option.value))"
-      }.joined(separator: ", ") + ")"
+      out +=
+        " WITH ("
+        + create.options.map { option in
+          let key = isPlainWord(option.key) ? option.key : quoteString(option.key)
+          return "\(key) = \(print(option.value))"
+        }.joined(separator: ", ") + ")"
     }
     if let query = create.query { out += " AS \(print(query))" }
     return out

@@ -14,92 +14,134 @@ import Testing
   }
 
   static let cases: [Case] = [
-    Case(message: "expected a duration after SIZE", marked: """
-      SELECT COUNT(*) FROM stdin WINDOW TUMBLING (SIZE) GROUP BY url
-                                                      ^
-      """),
-    Case(message: "expected FROM, found 'FORM'", marked: """
-      SELECT COUNT(*) FORM stdin
-                      ^
-      """),
-    Case(message: "expected WHERE, found 'WHRE'", marked: """
-      SELECT * FROM clicks WHRE status = 500
-                           ^
-      """),
-    Case(message: "unterminated string literal", marked: """
-      SELECT url FROM stdin WHERE url = '/api
-                                        ^
-      """),
-    Case(message: "unterminated quoted identifier", marked: """
-      SELECT "user-id FROM stdin
-             ^
-      """),
-    Case(message: "expected ')' to close '(', found 'FROM'", marked: """
-      SELECT (a + 1 FROM stdin
-                    ^
-      """),
-    Case(message: "expected an expression, found end of input", marked: """
-      SELECT a FROM stdin WHERE
-                               ^
-      """),
-    Case(message: "the duration after SIZE must be positive", marked: """
-      SELECT COUNT(*) FROM stdin WINDOW TUMBLING (SIZE 0 SECONDS)
-                                                       ^
-      """),
-    Case(message: "expected a time unit", marked: """
-      SELECT COUNT(*) FROM stdin WINDOW TUMBLING (SIZE 5 PARSECS)
-                                                         ^
-      """),
-    Case(message: "expected TUMBLING, HOPPING, SLIDING or SESSION after WINDOW", marked: """
-      SELECT COUNT(*) FROM stdin WINDOW ROLLING (SIZE 5 SECONDS)
-                                        ^
-      """),
-    Case(message: "expected ADVANCE BY in a HOPPING window", marked: """
-      SELECT COUNT(*) FROM stdin WINDOW HOPPING (SIZE 5 SECONDS)
-                                                               ^
-      """),
-    Case(message: "GRACE PERIOD is given twice", marked: """
-      SELECT COUNT(*) FROM stdin WINDOW TUMBLING (SIZE 1 MINUTE, GRACE PERIOD 1 SECOND) GRACE PERIOD 2 SECONDS
-                                                                                        ^
-      """),
-    Case(message: "expected a type name", marked: """
-      SELECT CAST(a AS BLOB) FROM stdin
-                       ^
-      """),
-    Case(message: "expected NULL after IS, found '5'", marked: """
-      SELECT a FROM stdin WHERE b IS 5
-                                     ^
-      """),
-    Case(message: "expected CHANGES or FINAL after EMIT", marked: """
-      SELECT a FROM stdin EMIT SOMETIMES
-                               ^
-      """),
-    Case(message: "unexpected character '#'", marked: """
-      SELECT a # b FROM stdin
+    Case(
+      message: "expected a duration after SIZE",
+      marked: """
+        SELECT COUNT(*) FROM stdin WINDOW TUMBLING (SIZE) GROUP BY url
+                                                        ^
+        """),
+    Case(
+      message: "expected FROM, found 'FORM'",
+      marked: """
+        SELECT COUNT(*) FORM stdin
+                        ^
+        """),
+    Case(
+      message: "expected WHERE, found 'WHRE'",
+      marked: """
+        SELECT * FROM clicks WHRE status = 500
+                             ^
+        """),
+    Case(
+      message: "unterminated string literal",
+      marked: """
+        SELECT url FROM stdin WHERE url = '/api
+                                          ^
+        """),
+    Case(
+      message: "unterminated quoted identifier",
+      marked: """
+        SELECT "user-id FROM stdin
                ^
-      """),
-    Case(message: "expected a row count after LIMIT", marked: """
-      SELECT a FROM stdin LIMIT ten
-                                ^
-      """),
-    Case(message: "unterminated comment", marked: """
-      SELECT a FROM stdin /* no end
-                          ^
-      """),
-    Case(message: "expected STREAM, found 'TABLE'", marked: """
-      CREATE TABLE t
-             ^
-      """),
-    Case(message: "expected an expression, found 'FROM'", marked: """
-      SELECT a,
-        b +
-      FROM stdin
-      ^
-      """),
-    Case(message: "expected an expression, found 'FROM'", marked: """
-      SELECT 1; SELECT FROM stdin
-                       ^
-      """),
+        """),
+    Case(
+      message: "expected ')' to close '(', found 'FROM'",
+      marked: """
+        SELECT (a + 1 FROM stdin
+                      ^
+        """),
+    Case(
+      message: "expected an expression, found end of input",
+      marked: """
+        SELECT a FROM stdin WHERE
+                                 ^
+        """),
+    Case(
+      message: "the duration after SIZE must be positive",
+      marked: """
+        SELECT COUNT(*) FROM stdin WINDOW TUMBLING (SIZE 0 SECONDS)
+                                                         ^
+        """),
+    Case(
+      message: "expected a time unit",
+      marked: """
+        SELECT COUNT(*) FROM stdin WINDOW TUMBLING (SIZE 5 PARSECS)
+                                                           ^
+        """),
+    Case(
+      message: "expected TUMBLING, HOPPING, SLIDING or SESSION after WINDOW",
+      marked: """
+        SELECT COUNT(*) FROM stdin WINDOW ROLLING (SIZE 5 SECONDS)
+                                          ^
+        """),
+    Case(
+      message: "expected ADVANCE BY in a HOPPING window",
+      marked: """
+        SELECT COUNT(*) FROM stdin WINDOW HOPPING (SIZE 5 SECONDS)
+                                                                 ^
+        """),
+    Case(
+      message: "GRACE PERIOD is given twice",
+      marked: """
+        SELECT COUNT(*) FROM stdin WINDOW TUMBLING (SIZE 1 MINUTE, GRACE PERIOD 1 SECOND) GRACE PERIOD 2 SECONDS
+                                                                                          ^
+        """),
+    Case(
+      message: "expected a type name",
+      marked: """
+        SELECT CAST(a AS BLOB) FROM stdin
+                         ^
+        """),
+    Case(
+      message: "expected NULL after IS, found '5'",
+      marked: """
+        SELECT a FROM stdin WHERE b IS 5
+                                       ^
+        """),
+    Case(
+      message: "expected CHANGES or FINAL after EMIT",
+      marked: """
+        SELECT a FROM stdin EMIT SOMETIMES
+                                 ^
+        """),
+    Case(
+      message: "unexpected character '#'",
+      marked: """
+        SELECT a # b FROM stdin
+                 ^
+        """),
+    Case(
+      message: "expected a row count after LIMIT",
+      marked: """
+        SELECT a FROM stdin LIMIT ten
+                                  ^
+        """),
+    Case(
+      message: "unterminated comment",
+      marked: """
+        SELECT a FROM stdin /* no end
+                            ^
+        """),
+    Case(
+      message: "expected STREAM, found 'TABLE'",
+      marked: """
+        CREATE TABLE t
+               ^
+        """),
+    Case(
+      message: "expected an expression, found 'FROM'",
+      marked: """
+        SELECT a,
+          b +
+        FROM stdin
+        ^
+        """),
+    Case(
+      message: "expected an expression, found 'FROM'",
+      marked: """
+        SELECT 1; SELECT FROM stdin
+                         ^
+        """),
   ]
 
   /// The query without its marker line, and the 1-based line and column of the marker.
@@ -131,7 +173,9 @@ import Testing
     }
     #expect(diagnostic.message.hasPrefix(testCase.message), "message: \(diagnostic.message)")
     let location = Diagnostic.location(of: diagnostic.span.start, in: query)
-    #expect(location.line == line && location.column == column, "at \(location), expected \(line):\(column)")
+    #expect(
+      location.line == line && location.column == column,
+      "at \(location), expected \(line):\(column)")
   }
 
   @Test func renderedErrorHasACaretUnderTheToken() throws {

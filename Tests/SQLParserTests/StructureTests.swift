@@ -49,11 +49,19 @@ import Testing
   @Test func pathsAndCalls() throws {
     let a = Expr(.identifier("a", quoted: false))
     #expect(try expr("a.b.c").kind == .member(Expr(.member(a, "b")), "c"))
-    #expect(try expr("tags[0]").kind == .subscript(Expr(.identifier("tags", quoted: false)), Expr(.literal(.integer(0)))))
+    #expect(
+      try expr("tags[0]").kind
+        == .subscript(Expr(.identifier("tags", quoted: false)), Expr(.literal(.integer(0)))))
     #expect(try expr("\"user-id\"").kind == .identifier("user-id", quoted: true))
-    #expect(try expr("COUNT(*)").kind == .function(name: "count", args: [], distinct: false, star: true))
-    #expect(try expr("Count(DISTINCT a)").kind == .function(name: "count", args: [a], distinct: true, star: false))
-    #expect(try expr("x::int").kind == .cast(Expr(.identifier("x", quoted: false)), .bigint, isTry: false, syntax: .doubleColon))
+    #expect(
+      try expr("COUNT(*)").kind == .function(name: "count", args: [], distinct: false, star: true))
+    #expect(
+      try expr("Count(DISTINCT a)").kind
+        == .function(name: "count", args: [a], distinct: true, star: false))
+    #expect(
+      try expr("x::int").kind
+        == .cast(Expr(.identifier("x", quoted: false)), .bigint, isTry: false, syntax: .doubleColon)
+    )
     #expect(try expr("EXTRACT(Year FROM a)").kind == .extract(field: "year", from: a))
   }
 
@@ -71,7 +79,9 @@ import Testing
     #expect(try window("SLIDING (SIZE 1 HOUR)")?.kind == .sliding(sizeMillis: 3_600_000))
     #expect(try window("SESSION (GAP 30 SECONDS)")?.kind == .session(gapMillis: 30_000))
     #expect(try window("TUMBLING (SIZE 100 ROWS)")?.kind == .tumblingRows(100))
-    #expect(try window("SLIDING (SIZE 100 ROWS, ADVANCE BY 10 ROWS)")?.kind == .hoppingRows(size: 100, advance: 10))
+    #expect(
+      try window("SLIDING (SIZE 100 ROWS, ADVANCE BY 10 ROWS)")?.kind
+        == .hoppingRows(size: 100, advance: 10))
     #expect(try window("TUMBLING (SIZE 1 MINUTE)")?.graceMillis == nil)
   }
 
@@ -88,14 +98,16 @@ import Testing
     #expect(try select("SELECT * FROM StdIn").from?.source == .stdin)
     #expect(try select("SELECT * FROM 'a/*.ndjson'").from?.source == .path("a/*.ndjson"))
     #expect(try select("SELECT * FROM clicks").from?.source == .stream("clicks"))
-    let from = try select("SELECT * FROM clicks c TIMESTAMP BY ts WINDOW TUMBLING (SIZE 1 SECOND)").from
+    let from = try select("SELECT * FROM clicks c TIMESTAMP BY ts WINDOW TUMBLING (SIZE 1 SECOND)")
+      .from
     #expect(from?.alias == "c")
     #expect(from?.timestampBy == Expr(.identifier("ts", quoted: false)))
     #expect(try select("SELECT 40 + 2 AS answer").from == nil)
   }
 
   @Test func joins() throws {
-    let query = try select("SELECT * FROM clicks LEFT JOIN 'users.ndjson' AS u ON clicks.uid = u.id")
+    let query = try select(
+      "SELECT * FROM clicks LEFT JOIN 'users.ndjson' AS u ON clicks.uid = u.id")
     #expect(query.from?.alias == nil)
     #expect(query.joins.count == 1)
     #expect(query.joins.first?.kind == .left)
@@ -125,7 +137,8 @@ import Testing
 
   @Test func statements() throws {
     let create = try Parser.parseStatement(
-      "CREATE STREAM clicks (id BIGINT) WITH (SOURCE = 'x.ndjson', Timestamp = 'ts') AS SELECT * FROM stdin")
+      "CREATE STREAM clicks (id BIGINT) WITH (SOURCE = 'x.ndjson', Timestamp = 'ts') AS SELECT * FROM stdin"
+    )
     guard case .createStream(let stream) = create.kind else {
       Issue.record("not CREATE STREAM")
       return
@@ -134,8 +147,11 @@ import Testing
     #expect(stream.columns == [ColumnDefinition(name: "id", type: .bigint)])
     #expect(stream.options.map(\.key) == ["source", "timestamp"])
     #expect(stream.query != nil)
-    #expect(try Parser.parseStatement("drop stream if exists x;").kind == .dropStream(name: "x", ifExists: true))
-    #expect(try Parser.parseStatement("EXPLAIN SHOW STREAMS").kind == .explain(Statement(.showStreams)))
+    #expect(
+      try Parser.parseStatement("drop stream if exists x;").kind
+        == .dropStream(name: "x", ifExists: true))
+    #expect(
+      try Parser.parseStatement("EXPLAIN SHOW STREAMS").kind == .explain(Statement(.showStreams)))
     #expect(try Parser.parseScript(";; SELECT 1; ; SELECT 2;").count == 2)
     #expect(try Parser.parseScript("  -- nothing\n").isEmpty)
   }
