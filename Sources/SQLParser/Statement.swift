@@ -36,6 +36,9 @@ public struct SelectStatement: Sendable, Equatable {
   public var distinct: Bool
   public var items: [SelectItem]
   public var from: FromClause?
+  /// `JOIN ... ON ...` after FROM, in the order written (SPEC 8). Added after the first AST
+  /// commit; empty unless the query joins.
+  public var joins: [JoinClause]
   public var window: WindowSpec?
   public var whereClause: Expr?
   public var groupBy: [Expr]
@@ -48,8 +51,10 @@ public struct SelectStatement: Sendable, Equatable {
   public init(
     distinct: Bool = false, items: [SelectItem], from: FromClause? = nil, window: WindowSpec? = nil,
     whereClause: Expr? = nil, groupBy: [Expr] = [], having: Expr? = nil, emit: EmitMode? = nil,
-    orderBy: [OrderItem] = [], limit: Int64? = nil, span: SourceSpan = .synthetic
+    orderBy: [OrderItem] = [], limit: Int64? = nil, span: SourceSpan = .synthetic,
+    joins: [JoinClause] = []
   ) {
+    self.joins = joins
     self.distinct = distinct
     self.items = items
     self.from = from
@@ -65,6 +70,7 @@ public struct SelectStatement: Sendable, Equatable {
 
   public static func == (lhs: SelectStatement, rhs: SelectStatement) -> Bool {
     lhs.distinct == rhs.distinct && lhs.items == rhs.items && lhs.from == rhs.from
+      && lhs.joins == rhs.joins
       && lhs.window == rhs.window && lhs.whereClause == rhs.whereClause && lhs.groupBy == rhs.groupBy
       && lhs.having == rhs.having && lhs.emit == rhs.emit && lhs.orderBy == rhs.orderBy
       && lhs.limit == rhs.limit
@@ -105,6 +111,34 @@ public struct FromClause: Sendable, Equatable {
 
   public static func == (lhs: FromClause, rhs: FromClause) -> Bool {
     lhs.source == rhs.source && lhs.alias == rhs.alias && lhs.timestampBy == rhs.timestampBy
+  }
+}
+
+/// `[INNER | LEFT [OUTER]] JOIN source [[AS] alias] [TIMESTAMP BY e] ON condition` (SPEC 8).
+///
+///     FROM clicks c JOIN 'users.ndjson' AS u ON c.user_id = u.id
+///     FROM a LEFT JOIN b ON a.k = b.k AND b.ts BETWEEN a.ts AND a.ts + INTERVAL '5' MINUTE
+public struct JoinClause: Sendable, Equatable {
+  public enum Kind: String, Sendable, Equatable {
+    case inner = "INNER"
+    case left = "LEFT"
+  }
+  public var kind: Kind
+  /// The joined source, with its alias and event time.
+  public var right: FromClause
+  /// The ON condition.
+  public var condition: Expr
+  public var span: SourceSpan
+
+  public init(kind: Kind, right: FromClause, condition: Expr, span: SourceSpan = .synthetic) {
+    self.kind = kind
+    self.right = right
+    self.condition = condition
+    self.span = span
+  }
+
+  public static func == (lhs: JoinClause, rhs: JoinClause) -> Bool {
+    lhs.kind == rhs.kind && lhs.right == rhs.right && lhs.condition == rhs.condition
   }
 }
 
