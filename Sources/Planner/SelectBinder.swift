@@ -96,6 +96,9 @@ struct SelectBinder {
   // MARK: SELECT
 
   func bind(_ select: SelectStatement, number: Int, label: String, sink: SinkPlan) throws(Diagnostic) -> QueryPlan {
+    if let join = select.joins.first {
+      throw Diagnostic("JOIN is not supported yet", span: join.span)
+    }
     let from = try resolve(select.from)
     let scope = from.scope
     let rowBinder = ExpressionBinder(scope: scope)
