@@ -66,6 +66,7 @@ public enum WindowPlan: Sendable, Equatable, CustomStringConvertible {
 /// Millisecond durations as short text for EXPLAIN and messages.
 public enum DurationText {
   public static func format(_ ms: Int64) -> String {
+    if ms == 0 { return "0s" }
     if ms % Timestamp.millisPerDay == 0 { return "\(ms / Timestamp.millisPerDay)d" }
     if ms % Timestamp.millisPerHour == 0 { return "\(ms / Timestamp.millisPerHour)h" }
     if ms % Timestamp.millisPerMinute == 0 { return "\(ms / Timestamp.millisPerMinute)m" }

@@ -27,8 +27,7 @@ struct StreamsqlCommand: ParsableCommand {
         streamsql -f examples/clickstream.sql < examples/clickstream.ndjson
         streamsql explain "SELECT url, COUNT(*) FROM stdin GROUP BY url"
       """,
-    version: StreamsqlCommand.version,
-    subcommands: [ExplainCommand.self]
+    version: StreamsqlCommand.version
   )
 
   static let version = "0.1.0"
@@ -117,18 +116,38 @@ extension StreamsqlCommand {
   /// Parses the command line and runs it, mapping every failure to SPEC 1's exit status:
   /// 2 for usage and query errors, 1 for runtime failures.
   static func main() {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    // `explain` is a subcommand, but the root also takes a positional query; dispatch by hand so
+    // that a query is never mistaken for a subcommand name and vice versa.
+    if arguments.first == "explain" {
+      do {
+        var command = try ExplainCommand.parseAsRoot(Array(arguments.dropFirst()))
+        try command.run()
+      } catch {
+        finish(with: error, command: ExplainCommand.self)
+      }
+      return
+    }
     do {
-      var command = try parseAsRoot()
+      var command = try parseAsRoot(arguments)
       try command.run()
+    } catch {
+      finish(with: error, command: StreamsqlCommand.self)
+    }
+  }
+
+  private static func finish(with error: Error, command: any ParsableCommand.Type) -> Never {
+    do {
+      throw error
     } catch let exit as CLIExit {
       writeStderr(exit.message + "\n")
       Glibc.exit(exit.code)
     } catch {
-      if exitCode(for: error) == .success {
-        writeStdout(fullMessage(for: error) + "\n")
+      if command.exitCode(for: error) == .success {
+        writeStdout(command.fullMessage(for: error) + "\n")
         Glibc.exit(0)
       }
-      writeStderr(fullMessage(for: error) + "\n")
+      writeStderr(command.fullMessage(for: error) + "\n")
       Glibc.exit(2)
     }
   }

@@ -99,17 +99,29 @@ public final class ScriptRunner {
 
   /// Runs to the end of every input, or until SIGINT/SIGTERM.
   public func run() throws(RunError) -> Summary {
-    var stats = RunStats()
-    stats.startedAt = Clock.wallMillis()
-    context.now = stats.startedAt
+    let startedAt = try start()
+    try readAll()
+    return try finish(startedAt: startedAt)
+  }
+
+  /// Evaluates FROM-less queries; returns the start time.
+  func start() throws(RunError) -> Int64 {
+    let startedAt = Clock.wallMillis()
+    context.now = startedAt
     for runner in runners where runner.plan.sourceID == nil {
       try runner.evaluateOnce()
     }
-    try readAll()
+    return startedAt
+  }
+
+  /// End of input: W becomes +∞, every window fires, every sink is flushed and closed.
+  func finish(startedAt: Int64) throws(RunError) -> Summary {
     for runner in runners { try runner.finish() }
     for runner in runners { try runner.output.end() }
     for sink in sinks { try sink.close() }
     try badInput.close()
+    var stats = RunStats()
+    stats.startedAt = startedAt
     stats.endedAt = Clock.wallMillis()
     for s in sources {
       stats.lines += s.stats.lines
@@ -136,6 +148,23 @@ public final class ScriptRunner {
       warnings.append(line)
     }
     return Summary(stats: stats, warnings: warnings)
+  }
+
+  /// Runs with the bytes of the first source's first input given as `chunks` instead of read
+  /// from a descriptor, so tests can check that results do not depend on how input is split.
+  func run(feeding chunks: [[UInt8]]) throws(RunError) -> Summary {
+    let startedAt = try start()
+    if let source = sources.first {
+      for chunk in chunks {
+        var failure: RunError?
+        chunk.withUnsafeBytes { bytes in
+          do throws(RunError) { try source.consume(bytes, from: 0) } catch { failure = error }
+        }
+        if let failure { throw failure }
+      }
+      for i in source.inputs.indices { try source.end(i) }
+    }
+    return try finish(startedAt: startedAt)
   }
 
   private var needsTimer: Bool {
