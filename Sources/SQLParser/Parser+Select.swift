@@ -203,6 +203,11 @@ extension Parser {
         throw Diagnostic("expected \(keyword), found '\(alias)'", span: aliasToken.span)
       }
     }
+    if let word = current.keyword {
+      for keyword in Parser.clauseKeywords where Parser.isTypo(word, of: keyword) {
+        throw error("expected \(keyword)")
+      }
+    }
     if select.from == nil && select.window == nil && select.whereClause == nil {
       throw error("expected ',', FROM or end of statement")
     }

@@ -33,6 +33,12 @@ import Testing
                              ^
         """),
     Case(
+      message: "expected ORDER, found 'ORDR'",
+      marked: """
+        SELECT * FROM clicks WHERE status = 500 ORDR BY url
+                                                ^
+        """),
+    Case(
       message: "unterminated string literal",
       marked: """
         SELECT url FROM stdin WHERE url = '/api

@@ -13,12 +13,26 @@ extension FieldExtractor {
     let raw = UnsafeRawPointer(p)
     let quote = SIMD16<UInt8>(repeating: 0x22)
     let backslash = SIMD16<UInt8>(repeating: 0x5C)
-    let space = SIMD16<UInt8>(repeating: 0x20)
-    let high = SIMD16<UInt8>(repeating: 0x80)
+    let space = SIMD16<Int8>(repeating: 0x20)
+    let none = SIMD16<UInt8>(repeating: 0)
+    let all = SIMD16<UInt8>(repeating: 0xFF)
     while true {
       while j &+ 16 <= n {
         let v = raw.loadUnaligned(fromByteOffset: j, as: SIMD16<UInt8>.self)
-        if any((v .== quote) .| (v .== backslash) .| (v .< space) .| (v .>= high)) { break }
+        // As signed bytes, non-ASCII (≥ 0x80) is negative: one compare finds it and controls.
+        let signed = unsafeBitCast(v, to: SIMD16<Int8>.self)
+        let special = none.replacing(with: all, where: (v .== quote) .| (v .== backslash) .| (signed .< space))
+        // The lanes as two words: the first set byte is the first special one. (`any()` on the
+        // mask compiled to a slow horizontal reduction here.)
+        let words = unsafeBitCast(special, to: (UInt64, UInt64).self)
+        if words.0 != 0 {
+          j &+= words.0.trailingZeroBitCount >> 3
+          break
+        }
+        if words.1 != 0 {
+          j &+= 8 &+ words.1.trailingZeroBitCount >> 3
+          break
+        }
         j &+= 16
       }
       guard j < n else { return ScanError.unexpected(p, n, at: n) }

@@ -89,12 +89,22 @@ public final class FieldExtractor {
     return .success(row)
   }
 
-  /// The walk itself: one value (an object when `requireObject`), then only whitespace.
+  /// The walk itself: one value (an object when `requireObject`), then only whitespace. `out`
+  /// must already hold `.null` in every slot.
   func walk(_ line: UnsafeRawBufferPointer, into out: UnsafeMutablePointer<Value>, requireObject: Bool) -> ScanError? {
     let n = line.count
     guard n > 0, let raw = line.baseAddress else { return .emptyLine }
     let p = raw.assumingMemoryBound(to: UInt8.self)
     let trie = self.trie
+    // The tables as locals: plain pointers the optimizer keeps in registers.
+    let nodes = trie.nodes
+    let resets = trie.resets
+    let outputs = trie.outputs
+    @inline(__always) func store(_ value: Value, _ node: Int32) {
+      let entry = nodes[Int(node)]
+      let start = Int(entry.outputStart)
+      for k in 0..<Int(entry.outputCount) { out[Int(outputs[start &+ k])] = value }
+    }
     let frames = self.frames
     let maxDepth = self.maxDepth
     var i = Self.skipSpace(p, n, 0)
@@ -110,9 +120,11 @@ public final class FieldExtractor {
       // Read one value starting at i (after whitespace), reached through trie node `node`.
       i = Self.skipSpace(p, n, i)
       guard i < n else { return ScanError.unexpected(p, n, at: i) }
-      if node >= 0 {
-        let entry = trie.nodes[Int(node)]
-        for r in 0..<Int(entry.resetCount) { out[Int(trie.resets[Int(entry.resetStart) &+ r])] = .null }
+      if node > 0 {
+        // A key seen again must not leave values from its earlier occurrence (the root was reset
+        // by the caller).
+        let entry = nodes[Int(node)]
+        for r in 0..<Int(entry.resetCount) { out[Int(resets[Int(entry.resetStart) &+ r])] = .null }
       }
       let c = p[i]
       switch c {
@@ -133,19 +145,19 @@ public final class FieldExtractor {
         }
         // An empty container: close it below like any other.
       case UInt8(ascii: "\""):
-        if node >= 0 && trie.nodes[Int(node)].outputCount > 0 {
+        if node >= 0 && nodes[Int(node)].outputCount > 0 {
           var s = ""
           if let error = Self.readString(p, n, &i, into: &s) { return error }
-          store(.string(s), node, out)
+          store(.string(s), node)
         } else {
           var escaped = false
           if let error = Self.skipString(p, n, &i, escaped: &escaped) { return error }
         }
       case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-        if node >= 0 && trie.nodes[Int(node)].outputCount > 0 {
+        if node >= 0 && nodes[Int(node)].outputCount > 0 {
           var v = Value.null
           if let error = Self.readNumber(p, n, &i, materialize: true, into: &v) { return error }
-          store(v, node, out)
+          store(v, node)
         } else {
           var v = Value.null
           if let error = Self.readNumber(p, n, &i, materialize: false, into: &v) { return error }
@@ -153,17 +165,17 @@ public final class FieldExtractor {
       case UInt8(ascii: "t"):
         guard Self.matches(p, n, i, 0x74, 0x72, 0x75, 0x65) else { return Self.badWord(p, n, i) }
         i &+= 4
-        if node >= 0 { store(.bool(true), node, out) }
+        if node >= 0 { store(.bool(true), node) }
       case UInt8(ascii: "f"):
         guard i &+ 5 <= n, p[i &+ 4] == 0x65, Self.matches(p, n, i, 0x66, 0x61, 0x6C, 0x73) else {
           return Self.badWord(p, n, i)
         }
         i &+= 5
-        if node >= 0 { store(.bool(false), node, out) }
+        if node >= 0 { store(.bool(false), node) }
       case UInt8(ascii: "n"):
         guard Self.matches(p, n, i, 0x6E, 0x75, 0x6C, 0x6C) else { return Self.badWord(p, n, i) }
         i &+= 4
-        if node >= 0 { store(.null, node, out) }
+        if node >= 0 { store(.null, node) }
       default:
         return c >= 0x80 ? Self.utf8OrUnexpected(p, n, i) : ScanError.unexpected(p, n, at: i)
       }
@@ -197,9 +209,9 @@ public final class FieldExtractor {
         i &+= 1
         depth &-= 1
         node = top.node
-        if node >= 0 && trie.nodes[Int(node)].outputCount > 0 {
+        if node >= 0 && nodes[Int(node)].outputCount > 0 {
           let text = String(decoding: UnsafeRawBufferPointer(start: p + top.start, count: i &- top.start), as: UTF8.self)
-          store(.json(text), node, out)
+          store(.json(text), node)
         }
       }
     }
@@ -230,14 +242,6 @@ public final class FieldExtractor {
     guard i < n, p[i] == UInt8(ascii: ":") else { return ScanError.unexpected(p, n, at: i) }
     i &+= 1
     return nil
-  }
-
-  /// Writes `value` into every output slot that ends at `node`.
-  @inline(__always)
-  func store(_ value: Value, _ node: Int32, _ out: UnsafeMutablePointer<Value>) {
-    let entry = trie.nodes[Int(node)]
-    let start = Int(entry.outputStart)
-    for k in 0..<Int(entry.outputCount) { out[Int(trie.outputs[start &+ k])] = value }
   }
 
   @inline(__always)

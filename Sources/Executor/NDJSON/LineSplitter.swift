@@ -17,13 +17,14 @@ public enum LineSplitter {
     guard start < count, let base = buffer.baseAddress else { return nil }
     var i = start
     let needle = SIMD16<UInt8>(repeating: newline)
+    let none = SIMD16<UInt8>(repeating: 0)
+    let all = SIMD16<UInt8>(repeating: 0xFF)
     while i &+ 16 <= count {
       let block = base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
-      let hits = block .== needle
-      if any(hits) {
-        // The block holds a newline: the first true lane is the answer.
-        for lane in 0..<16 where hits[lane] { return i &+ lane }
-      }
+      // The compare's lanes read as two words: the lowest set byte is the first newline.
+      let hits = unsafeBitCast(none.replacing(with: all, where: block .== needle), to: (UInt64, UInt64).self)
+      if hits.0 != 0 { return i &+ hits.0.trailingZeroBitCount &>> 3 }
+      if hits.1 != 0 { return i &+ 8 &+ hits.1.trailingZeroBitCount &>> 3 }
       i &+= 16
     }
     let bytes = base.assumingMemoryBound(to: UInt8.self)

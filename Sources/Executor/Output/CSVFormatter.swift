@@ -19,26 +19,16 @@ public struct CSVFormatter: RowFormatter {
   }
 
   public mutating func write(_ row: [Value], into out: inout [UInt8]) {
-    if layout.isResolved {
-      writeRecord(layout.flatten(row), into: &out)
-      return
-    }
-    layout.pending.append(row)
-    layout.learn(from: row)
-    if layout.isResolved { flushPending(into: &out) }
+    emit(layout.admit(row), into: &out)
   }
 
   public mutating func end(into out: inout [UInt8]) {
-    if !layout.isResolved {
-      layout.learn(from: nil, force: true)
-      flushPending(into: &out)
-    }
+    emit(layout.finish(), into: &out)
   }
 
-  private mutating func flushPending(into out: inout [UInt8]) {
-    writeRecord(layout.header.map { .string($0) }, into: &out)
-    for row in layout.pending { writeRecord(layout.flatten(row), into: &out) }
-    layout.pending = []
+  private func emit(_ ready: (header: [String]?, rows: [[Value]]), into out: inout [UInt8]) {
+    if let header = ready.header { writeRecord(header.map { .string($0) }, into: &out) }
+    for row in ready.rows { writeRecord(row, into: &out) }
   }
 
   private func writeRecord(_ values: [Value], into out: inout [UInt8]) {

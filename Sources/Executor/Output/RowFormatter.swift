@@ -44,7 +44,7 @@ struct SpreadLayout {
   private(set) var keys: [Int: [String]] = [:]
   private(set) var isResolved: Bool
   /// Rows waiting for the header.
-  var pending: [[Value]] = []
+  private var pending: [[Value]] = []
 
   init(columns: [String], spread: [Bool]) {
     self.columns = columns
@@ -52,9 +52,31 @@ struct SpreadLayout {
     isResolved = !self.spread.contains(true)
   }
 
+  /// Takes `row`; returns the rows now ready to print, flattened, and the header when it has
+  /// just become known (nil when it was known from the start or earlier).
+  mutating func admit(_ row: [Value]) -> (header: [String]?, rows: [[Value]]) {
+    if isResolved { return (nil, [flatten(row)]) }
+    pending.append(row)
+    learn(from: row)
+    return isResolved ? drain() : (nil, [])
+  }
+
+  /// At the end of input: the header and held rows if no row ever showed all spread keys.
+  mutating func finish() -> (header: [String]?, rows: [[Value]]) {
+    guard !isResolved else { return (nil, []) }
+    learn(from: nil, force: true)
+    return drain()
+  }
+
+  private mutating func drain() -> (header: [String]?, rows: [[Value]]) {
+    let rows = pending.map(flatten)
+    pending = []
+    return (header, rows)
+  }
+
   /// Takes keys for still-unknown spread columns from `row`; resolved once every spread column
   /// has keys (or `force`, at the end, when some never held an object).
-  mutating func learn(from row: [Value]?, force: Bool = false) {
+  private mutating func learn(from row: [Value]?, force: Bool = false) {
     guard !isResolved else { return }
     if let row {
       for c in columns.indices where spread[c] && keys[c] == nil {

@@ -25,20 +25,11 @@ public struct TableFormatter: RowFormatter {
   public mutating func begin(into out: inout [UInt8]) {}
 
   public mutating func write(_ row: [Value], into out: inout [UInt8]) {
-    if layout.isResolved {
-      rows.append(Self.cells(layout.flatten(row)))
-      return
-    }
-    layout.pending.append(row)
-    layout.learn(from: row)
-    if layout.isResolved { takePending() }
+    rows += layout.admit(row).rows.map(Self.cells)
   }
 
   public mutating func end(into out: inout [UInt8]) {
-    if !layout.isResolved {
-      layout.learn(from: nil, force: true)
-      takePending()
-    }
+    rows += layout.finish().rows.map(Self.cells)
     let header = layout.header.map { Self.visible($0) }
     var widths = header.map(Self.displayWidth)
     for row in rows {
@@ -56,11 +47,6 @@ public struct TableFormatter: RowFormatter {
     if !rows.isEmpty { text += rule }
     out.append(contentsOf: text.utf8)
     rows = []
-  }
-
-  private mutating func takePending() {
-    for row in layout.pending { rows.append(Self.cells(layout.flatten(row))) }
-    layout.pending = []
   }
 
   private static func cells(_ values: [Value]) -> [(text: String, isNumber: Bool)] {
