@@ -29,7 +29,7 @@ final class TimeWindowOperator: WindowOperator {
 
   private func table(_ start: Int64) -> GroupTable {
     if let t = windows[start] { return t }
-    let t = GroupTable()
+    let t = GroupTable(keyWidth: layout.keyCount)
     windows[start] = t
     return t
   }
@@ -38,9 +38,9 @@ final class TimeWindowOperator: WindowOperator {
     var warnings = 0
     batch.forEachRow { i, row in
       let t = batch.times[i]
-      let key = layout.key(row)
+      let hash = GroupTable.hash(UnsafeBufferPointer(rebasing: row[0..<layout.keyCount]))
       guard let size else {
-        add(row, key: key, time: t, start: 0, warnings: &warnings)
+        add(row, hash: hash, time: t, start: 0, warnings: &warnings)
         return
       }
       let watermark = batch.watermarks[i]
@@ -48,7 +48,7 @@ final class TimeWindowOperator: WindowOperator {
       var added = false
       while start > t - size {
         if start + size > watermark {
-          add(row, key: key, time: t, start: start, warnings: &warnings)
+          add(row, hash: hash, time: t, start: start, warnings: &warnings)
           added = true
         }
         start -= advance
@@ -60,9 +60,9 @@ final class TimeWindowOperator: WindowOperator {
   }
 
   @inline(__always)
-  private func add(_ row: UnsafeBufferPointer<Value>, key: [Value], time: Int64, start: Int64, warnings: inout Int) {
+  private func add(_ row: UnsafeBufferPointer<Value>, hash: Int, time: Int64, start: Int64, warnings: inout Int) {
     let table = self.table(start)
-    let g = table.group(for: key, aggregates: layout.aggregates)
+    let g = table.group(for: row, hash: hash, aggregates: layout.aggregates)
     layout.add(row, time: time, to: table.states[g], warnings: &warnings)
     if emitsChanges {
       if !changedWindows.contains(start) { changedWindows.append(start) }
