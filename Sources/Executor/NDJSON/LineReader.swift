@@ -44,9 +44,12 @@ public struct LineReader: Sendable {
   /// How many bytes of the BOM `EF BB BF` have been matched at the stream's start; -1 once decided.
   private var bomMatched = 0
 
-  public init(maxLineBytes: Int = LineReader.defaultMaxLineBytes) {
+  /// - Parameter skipsByteOrderMark: false for a reader fed pieces from the middle of a stream,
+  ///   where `EF BB BF` is data, not a mark.
+  public init(maxLineBytes: Int = LineReader.defaultMaxLineBytes, skipsByteOrderMark: Bool = true) {
     precondition(maxLineBytes > 0, "maxLineBytes must be positive")
     self.maxLineBytes = maxLineBytes
+    if !skipsByteOrderMark { bomMatched = -1 }
   }
 
   /// Feeds one chunk; calls `body` with each line completed by it and the line's 1-based number.

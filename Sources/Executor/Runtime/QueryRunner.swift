@@ -1,16 +1,14 @@
 import Planner
 
-/// Runs one planned query over the batches of its source: event time and watermark, filter,
-/// then either projection (row at a time) or a window operator and the result stage.
+/// Runs the stateful, ordered part of one planned query: the watermark, then either output row
+/// by row (DISTINCT, LIMIT, ORDER BY at end) or a window operator and the result stage. The
+/// per-row expressions ran before, in a `QueryPreparer`.
 final class QueryRunner {
   let plan: QueryPlan
   private let context: CompiledExpr.Context
-  private let eventTime: CompiledExpr?
-  private let filter: CompiledExpr?
-  private let projections: [CompiledExpr]
-  private let groupKeys: [CompiledExpr]
-  /// Every aggregate's arguments, in layout order.
-  private let aggregateArguments: [CompiledExpr]
+  private let usesEventTime: Bool
+  private let projectionWidth: Int
+  private let sortKeyCount: Int
   private let layout: AggregateLayout
   private let windowOperator: WindowOperator?
   private let results: ResultStage?
@@ -24,7 +22,6 @@ final class QueryRunner {
   /// Project mode: DISTINCT rows seen, ORDER BY buffer, LIMIT countdown.
   private var distinctSeen: Set<[Value]> = []
   private var sortBuffer: [(sort: [Value], out: [Value])] = []
-  private var sortKeys: [CompiledExpr] = []
   private var remaining: Int?
   private(set) var isDone = false
   private var batch: RowBatch
@@ -35,17 +32,15 @@ final class QueryRunner {
     self.context = context
     self.output = output
     self.badInput = badInput
-    eventTime = plan.eventTime.map { CompiledExpr($0, context: context) }
-    filter = plan.filter.map { CompiledExpr($0, context: context) }
-    groupKeys = plan.groupKeys.map { CompiledExpr($0, context: context) }
-    aggregateArguments = plan.aggregates.flatMap(\.arguments).map { CompiledExpr($0, context: context) }
+    usesEventTime = plan.eventTime != nil
+    projectionWidth = plan.projections.count
+    sortKeyCount = plan.mode == .project ? plan.orderBy.count : 0
     layout = AggregateLayout(keyCount: plan.groupKeys.count, aggregates: plan.aggregates)
     maxTimes = Array(repeating: Int64.min, count: max(1, inputs))
     inputFinished = Array(repeating: false, count: max(1, inputs))
     batch = RowBatch(width: layout.width)
     remaining = plan.limit.map { Int(clamping: $0) }
     if plan.mode == .aggregate {
-      projections = []
       results = ResultStage(plan: plan, context: context, changelog: changelog)
       let changes = plan.emit == .changes
       switch plan.window {
@@ -60,10 +55,8 @@ final class QueryRunner {
       }
       remaining = nil
     } else {
-      projections = plan.projections.map { CompiledExpr($0, context: context) }
       results = nil
       windowOperator = nil
-      sortKeys = plan.orderBy.map { CompiledExpr($0.expr, context: context) }
       if !plan.orderBy.isEmpty { remaining = nil }
     }
     if remaining == 0 { isDone = true }
@@ -82,51 +75,52 @@ final class QueryRunner {
 
   // MARK: Rows
 
-  func process(_ source: SourceBatch, inputName: String) throws(RunError) {
+  /// Applies one scanned piece in arrival order: the watermark advances row by row (before the
+  /// filter, SPEC 4), rows that passed go to the window operator or straight to output.
+  func apply(_ prepared: QueryPreparer.Prepared, from job: ScanJob, lineBase: Int, inputName: String) throws(RunError) {
     guard !isDone else { return }
-    context.now = source.arrivalMillis
+    context.now = job.arrivalMillis
     batch.removeAll()
-    let width = source.width
-    let input = source.input
-    try source.values.withUnsafeBufferPointer { (all) throws(RunError) in
-      for r in 0..<source.count {
-        let row = UnsafeBufferPointer(rebasing: all[r * width..<(r + 1) * width])
-        var time = source.arrivalMillis
-        do throws(RowError) {
-          if let eventTime {
-            guard let t = ScalarFunction.timestampArgument(try eventTime.evaluate(row)) else {
-              throw RowError("event time is missing or not a time")
-            }
-            time = t
-          }
-          let before = watermark
-          if eventTime != nil, time > maxTimes[input] {
-            maxTimes[input] = time
-            watermark = currentWatermark()
-          }
-          if let filter, ValueOps.truthiness(try filter.evaluate(row)) != true { continue }
-          if windowOperator != nil {
-            for k in groupKeys { batch.values.append(try k.evaluate(row)) }
-            for a in aggregateArguments { batch.values.append(try a.evaluate(row)) }
-            batch.times.append(time)
-            batch.watermarks.append(before)
-            batch.lines.append(Int32(r))
-          } else {
-            try project(row, micros: source.arrivalMicros)
-            if isDone { break }
-          }
-        } catch {
-          // Keep the batch aligned: drop a half-appended row.
-          batch.values.removeLast(batch.values.count - batch.times.count * layout.width)
-          stats.badRows += 1
-          try badInput.report(input: inputName, line: source.lineNumbers[r], message: error.message, raw: source.rawLine(r))
-        }
+    let input = job.input
+    let width = layout.width
+    var nextError = 0
+    func reportErrors(before row: Int32) throws(RunError) {
+      while nextError < prepared.errors.count && prepared.errors[nextError].row < row {
+        let e = prepared.errors[nextError]
+        nextError += 1
+        stats.badRows += 1
+        let r = Int(e.row)
+        try badInput.report(input: inputName, line: lineBase + Int(job.rowLines[r]), message: e.message, raw: job.rawLine(r))
       }
     }
+    for i in 0..<prepared.times.count {
+      let row = prepared.rows[i]
+      if !prepared.errors.isEmpty { try reportErrors(before: row) }
+      let time = prepared.times[i]
+      let before = watermark
+      if usesEventTime, time > maxTimes[input] {
+        maxTimes[input] = time
+        watermark = currentWatermark()
+      }
+      let offset = Int(prepared.offsets[i])
+      guard offset >= 0 else { continue }
+      if windowOperator != nil {
+        batch.values.append(contentsOf: prepared.values[offset..<offset + width])
+        batch.times.append(time)
+        batch.watermarks.append(before)
+        batch.lines.append(row)
+      } else {
+        try emitProjected(Array(prepared.values[offset..<offset + projectionWidth]),
+                          sort: sortKeyCount == 0 ? [] : Array(prepared.values[offset + projectionWidth..<offset + projectionWidth + sortKeyCount]),
+                          micros: job.arrivalMicros)
+        if isDone { break }
+      }
+    }
+    if !prepared.errors.isEmpty { try reportErrors(before: Int32.max) }
     if let windowOperator {
       let w = watermark
       let processingTime = usesProcessingTime
-      try run(source: source) { (e: inout Emitter) throws in
+      try run(job: job) { (e: inout Emitter) throws in
         try windowOperator.process(batch, emit: &e)
         if !processingTime { try windowOperator.onWatermark(w, emit: &e) }
       }
@@ -135,7 +129,7 @@ final class QueryRunner {
   }
 
   /// Runs an operator step and passes what it emitted on.
-  private func run(source: SourceBatch? = nil, _ step: (inout Emitter) throws -> Void) throws(RunError) {
+  private func run(job: ScanJob? = nil, _ step: (inout Emitter) throws -> Void) throws(RunError) {
     var emitter = Emitter()
     do {
       try step(&emitter)
@@ -145,8 +139,8 @@ final class QueryRunner {
       throw RunError("\(error)")
     }
     stats.lateEvents += emitter.late.count
-    if let source {
-      for line in emitter.late { try badInput.late(raw: source.rawLine(Int(line))) }
+    if let job {
+      for line in emitter.late { try badInput.late(raw: job.rawLine(Int(line))) }
     }
     if let results {
       let before = output.rowsWritten
@@ -155,22 +149,13 @@ final class QueryRunner {
     }
   }
 
-  private func project(_ row: UnsafeBufferPointer<Value>, micros: Int64) throws(RowError) {
-    var out: [Value] = []
-    out.reserveCapacity(projections.count)
-    for p in projections { out.append(try p.evaluate(row)) }
+  private func emitProjected(_ out: [Value], sort: [Value], micros: Int64) throws(RunError) {
     if plan.distinct && !distinctSeen.insert(out).inserted { return }
-    if !sortKeys.isEmpty {
-      var sort: [Value] = []
-      for k in sortKeys { sort.append(try k.evaluate(row)) }
+    if sortKeyCount > 0 {
       sortBuffer.append((sort, out))
       return
     }
-    do throws(RunError) {
-      try output.write(out)
-    } catch {
-      throw RowError(error.message)
-    }
+    try output.write(out)
     stats.rowsOut += 1
     stats.recordLatency(Clock.monotonicMicros() - micros)
     if let r = remaining {
@@ -190,7 +175,7 @@ final class QueryRunner {
 
   /// `--idle-timeout`: no input for a while; let event time follow the wall clock.
   func idle(forMillis idle: Int64) throws(RunError) {
-    guard eventTime != nil, let windowOperator else { return }
+    guard usesEventTime, let windowOperator else { return }
     var moved = false
     for i in maxTimes.indices where !inputFinished[i] && maxTimes[i] != Int64.min {
       maxTimes[i] += idle
@@ -206,7 +191,7 @@ final class QueryRunner {
   func inputEnded(_ input: Int) throws(RunError) {
     guard input < inputFinished.count, !inputFinished[input] else { return }
     inputFinished[input] = true
-    guard inputFinished.contains(false), let windowOperator, eventTime != nil else { return }
+    guard inputFinished.contains(false), let windowOperator, usesEventTime else { return }
     watermark = currentWatermark()
     let w = watermark
     try run { (e: inout Emitter) throws in try windowOperator.onWatermark(w, emit: &e) }
@@ -234,12 +219,14 @@ final class QueryRunner {
   /// A SELECT without FROM: one row.
   func evaluateOnce() throws(RunError) {
     let empty: [Value] = []
-    try empty.withUnsafeBufferPointer { (row) throws(RunError) in
-      do throws(RowError) {
-        try project(row, micros: Clock.monotonicMicros())
-      } catch {
-        throw RunError("error: \(error.message)")
+    var out: [Value] = []
+    do throws(RowError) {
+      try empty.withUnsafeBufferPointer { (row) throws(RowError) in
+        for p in plan.projections { out.append(try CompiledExpr(p, context: context).evaluate(row)) }
       }
+    } catch {
+      throw RunError(error.message)
     }
+    try emitProjected(out, sort: [], micros: Clock.monotonicMicros())
   }
 }

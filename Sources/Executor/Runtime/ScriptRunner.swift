@@ -3,6 +3,7 @@
 #elseif canImport(Musl)
   import Musl
 #endif
+import Dispatch
 import Planner
 
 /// Runs a `ScriptPlan`: opens its sources and sinks, reads every input in turn, feeds each
@@ -23,6 +24,12 @@ public final class ScriptRunner {
   private var runners: [QueryRunner] = []
   private var sinks: [OutputSink] = []
   private let badInput: BadInput
+  /// Scans pieces of input on every core; results are applied in read order on this thread.
+  private let workers = DispatchQueue(label: "streamsql.scan", attributes: .concurrent)
+  /// Pieces being scanned, oldest first, with their source.
+  private var inflight: [(source: SourceReader, job: ScanJob)] = []
+  /// Bounds the memory held by pieces read ahead of the ordered stage.
+  static let maxInflight = 4
 
   /// Opens inputs and outputs; fails (exit 1) if one cannot be opened.
   public init(plan: ScriptPlan, options: RunOptions) throws(RunError) {
@@ -35,7 +42,8 @@ public final class ScriptRunner {
     var fileSinks: [String: OutputSink] = [:]
     var readers: [Int: SourceReader] = [:]
     for source in plan.sources {
-      let reader = SourceReader(plan: source, inputs: try openInputs(source.location), badInput: badInput)
+      let reader = SourceReader(
+        plan: source, inputs: try openInputs(source.location), badInput: badInput, maxLineBytes: options.maxLineBytes)
       readers[source.id] = reader
       sources.append(reader)
     }
@@ -156,15 +164,28 @@ public final class ScriptRunner {
     let startedAt = try start()
     if let source = sources.first {
       for chunk in chunks {
-        var failure: RunError?
-        chunk.withUnsafeBytes { bytes in
-          do throws(RunError) { try source.consume(bytes, from: 0) } catch { failure = error }
-        }
-        if let failure { throw failure }
+        let jobs = chunk.withUnsafeBytes { source.jobs(for: $0, from: 0) }
+        try submit(jobs, source)
       }
-      for i in source.inputs.indices { try source.end(i) }
+      for i in source.inputs.indices { try submit(source.endJobs(from: i), source) }
+      while !inflight.isEmpty { try applyOldest() }
     }
     return try finish(startedAt: startedAt)
+  }
+
+  /// Starts scanning pieces on the workers, applying the oldest first when too many are out.
+  private func submit(_ jobs: [ScanJob], _ source: SourceReader) throws(RunError) {
+    for job in jobs {
+      while inflight.count >= ScriptRunner.maxInflight { try applyOldest() }
+      job.start(on: workers)
+      inflight.append((source, job))
+    }
+  }
+
+  private func applyOldest() throws(RunError) {
+    let (source, job) = inflight.removeFirst()
+    job.wait()
+    try source.apply(job)
   }
 
   private var needsTimer: Bool {
@@ -177,24 +198,29 @@ public final class ScriptRunner {
     defer { buffer.deallocate() }
     var lastInput = Clock.wallMillis()
     var idleApplied: Int64 = 0
-    while sources.contains(where: \.isActive) {
+    while sources.contains(where: \.wantsInput) || !inflight.isEmpty {
       if Signals.stopRequested { break }
-      var progressed = false
-      for source in sources where source.isActive {
+      var didRead = false
+      for source in sources where source.wantsInput {
         for (i, input) in source.inputs.enumerated() where !input.finished {
-          guard input.isReady() else { continue }
+          guard inflight.count < ScriptRunner.maxInflight, input.isReady() else { continue }
           guard let n = try input.read(into: buffer) else { continue }
-          progressed = true
+          didRead = true
           if n == 0 {
-            try source.end(i)
+            input.close()
+            try submit(source.endJobs(from: i), source)
           } else {
-            try source.consume(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), from: i)
+            try submit(source.jobs(for: UnsafeRawBufferPointer(rebasing: buffer[0..<n]), from: i), source)
           }
-          if !source.isActive { break }
         }
       }
+      // Apply scanned pieces whenever reading cannot go on: nothing ready, or enough read ahead.
+      if !inflight.isEmpty && (!didRead || inflight.count >= ScriptRunner.maxInflight) {
+        try applyOldest()
+        continue
+      }
       let now = Clock.wallMillis()
-      if progressed {
+      if didRead {
         lastInput = now
         idleApplied = 0
       }
@@ -207,17 +233,19 @@ public final class ScriptRunner {
         }
       }
       if sinks.contains(where: \.closed) && runners.allSatisfy({ $0.isDone || $0.output.sink.closed }) { break }
-      if !progressed {
+      if !didRead && inflight.isEmpty {
         for sink in sinks { try sink.flush() }
         try waitForInput(timeout: needsTimer ? 50 : -1)
       }
     }
+    // Stopped by a signal: what was already read still counts.
+    while !inflight.isEmpty { try applyOldest() }
   }
 
   /// Blocks until an input is readable, the timeout (ms) passes, or a signal arrives.
   private func waitForInput(timeout: Int32) throws(RunError) {
     var fds: [pollfd] = []
-    for source in sources where source.isActive {
+    for source in sources where source.wantsInput {
       for input in source.inputs where !input.finished {
         fds.append(pollfd(fd: input.fd, events: Int16(POLLIN), revents: 0))
       }

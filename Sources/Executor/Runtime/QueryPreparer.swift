@@ -1,0 +1,80 @@
+import Planner
+
+/// The per-row work of one query that needs no state and no order: event time, filter, and the
+/// values the rest of the query needs (group keys and aggregate arguments, or the projection).
+///
+/// It runs on scanning threads, one instance per piece of input, so that only the stateful part
+/// of a query (watermark, windows, output) runs in arrival order on the main thread.
+final class QueryPreparer {
+  /// What one piece of input yields for one query, in row order.
+  struct Prepared {
+    /// Per row with a valid time: the time, the row's index in the piece, and where its values
+    /// start in `values` (-1 when the filter rejected it; it still advances the watermark).
+    var times: [Int64] = []
+    var rows: [Int32] = []
+    var offsets: [Int32] = []
+    /// `width` values per row that passed the filter.
+    var values: [Value] = []
+    /// Rows that failed (no event time, a failed CAST), with the reason.
+    var errors: [(row: Int32, message: String)] = []
+  }
+
+  private let eventTime: CompiledExpr?
+  private let filter: CompiledExpr?
+  /// Group keys then aggregate arguments (aggregating), or the projections (row at a time).
+  private let outputs: [CompiledExpr]
+  private let context: CompiledExpr.Context
+  let width: Int
+
+  init(plan: QueryPlan) {
+    let context = CompiledExpr.Context()
+    self.context = context
+    eventTime = plan.eventTime.map { CompiledExpr($0, context: context) }
+    filter = plan.filter.map { CompiledExpr($0, context: context) }
+    let exprs: [BoundExpr]
+    if plan.mode == .aggregate {
+      exprs = plan.groupKeys + plan.aggregates.flatMap(\.arguments)
+    } else {
+      exprs = plan.projections + plan.orderBy.map(\.expr)
+    }
+    outputs = exprs.map { CompiledExpr($0, context: context) }
+    width = exprs.count
+  }
+
+  func prepare(_ values: [Value], width rowWidth: Int, count: Int, arrivalMillis: Int64) -> Prepared {
+    context.now = arrivalMillis
+    var out = Prepared()
+    out.times.reserveCapacity(count)
+    out.rows.reserveCapacity(count)
+    out.offsets.reserveCapacity(count)
+    values.withUnsafeBufferPointer { all in
+      for r in 0..<count {
+        let row = UnsafeBufferPointer(rebasing: all[r * rowWidth..<(r + 1) * rowWidth])
+        let mark = out.values.count
+        do throws(RowError) {
+          var time = arrivalMillis
+          if let eventTime {
+            guard let t = ScalarFunction.timestampArgument(try eventTime.evaluate(row)) else {
+              throw RowError("event time is missing or not a time")
+            }
+            time = t
+          }
+          var offset: Int32 = -1
+          var passes = true
+          if let filter { passes = ValueOps.truthiness(try filter.evaluate(row)) == true }
+          if passes {
+            offset = Int32(out.values.count)
+            for e in outputs { out.values.append(try e.evaluate(row)) }
+          }
+          out.times.append(time)
+          out.rows.append(Int32(r))
+          out.offsets.append(offset)
+        } catch {
+          out.values.removeLast(out.values.count - mark)
+          out.errors.append((Int32(r), error.message))
+        }
+      }
+    }
+    return out
+  }
+}

@@ -1,0 +1,154 @@
+import Dispatch
+import Planner
+import SQLParser
+
+/// What scanning a source needs, fixed for the whole run and shared by scanning threads.
+final class ScanSpec: @unchecked Sendable {
+  let fields: [FieldPath]
+  /// Declared columns to coerce: slot and type.
+  let coercions: [(slot: Int, type: TypeName, name: String)]
+  let maxLineBytes: Int
+  /// Keep each row's raw line (for dead letters and late output).
+  let keepsRaw: Bool
+  /// The plans of the queries reading the source, in the order their runners are attached.
+  private(set) var queries: [QueryPlan] = []
+
+  init(plan: SourcePlan, maxLineBytes: Int, keepsRaw: Bool) {
+    fields = plan.fields
+    var coercions: [(Int, TypeName, String)] = []
+    for (slot, path) in plan.fields.enumerated() {
+      if path.count == 1, case .key(let name) = path[0], let type = plan.declaredTypes[name] {
+        coercions.append((slot, type, name))
+      }
+    }
+    self.coercions = coercions
+    self.maxLineBytes = maxLineBytes
+    self.keepsRaw = keepsRaw
+  }
+
+  func add(_ query: QueryPlan) { queries.append(query) }
+}
+
+/// One piece of one input, scanned (validated, fields extracted, coerced) and prepared for each
+/// query on a worker thread, then applied in sequence on the main thread.
+///
+/// The semaphore orders the hand-off: the worker writes the results, signals, and only then does
+/// the main thread read them.
+final class ScanJob: @unchecked Sendable {
+  enum Kind {
+    case lines([UInt8])
+    case overLong(Int)
+    /// The input ended: applied after all its pieces.
+    case end
+  }
+
+  let spec: ScanSpec
+  let input: Int
+  let kind: Kind
+  let arrivalMillis: Int64
+  let arrivalMicros: Int64
+  private let done = DispatchSemaphore(value: 0)
+
+  /// Lines in the piece, good or bad; line numbers below are 1-based within the piece.
+  private(set) var lineCount = 0
+  private(set) var byteCount = 0
+  /// Extracted fields, `spec.fields.count` per good row.
+  private(set) var values: [Value] = []
+  private(set) var rowLines: [Int32] = []
+  private(set) var raw: [UInt8] = []
+  private(set) var rawEnds: [Int] = []
+  private(set) var badLines: [(line: Int32, message: String, raw: [UInt8]?)] = []
+  /// One per query of `spec.queries`.
+  private(set) var prepared: [QueryPreparer.Prepared] = []
+
+  init(spec: ScanSpec, input: Int, kind: Kind) {
+    self.spec = spec
+    self.input = input
+    self.kind = kind
+    arrivalMillis = Clock.wallMillis()
+    arrivalMicros = Clock.monotonicMicros()
+  }
+
+  var rowCount: Int { rowLines.count }
+
+  /// The raw line of row `i`, if kept.
+  func rawLine(_ i: Int) -> ArraySlice<UInt8>? {
+    guard i < rawEnds.count else { return nil }
+    return raw[(i == 0 ? 0 : rawEnds[i - 1])..<rawEnds[i]]
+  }
+
+  /// Scans on a worker thread; `wait()` returns once done.
+  func start(on queue: DispatchQueue?) {
+    guard let queue else {
+      scan()
+      done.signal()
+      return
+    }
+    queue.async {
+      self.scan()
+      self.done.signal()
+    }
+  }
+
+  func wait() { done.wait() }
+
+  private func scan() {
+    switch kind {
+    case .end: return
+    case .overLong(let length):
+      lineCount = 1
+      badLines.append((1, "line of \(length) bytes is longer than --max-line-bytes", nil))
+    case .lines(let bytes):
+      byteCount = bytes.count
+      scanLines(bytes)
+      let width = spec.fields.count
+      prepared = spec.queries.map {
+        QueryPreparer(plan: $0).prepare(values, width: width, count: rowCount, arrivalMillis: arrivalMillis)
+      }
+    }
+  }
+
+  private func scanLines(_ bytes: [UInt8]) {
+    let extractor = FieldExtractor(paths: spec.fields)
+    let width = spec.fields.count
+    var reader = LineReader(maxLineBytes: spec.maxLineBytes, skipsByteOrderMark: false)
+    values.reserveCapacity(width * (bytes.count / 128 + 1))
+    let handle: (LineReader.Line, Int) -> Void = { line, number in
+      switch line {
+      case .overLong(let length):
+        self.badLines.append((Int32(number), "line of \(length) bytes is longer than --max-line-bytes", nil))
+      case .line(let text):
+        if text.isEmpty || text.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+        let base = self.values.count
+        for _ in 0..<width { self.values.append(.null) }
+        var error = self.values.withUnsafeMutableBufferPointer { buffer in
+          extractor.extract(text, into: buffer.baseAddress! + base)
+        }
+        if error == nil {
+          for c in self.spec.coercions {
+            let v = self.values[base + c.slot]
+            guard !v.isNull else { continue }
+            guard let converted = ValueOps.cast(v, to: c.type) else {
+              error = ScanError(message: "column '\(c.name)' holds \(v), not \(c.type.rawValue)", offset: 0)
+              break
+            }
+            self.values[base + c.slot] = converted
+          }
+        }
+        if let error {
+          self.values.removeLast(width)
+          self.badLines.append((Int32(number), error.message, self.spec.keepsRaw ? Array(text) : nil))
+          return
+        }
+        self.rowLines.append(Int32(number))
+        if self.spec.keepsRaw {
+          self.raw.append(contentsOf: text)
+          self.rawEnds.append(self.raw.count)
+        }
+      }
+    }
+    bytes.withUnsafeBytes { reader.feed($0, handle) }
+    reader.finish(handle)
+    lineCount = reader.lineCount
+  }
+}
