@@ -19,5 +19,5 @@ SELECT country, COUNT(*) AS events, ROUND(AVG(latency_ms), 1) AS avg_latency_ms
   HAVING COUNT(*) >= 20;
 
 -- Active users over the last minute, refreshed every 30 seconds.
-SELECT COUNT(DISTINCT user_id) AS active_users, SUM(amount) AS revenue
+SELECT COUNT(DISTINCT user_id) AS active_users, ROUND(SUM(amount), 2) AS revenue
   FROM clicks WINDOW HOPPING (SIZE 1 MINUTE, ADVANCE BY 30 SECONDS, GRACE PERIOD 2 SECONDS);
