@@ -33,6 +33,6 @@ let package = Package(
     .testTarget(name: "SQLParserTests", dependencies: ["SQLParser"]),
     .testTarget(name: "PlannerTests", dependencies: ["Planner", "SQLParser"], exclude: ["Snapshots"]),
     .testTarget(name: "ExecutorTests", dependencies: ["Executor", "Planner", "SQLParser"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["streamsql"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["streamsql"], exclude: ["goldens"]),
   ]
 )

@@ -8,6 +8,14 @@ public final class FieldAllocator {
 
   public init() {}
 
+  /// An independent copy, so that planning a statement that may fail leaves the original alone.
+  func copy() -> FieldAllocator {
+    let c = FieldAllocator()
+    c.paths = paths
+    c.slots = slots
+    return c
+  }
+
   public func slot(for path: FieldPath) -> Int {
     if let s = slots[path] { return s }
     paths.append(path)
@@ -33,12 +41,18 @@ final class Scope {
   /// Declared top-level columns and their types; empty means schemaless.
   let declared: [ColumnDefinition]
   let view: View?
+  /// False for a SELECT without FROM, where no name can be resolved.
+  let hasSource: Bool
 
-  init(fields: FieldAllocator, qualifiers: Set<String>, declared: [ColumnDefinition] = [], view: View? = nil) {
+  init(
+    fields: FieldAllocator, qualifiers: Set<String>, declared: [ColumnDefinition] = [], view: View? = nil,
+    hasSource: Bool = true
+  ) {
     self.fields = fields
     self.qualifiers = qualifiers
     self.declared = declared
     self.view = view
+    self.hasSource = hasSource
   }
 
   /// The whole input row (for `SELECT *`).
@@ -59,6 +73,10 @@ final class Scope {
     }
     guard case .key(let head)? = path.first else {
       throw Diagnostic("a field path must start with a name", span: span)
+    }
+    guard hasSource else {
+      throw Diagnostic("column '\(head)' not found: this SELECT has no FROM clause", span: span,
+                       note: "add FROM stdin to read the input")
     }
     if let view {
       if let item = view.items.first(where: { $0.name == head }) ?? view.items.first(where: { $0.name.lowercased() == head.lowercased() }) {

@@ -51,6 +51,7 @@ public struct ScriptPlanner {
   /// Plans one statement. On error nothing changes (no half-declared stream, no query).
   public mutating func add(_ statement: Statement) throws(Diagnostic) -> Outcome {
     var copy = self
+    copy.sources = clonedSources()
     let outcome = try copy.apply(statement)
     self = copy
     return outcome
@@ -114,6 +115,10 @@ public struct ScriptPlanner {
     return queries.count - 1
   }
 
+  private func clonedSources() -> [(location: SourceLocation, fields: FieldAllocator, columns: [ColumnDefinition])] {
+    sources.map { ($0.location, $0.fields.copy(), $0.columns) }
+  }
+
   private mutating func createStream(_ create: CreateStream, statement: Statement) throws(Diagnostic) -> String {
     if catalog.lookup(create.name) != nil || create.name.lowercased() == "stdin" {
       throw Diagnostic("stream '\(create.name)' already exists", span: statement.span)
@@ -160,8 +165,9 @@ public struct ScriptPlanner {
       guard location == nil else {
         throw Diagnostic("a stream defined AS SELECT reads its query's source; drop the source option", span: statement.span)
       }
-      // Bind once to report errors now, not when the stream is first read.
-      let registry = SourceRegistry(sources)
+      // Bind once to report errors now, not when the stream is first read; on copies of the
+      // field lists, so a stream nothing reads extracts nothing.
+      let registry = SourceRegistry(clonedSources())
       _ = try SelectBinder(catalog: catalog, source: { registry.source($0, $1) })
         .bind(query, number: 0, label: create.name, sink: .standardOutput)
       catalog.add(.init(name: create.name, kind: .view(query), columns: [], timestamp: timestamp, options: create.options,
@@ -184,7 +190,7 @@ public struct ScriptPlanner {
       }
       return .table(columns: ["field", "type"], rows: entry.columns.map { [.string($0.name), .string($0.type.rawValue)] })
     case .view(let select):
-      let registry = SourceRegistry(sources)
+      let registry = SourceRegistry(clonedSources())
       let plan = try SelectBinder(catalog: catalog, source: { registry.source($0, $1) })
         .bind(select, number: 0, label: name, sink: .standardOutput)
       return .table(columns: ["field", "type"], rows: plan.outputNames.map { [.string($0), .string("ANY")] })

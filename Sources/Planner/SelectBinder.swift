@@ -19,7 +19,7 @@ struct SelectBinder {
 
   func resolve(_ from: FromClause?, depth: Int = 0) throws(Diagnostic) -> ResolvedSource {
     guard let from else {
-      return ResolvedSource(location: nil, scope: Scope(fields: FieldAllocator(), qualifiers: []))
+      return ResolvedSource(location: nil, scope: Scope(fields: FieldAllocator(), qualifiers: [], hasSource: false))
     }
     var qualifiers: Set<String> = []
     if let alias = from.alias { qualifiers.insert(alias.lowercased()) }
@@ -141,6 +141,9 @@ struct SelectBinder {
       }
       for (i, item) in select.items.enumerated() {
         if case .star = item.expr.kind {
+          guard scope.hasSource else {
+            throw Diagnostic("SELECT * needs a FROM clause", span: item.expr.span, note: "add FROM stdin to read the input")
+          }
           for (name, expr, spread) in expandStar(scope) {
             plan.projections.append(expr)
             plan.spread.append(spread)

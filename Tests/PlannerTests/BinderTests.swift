@@ -303,6 +303,7 @@ import Testing
       "CREATE STREAM v AS SELECT nosuchfn(a) FROM clicks",
       "CREATE STREAM t (a BIGINT, a VARCHAR) WITH (source = 't.ndjson')",
       "SELECT user_id FROM 'new-source.ndjson' WHERE COUNT(*) > 1",
+      "SELECT url FROM clicks WHERE status = 1 AND nosuchfn(1)",
       "DROP STREAM missing",
     ]
     for sql in failing {
@@ -315,5 +316,17 @@ import Testing
     _ = try planner.add(try Parser.parseStatement("CREATE STREAM s WITH (source = 'x.ndjson')"))
     #expect(planner.catalog.entries.map(\.name) == ["clicks", "s"])
   }
-}
 
+  /// Declaring a derived stream, or describing it, must not widen what its source extracts:
+  /// only queries that run decide the scan.
+  @Test func derivedStreamNobodyReadsExtractsNothing() throws {
+    var planner = ScriptPlanner()
+    _ = try planner.add(script: try Parser.parseScript("""
+      CREATE STREAM clicks WITH (source = 'clicks.ndjson', timestamp = 'ts');
+      SELECT url FROM clicks;
+      CREATE STREAM errors AS SELECT * FROM clicks WHERE status >= 500;
+      DESCRIBE errors
+      """))
+    #expect(planner.plan.sources.map { $0.fields.map(\.dottedName) } == [["ts", "url"]])
+  }
+}

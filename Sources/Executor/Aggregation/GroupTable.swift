@@ -102,4 +102,16 @@ final class GroupTable {
   func rows(start: Value, end: Value) -> [[Value]] {
     (0..<count).map { row($0, start: start, end: end) }
   }
+
+  /// A total order on group keys, so that rows closing at the same time come out in the same
+  /// order however the input was split into batches.
+  static func keyLess(_ a: ArraySlice<Value>, _ b: ArraySlice<Value>) -> Bool {
+    for (x, y) in zip(a, b) {
+      if x.isNull != y.isNull { return x.isNull }
+      if x.isNull { continue }
+      let c = ResultStage.compareForSort(x, y)
+      if c != 0 { return c < 0 }
+    }
+    return false
+  }
 }

@@ -110,7 +110,8 @@ final class MovingWindowOperator: WindowOperator {
     earliestPending = nextEarliest
     typeWarnings += warnings
     guard !out.isEmpty else { return }
-    out.sort { ($0.t, $0.order) < ($1.t, $1.order) }
+    let keyRange = 2..<(2 + layout.keyCount)
+    out.sort { $0.t != $1.t ? $0.t < $1.t : GroupTable.keyLess($0.row[keyRange], $1.row[keyRange]) }
     windowsFired += out.count
     emit.emit(out.map(\.row), isFinal: true)
   }

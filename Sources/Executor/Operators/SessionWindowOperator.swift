@@ -114,7 +114,12 @@ final class SessionWindowOperator: WindowOperator {
     groupOrder = remainingGroups
     earliestEnd = nextEarliest
     guard !fired.isEmpty else { return }
-    fired.sort { ($0.end, $0.start, $0.order) < ($1.end, $1.start, $1.order) }
+    let keyRange = 2..<(2 + layout.keyCount)
+    fired.sort {
+      if $0.end != $1.end { return $0.end < $1.end }
+      if $0.start != $1.start { return $0.start < $1.start }
+      return GroupTable.keyLess($0.row[keyRange], $1.row[keyRange])
+    }
     windowsFired += fired.count
     emit.emit(fired.map(\.row), isFinal: true)
   }

@@ -91,6 +91,12 @@ final class TimeWindowOperator: WindowOperator {
   }
 
   func finish(emit: inout Emitter) throws {
+    if size == nil && layout.keyCount == 0 && windows.isEmpty {
+      // An aggregate over the whole input without GROUP BY has one row even when the input was
+      // empty (COUNT(*) = 0), as in every SQL engine.
+      let empty: [Value] = []
+      empty.withUnsafeBufferPointer { _ = table(0).group(for: $0, hash: 0, aggregates: layout.aggregates) }
+    }
     for start in windows.keys.sorted() { fire(start, &emit) }
   }
 

@@ -116,7 +116,7 @@ final class QueryRunner {
         if isDone { break }
       }
     }
-    if !prepared.errors.isEmpty { try reportErrors(before: Int32.max) }
+    if !prepared.errors.isEmpty && !isDone { try reportErrors(before: Int32.max) }
     if let windowOperator {
       let w = watermark
       let processingTime = usesProcessingTime

@@ -63,11 +63,6 @@ final class ResultStage {
   }
 
   private func handleChanges(_ group: Emitter.Group, output: QueryOutput) throws(RunError) {
-    if group.isFinal {
-      // The window closed: its rows were printed as they changed; forget them.
-      for row in group.rows { printed[Array(row[0..<keyWidth])] = nil }
-      return
-    }
     for row in group.rows {
       let key = Array(row[0..<keyWidth])
       let out = finalRows([row]).first
@@ -89,6 +84,12 @@ final class ResultStage {
         try output.write(out)
       }
       printed[key] = out
+    }
+    if group.isFinal {
+      // The window closed. Time windows printed its rows as they changed; session, moving and
+      // count windows only know a row when it closes, so it was printed just above. Either way
+      // the key is done: forget it, so state stays bounded.
+      for row in group.rows { printed[Array(row[0..<keyWidth])] = nil }
     }
   }
 
