@@ -77,25 +77,20 @@ final class QueryRunner {
 
   /// Applies one scanned piece in arrival order: the watermark advances row by row (before the
   /// filter, SPEC 4), rows that passed go to the window operator or straight to output.
-  func apply(_ prepared: QueryPreparer.Prepared, from job: ScanJob, lineBase: Int, inputName: String) throws(RunError) {
-    guard !isDone else { return }
+  ///
+  /// Returns the row of the piece at which the query finished (LIMIT reached), if it did: rows
+  /// after it, and their errors, are no concern of this query.
+  @discardableResult
+  func apply(_ prepared: QueryPreparer.Prepared, from job: ScanJob, before stopLine: Int32 = .max) throws(RunError) -> Int32? {
+    guard !isDone else { return -1 }
+    var finishedAt: Int32?
     context.now = job.arrivalMillis
     batch.removeAll()
     let input = job.input
     let width = layout.width
-    var nextError = 0
-    func reportErrors(before row: Int32) throws(RunError) {
-      while nextError < prepared.errors.count && prepared.errors[nextError].row < row {
-        let e = prepared.errors[nextError]
-        nextError += 1
-        stats.badRows += 1
-        let r = Int(e.row)
-        try badInput.report(input: inputName, line: lineBase + Int(job.rowLines[r]), message: e.message, raw: job.rawLine(r))
-      }
-    }
     for i in 0..<prepared.times.count {
       let row = prepared.rows[i]
-      if !prepared.errors.isEmpty { try reportErrors(before: row) }
+      if stopLine != .max && job.rowLines[Int(row)] >= stopLine { break }
       let time = prepared.times[i]
       let before = watermark
       if usesEventTime, time > maxTimes[input] {
@@ -113,10 +108,12 @@ final class QueryRunner {
         try emitProjected(Array(prepared.values[offset..<offset + projectionWidth]),
                           sort: sortKeyCount == 0 ? [] : Array(prepared.values[offset + projectionWidth..<offset + projectionWidth + sortKeyCount]),
                           micros: job.arrivalMicros)
-        if isDone { break }
+        if isDone {
+          finishedAt = row
+          break
+        }
       }
     }
-    if !prepared.errors.isEmpty && !isDone { try reportErrors(before: Int32.max) }
     if let windowOperator {
       let w = watermark
       let processingTime = usesProcessingTime
@@ -126,6 +123,7 @@ final class QueryRunner {
       }
     }
     if output.sink.closed { isDone = true }
+    return finishedAt
   }
 
   /// Runs an operator step and passes what it emitted on.

@@ -108,7 +108,13 @@ public final class ScriptRunner {
   /// Runs to the end of every input, or until SIGINT/SIGTERM.
   public func run() throws(RunError) -> Summary {
     let startedAt = try start()
-    try readAll()
+    do {
+      try readAll()
+    } catch {
+      // `--on-error fail` and failing inputs: what was computed before the failure is kept.
+      for sink in sinks { try? sink.flush() }
+      throw error
+    }
     return try finish(startedAt: startedAt)
   }
 
@@ -135,6 +141,7 @@ public final class ScriptRunner {
       stats.lines += s.stats.lines
       stats.bytes += s.stats.bytes
       stats.badLines += s.stats.badLines
+      stats.badRows += s.stats.badRows
     }
     for r in runners {
       stats.badRows += r.stats.badRows

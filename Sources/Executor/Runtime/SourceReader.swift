@@ -50,7 +50,9 @@ final class SourceReader {
     }
   }
 
-  /// Applies a scanned piece: bad lines are reported, rows go to every query, in order.
+  /// Applies a scanned piece: bad lines and rows are reported once each, in line order, and
+  /// rows go to every query in arrival order. Under `--on-error fail`, the rows before the first
+  /// bad line are applied, then the run stops naming it.
   func apply(_ job: ScanJob) throws(RunError) {
     let index = job.input
     if case .end = job.kind {
@@ -60,13 +62,42 @@ final class SourceReader {
     let name = inputs[index].name
     let base = lineBase[index]
     stats.lines += job.lineCount
-    stats.badLines += job.badLines.count
-    for bad in job.badLines {
-      try badInput.report(input: name, line: base + Int(bad.line), message: bad.message, raw: bad.raw.map { ArraySlice($0) })
+    if badInput.policy == .fail, let first = badReports(job, finishedAt: [:]).first {
+      for (k, q) in queries.enumerated() where k < job.prepared.count {
+        try q.apply(job.prepared[k], from: job, before: first.line)
+      }
+      try badInput.report(input: name, line: base + Int(first.line), message: first.message, raw: first.raw)
     }
-    for (k, q) in queries.enumerated() where !q.isDone && k < job.prepared.count {
-      try q.apply(job.prepared[k], from: job, lineBase: base, inputName: name)
+    // Queries first, so that a query that reaches its LIMIT in this piece does not report the
+    // bad rows after that point: what is counted must not depend on how input was split.
+    var finishedAt: [Int: Int32] = [:]
+    for (k, q) in queries.enumerated() where k < job.prepared.count {
+      if let row = try q.apply(job.prepared[k], from: job) { finishedAt[k] = row }
+    }
+    for report in badReports(job, finishedAt: finishedAt) {
+      if report.isRow { stats.badRows += 1 } else { stats.badLines += 1 }
+      try badInput.report(input: name, line: base + Int(report.line), message: report.message, raw: report.raw)
     }
     lineBase[index] = base + job.lineCount
+  }
+
+  /// The piece's bad lines (not JSON, too long, ...) and bad rows (no event time, failed CAST)
+  /// by line number, each line once however many queries found it bad.
+  /// `finishedAt[k]` is the row at which query k stopped (-1: before the piece); its errors
+  /// from later rows are not reported.
+  private func badReports(_ job: ScanJob, finishedAt: [Int: Int32]) -> [(line: Int32, message: String, raw: ArraySlice<UInt8>?, isRow: Bool)] {
+    var reports = job.badLines.map { (line: $0.line, message: $0.message, raw: $0.raw.map { ArraySlice($0) }, isRow: false) }
+    var seen = Set<Int32>()
+    for (k, prepared) in job.prepared.enumerated() where k < queries.count {
+      let limit = finishedAt[k] ?? (queries[k].isDone ? -1 : Int32.max)
+      for e in prepared.errors where e.row < limit {
+        let line = job.rowLines[Int(e.row)]
+        if seen.insert(line).inserted {
+          reports.append((line, e.message, job.rawLine(Int(e.row)), true))
+        }
+      }
+    }
+    if reports.count > 1 { reports.sort { $0.line < $1.line } }
+    return reports
   }
 }
