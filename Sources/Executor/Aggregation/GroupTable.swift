@@ -17,8 +17,12 @@ final class GroupTable {
   private var dirty: [Int] = []
   private var isDirty: [Bool] = []
 
-  init(keyWidth: Int) {
+  /// Fresh accumulators for a new group.
+  private let makeStates: () -> [Accumulator]
+
+  init(keyWidth: Int, makeStates: @escaping () -> [Accumulator]) {
     self.keyWidth = keyWidth
+    self.makeStates = makeStates
   }
 
   var count: Int { states.count }
@@ -34,7 +38,7 @@ final class GroupTable {
   /// The group for `key` (the first `keyWidth` values of a row), created with fresh
   /// accumulators on first sight.
   @inline(__always)
-  func group(for key: UnsafeBufferPointer<Value>, hash: Int, aggregates: [AggregateCall]) -> Int {
+  func group(for key: UnsafeBufferPointer<Value>, hash: Int) -> Int {
     let mask = buckets.count - 1
     var i = hash & mask
     while true {
@@ -46,7 +50,7 @@ final class GroupTable {
     }
     let g = states.count
     keyValues.append(contentsOf: key[0..<keyWidth])
-    states.append(aggregates.map { $0.makeAccumulator() })
+    states.append(makeStates())
     hashes.append(hash)
     isDirty.append(false)
     buckets[i] = Int32(g + 1)

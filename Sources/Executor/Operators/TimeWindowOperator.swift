@@ -17,38 +17,77 @@ final class TimeWindowOperator: WindowOperator {
   private var changedWindows: [Int64] = []
   private(set) var typeWarnings = 0
   private(set) var windowsFired = 0
+  /// Aggregates fed row by row; the COUNT(DISTINCT) ones of a windowed query are `tracked`.
+  private let plainAggregates: [Int]
+  /// COUNT(DISTINCT x) of a windowed query: aggregate index and its tracker.
+  private let tracked: [Int]
+  private var trackers: [DistinctTracker]
+  private let makeStates: () -> [Accumulator]
 
   init(layout: AggregateLayout, size: Int64?, advance: Int64?, emitsChanges: Bool) {
     self.layout = layout
     self.size = size
     self.advance = advance ?? size ?? 1
     self.emitsChanges = emitsChanges
+    var plain: [Int] = []
+    var tracked: [Int] = []
+    for (i, call) in layout.aggregates.enumerated() {
+      let countsDistinct = (call.function == .count && call.distinct) || call.function == .approxCountDistinct
+      if size != nil && countsDistinct && call.arguments.count == 1 { tracked.append(i) } else { plain.append(i) }
+    }
+    plainAggregates = plain
+    self.tracked = tracked
+    trackers = tracked.map { _ in DistinctTracker(width: layout.keyCount + 1) }
+    let aggregates = layout.aggregates
+    let trackedSet = Set(tracked)
+    makeStates = {
+      aggregates.enumerated().map { i, call in
+        trackedSet.contains(i) ? TrackedCountAccumulator() : call.makeAccumulator()
+      }
+    }
   }
 
   var openWindowCount: Int { windows.count }
 
   private func table(_ start: Int64) -> GroupTable {
     if let t = windows[start] { return t }
-    let t = GroupTable(keyWidth: layout.keyCount)
+    let t = GroupTable(keyWidth: layout.keyCount, makeStates: makeStates)
     windows[start] = t
     return t
   }
 
   func process(_ batch: RowBatch, emit: inout Emitter) throws {
     var warnings = 0
+    var entries = [Int](repeating: 0, count: tracked.count)
     batch.forEachRow { i, row in
       let t = batch.times[i]
-      let hash = GroupTable.hash(UnsafeBufferPointer(rebasing: row[0..<layout.keyCount]))
+      let key = UnsafeBufferPointer(rebasing: row[0..<layout.keyCount])
+      let hash = GroupTable.hash(key)
       guard let size else {
-        add(row, hash: hash, time: t, start: 0, warnings: &warnings)
+        add(row, hash: hash, time: t, start: 0, entries: entries, oldestOpen: 0, warnings: &warnings)
         return
       }
       let watermark = batch.watermarks[i]
-      var start = Timestamp.floorDiv(t, advance) * advance
+      let newest = Timestamp.floorDiv(t, advance) * advance
+      // Windows whose end is above the watermark have not fired: numbers from oldestOpen on.
+      let oldestOpen = watermark == Int64.min ? Int64.min : Timestamp.floorDiv(watermark - size, advance) + 1
+      for (j, a) in tracked.enumerated() {
+        let value = row[layout.argumentOffsets[a]]
+        if value.isNull {
+          entries[j] = -1
+          continue
+        }
+        var hasher = Hasher()
+        hasher.combine(hash)
+        hasher.combine(value)
+        entries[j] = trackers[j].entry(
+          group: key, value: value, hash: hasher.finalize(), firstWindow: Timestamp.floorDiv(newest - size, advance) + 1)
+      }
+      var start = newest
       var added = false
       while start > t - size {
         if start + size > watermark {
-          add(row, hash: hash, time: t, start: start, warnings: &warnings)
+          add(row, hash: hash, time: t, start: start, entries: entries, oldestOpen: oldestOpen, warnings: &warnings)
           added = true
         }
         start -= advance
@@ -60,10 +99,26 @@ final class TimeWindowOperator: WindowOperator {
   }
 
   @inline(__always)
-  private func add(_ row: UnsafeBufferPointer<Value>, hash: Int, time: Int64, start: Int64, warnings: inout Int) {
+  private func add(
+    _ row: UnsafeBufferPointer<Value>, hash: Int, time: Int64, start: Int64, entries: [Int], oldestOpen: Int64,
+    warnings: inout Int
+  ) {
     let table = self.table(start)
-    let g = table.group(for: row, hash: hash, aggregates: layout.aggregates)
-    layout.add(row, time: time, to: table.states[g], warnings: &warnings)
+    let g = table.group(for: row, hash: hash)
+    let states = table.states[g]
+    for a in plainAggregates {
+      let offset = layout.argumentOffsets[a]
+      let args = UnsafeBufferPointer(rebasing: row[offset..<offset + layout.aggregates[a].arguments.count])
+      states[a].add(args, time: time, warnings: &warnings)
+    }
+    if !tracked.isEmpty {
+      let window = Timestamp.floorDiv(start, advance)
+      for (j, a) in tracked.enumerated() where entries[j] >= 0 {
+        if trackers[j].mark(entries[j], window: window, oldestOpen: oldestOpen) {
+          (states[a] as! TrackedCountAccumulator).count += 1
+        }
+      }
+    }
     if emitsChanges {
       if !changedWindows.contains(start) { changedWindows.append(start) }
       table.markDirty(g)
@@ -88,6 +143,10 @@ final class TimeWindowOperator: WindowOperator {
     guard let size else { return }
     let closing = windows.keys.filter { $0 + size <= watermark }.sorted()
     for start in closing { fire(start, &emit) }
+    if !closing.isEmpty && !trackers.isEmpty {
+      let oldestOpen = Timestamp.floorDiv(watermark - size, advance) + 1
+      for j in trackers.indices { trackers[j].sweep(oldestOpen: oldestOpen) }
+    }
   }
 
   func finish(emit: inout Emitter) throws {
@@ -95,7 +154,7 @@ final class TimeWindowOperator: WindowOperator {
       // An aggregate over the whole input without GROUP BY has one row even when the input was
       // empty (COUNT(*) = 0), as in every SQL engine.
       let empty: [Value] = []
-      empty.withUnsafeBufferPointer { _ = table(0).group(for: $0, hash: 0, aggregates: layout.aggregates) }
+      empty.withUnsafeBufferPointer { _ = table(0).group(for: $0, hash: 0) }
     }
     for start in windows.keys.sorted() { fire(start, &emit) }
   }

@@ -1,0 +1,141 @@
+import Planner
+
+/// COUNT(DISTINCT x) over hopping windows without a set per window.
+///
+/// Every engine measured (DuckDB, Flink) fans each event out to its d/a windows and inserts the
+/// value into each window's set. Here each (group, value) is looked up once per event and keeps
+/// a 64-bit mask of the windows it is already counted in; the event then flips the bits of the
+/// open windows it falls in, and each newly set bit adds one to that window's count.
+///
+/// Windows are numbered by start / advance. The mask covers 64 consecutive windows from `base`;
+/// when a value moves past them, the mask slides forward. Bits of windows that are still open
+/// when they slide out, and windows below `base`, go to a small overflow set, so the count stays
+/// exact whatever the disorder. Entries whose windows have all fired are swept away, so state
+/// is bounded by the values seen in open windows.
+///
+/// - Complexity: one hash lookup per event and aggregate, then O(d/a) bit operations.
+struct DistinctTracker {
+  /// Values per entry: the group key and the distinct value.
+  let width: Int
+  private var keys: [Value] = []
+  private var hashes: [Int] = []
+  private var bases: [Int64] = []
+  private var masks: [UInt64] = []
+  private var overflow: [Int: Set<Int64>] = [:]
+  /// Open addressing: entry + 1, or 0 for an empty bucket.
+  private var buckets: [Int32] = Array(repeating: 0, count: 1024)
+  /// Entry count after the last sweep; the next sweep waits until it has doubled.
+  private var sweptCount = 0
+
+  init(width: Int) {
+    self.width = width
+  }
+
+  var count: Int { hashes.count }
+
+  /// The entry of (`group`, `value`), created on first sight; `hash` covers both.
+  mutating func entry(group: UnsafeBufferPointer<Value>, value: Value, hash: Int, firstWindow: Int64) -> Int {
+    let mask = buckets.count - 1
+    var i = hash & mask
+    while true {
+      let entry = Int(buckets[i])
+      if entry == 0 { break }
+      let e = entry - 1
+      if hashes[e] == hash && same(e, group, value) { return e }
+      i = (i + 1) & mask
+    }
+    let e = hashes.count
+    keys.append(contentsOf: group)
+    keys.append(value)
+    hashes.append(hash)
+    bases.append(firstWindow)
+    masks.append(0)
+    buckets[i] = Int32(e + 1)
+    if hashes.count * 2 > buckets.count { rehash(capacity: buckets.count * 2) }
+    return e
+  }
+
+  @inline(__always)
+  private func same(_ e: Int, _ group: UnsafeBufferPointer<Value>, _ value: Value) -> Bool {
+    let base = e * width
+    if keys[base + width - 1] != value { return false }
+    for k in 0..<width - 1 where keys[base + k] != group[k] { return false }
+    return true
+  }
+
+  /// Counts entry `e` in window `window`; true if it was not counted there yet.
+  /// `oldestOpen` is the lowest window number that has not fired.
+  @inline(__always)
+  mutating func mark(_ e: Int, window: Int64, oldestOpen: Int64) -> Bool {
+    var base = bases[e]
+    if window < base { return overflow[e, default: []].insert(window).inserted }
+    if window - base >= 64 {
+      let newBase = window - 63
+      let shift = newBase - base
+      let dropped = shift >= 64 ? masks[e] : masks[e] & ((UInt64(1) << UInt64(shift)) - 1)
+      if dropped != 0 {
+        // Keep the bits of windows that are still open.
+        var bits = dropped
+        while bits != 0 {
+          let b = Int64(bits.trailingZeroBitCount)
+          if base + b >= oldestOpen { overflow[e, default: []].insert(base + b) }
+          bits &= bits - 1
+        }
+      }
+      masks[e] = shift >= 64 ? 0 : masks[e] >> UInt64(shift)
+      bases[e] = newBase
+      base = newBase
+    }
+    let bit = UInt64(1) << UInt64(window - base)
+    if masks[e] & bit != 0 { return false }
+    masks[e] |= bit
+    return true
+  }
+
+  /// Drops entries counted only in windows below `oldestOpen` (all fired), once the table has
+  /// doubled since the last sweep.
+  mutating func sweep(oldestOpen: Int64) {
+    guard hashes.count > max(4096, sweptCount * 2) else { return }
+    var keep: [Int] = []
+    keep.reserveCapacity(hashes.count)
+    for e in 0..<hashes.count {
+      let live: Bool
+      if let extra = overflow[e], extra.contains(where: { $0 >= oldestOpen }) {
+        live = true
+      } else if bases[e] + 63 < oldestOpen {
+        live = false
+      } else {
+        let shift = max(0, oldestOpen - bases[e])
+        live = (masks[e] >> UInt64(shift)) != 0
+      }
+      if live { keep.append(e) }
+    }
+    var newKeys: [Value] = []
+    newKeys.reserveCapacity(keep.count * width)
+    var newOverflow: [Int: Set<Int64>] = [:]
+    for (n, e) in keep.enumerated() {
+      newKeys.append(contentsOf: keys[e * width..<(e + 1) * width])
+      if let extra = overflow[e] { newOverflow[n] = extra }
+    }
+    keys = newKeys
+    hashes = keep.map { hashes[$0] }
+    bases = keep.map { bases[$0] }
+    masks = keep.map { masks[$0] }
+    overflow = newOverflow
+    var capacity = 1024
+    while capacity < hashes.count * 2 { capacity *= 2 }
+    rehash(capacity: capacity)
+    sweptCount = hashes.count
+  }
+
+  private mutating func rehash(capacity: Int) {
+    var next = [Int32](repeating: 0, count: capacity)
+    let mask = capacity - 1
+    for (e, h) in hashes.enumerated() {
+      var i = h & mask
+      while next[i] != 0 { i = (i + 1) & mask }
+      next[i] = Int32(e + 1)
+    }
+    buckets = next
+  }
+}
