@@ -52,15 +52,34 @@ import Testing
     /// Closes stdin and waits (at most `timeout` seconds) for the exit status.
     func finish(timeout: TimeInterval = 20) -> Int32? {
       try? stdin.fileHandleForWriting.close()
+      return waitForExit(timeout: timeout)
+    }
+
+    /// Waits (at most `timeout` seconds) for the exit status, stdin left as it is; the lines
+    /// printed meanwhile stay readable with `readLine`.
+    func waitForExit(timeout: TimeInterval = 20) -> Int32? {
       let deadline = Date().addingTimeInterval(timeout)
       while process.isRunning {
         if Date() > deadline {
           process.terminate()
           return nil
         }
-        _ = readLine(timeout: 0.05)  // drain stdout so the child never blocks on a full pipe
+        drain()
       }
+      drain()
       return process.terminationStatus
+    }
+
+    /// Moves what stdout holds into the buffer, so the child never blocks on a full pipe.
+    private func drain() {
+      let fd = stdout.fileHandleForReading.fileDescriptor
+      var chunk = [UInt8](repeating: 0, count: 4096)
+      var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+      while poll(&pfd, 1, 20) > 0 {
+        let n = read(fd, &chunk, chunk.count)
+        if n <= 0 { break }
+        buffer.append(contentsOf: chunk[0..<n])
+      }
     }
 
     deinit {
@@ -90,6 +109,34 @@ import Testing
     #expect(
       child.readLine()
         == "{\"window_start\":\"1970-01-01T00:00:10.000Z\",\"window_end\":\"1970-01-01T00:00:20.000Z\",\"n\":1}")
+    #expect(child.finish() == 0)
+  }
+
+  /// SPEC 4: SIGINT and SIGTERM end the input: every open window fires, output is flushed and
+  /// the exit status is 0, while stdin is still open.
+  @Test(arguments: [SIGINT, SIGTERM])
+  func signalFiresOpenWindowsAndExitsZero(_ signal: Int32) throws {
+    let child = try Child([
+      "SELECT COUNT(*) AS n FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 10 SECONDS)"
+    ])
+    try child.write("{\"ts\":1}\n{\"ts\":12}\n{\"ts\":13}\n")
+    // The first window's row proves the rows were read; [10, 20) is still open.
+    #expect(
+      child.readLine()
+        == "{\"window_start\":\"1970-01-01T00:00:00.000Z\",\"window_end\":\"1970-01-01T00:00:10.000Z\",\"n\":1}")
+    kill(child.process.processIdentifier, signal)
+    #expect(child.waitForExit() == 0)
+    #expect(
+      child.readLine(timeout: 1)
+        == "{\"window_start\":\"1970-01-01T00:00:10.000Z\",\"window_end\":\"1970-01-01T00:00:20.000Z\",\"n\":2}")
+  }
+
+  /// SPEC 4: without TIMESTAMP BY, windows close on the wall clock even when no input arrives.
+  @Test func processingTimeWindowClosesWithoutInput() throws {
+    let child = try Child(["SELECT COUNT(*) AS n FROM stdin WINDOW TUMBLING (SIZE 1 SECOND)"])
+    try child.write("{\"a\":1}\n{\"a\":2}\n")
+    let line = child.readLine(timeout: 10)
+    #expect(line?.hasSuffix("\"n\":2}") == true, "got \(line ?? "nothing")")
     #expect(child.finish() == 0)
   }
 }

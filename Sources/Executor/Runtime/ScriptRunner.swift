@@ -258,6 +258,7 @@ public final class ScriptRunner {
       }
     }
     guard !fds.isEmpty else { return }
+    if Signals.wakeDescriptor >= 0 { fds.append(pollfd(fd: Signals.wakeDescriptor, events: Int16(POLLIN), revents: 0)) }
     _ = poll(&fds, nfds_t(fds.count), timeout)
   }
 }
