@@ -24,10 +24,12 @@ let package = Package(
         .product(name: "DequeModule", package: "swift-collections"),
       ]
     ),
+    // GNU readline for the REPL (Debian: libreadline-dev).
+    .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
     .executableTarget(
       name: "streamsql",
       dependencies: [
-        "SQLParser", "Planner", "Executor",
+        "SQLParser", "Planner", "Executor", "CReadline",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

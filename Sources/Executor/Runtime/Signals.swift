@@ -11,10 +11,14 @@ public enum Signals {
 
   public static var stopRequested: Bool { stop != 0 }
 
+  /// Whether a second SIGINT exits at once. The REPL turns this off: there SIGINT cancels the
+  /// running query (or clears the line) and the session goes on.
+  nonisolated(unsafe) public static var exitsOnSecondInterrupt = true
+
   /// Installs the handlers without SA_RESTART, so a blocked read returns and the loop sees it.
   public static func install() {
     let handler: @convention(c) (Int32) -> Void = { signal in
-      if Signals.stop != 0 && signal == SIGINT { _exit(130) }
+      if Signals.stop != 0 && signal == SIGINT && Signals.exitsOnSecondInterrupt { _exit(130) }
       Signals.stop = 1
     }
     var action = sigaction()
