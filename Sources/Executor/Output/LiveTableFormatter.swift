@@ -12,7 +12,8 @@ import Planner
 ///
 /// It reads a changelog (its first column is `op`: `+I`, `-U`, `+U`, `-D`), so it keeps exactly
 /// the current result: `-U` takes a row out, the `+U` that follows puts the new row in its place.
-/// Redraws are throttled to one per `interval` milliseconds (plus the final one at `end`), each
+/// Redraws are throttled to one per `interval` milliseconds (plus one whenever the input would
+/// block, `drawPending`, and the final one at `end`), each
 /// moving the cursor up over the previous drawing (`ESC[nA`) and clearing below it (`ESC[J`).
 /// When the result is taller than the terminal, the last rows that fit are shown under a line
 /// saying how many are hidden.
@@ -59,7 +60,14 @@ public struct LiveTableFormatter: RowFormatter {
     layout.learn(from: values)
     dirty = true
     let now = Clock.monotonicMicros() / 1000
-    if now - lastDrawMillis >= interval { draw(into: &out, now: now) }
+    // A `-U` is half an update: wait for its `+U`.
+    if op != "-U", now &- lastDrawMillis >= interval || lastDrawMillis == .min { draw(into: &out, now: now) }
+  }
+
+  /// The input would block: draw the changes the throttle held back, so a quiet source does not
+  /// leave a stale table on screen.
+  public mutating func drawPending(into out: inout [UInt8]) {
+    if dirty && vacated == nil { draw(into: &out, now: Clock.monotonicMicros() / 1000) }
   }
 
   public mutating func end(into out: inout [UInt8]) {

@@ -49,6 +49,13 @@ final class QueryOutput {
     if unbuffered { try sink.flush() } else { try sink.flushIfFull() }
   }
 
+  /// The input would block: a live table draws what its throttle held back.
+  func inputIdle() {
+    guard var live = formatter as? LiveTableFormatter else { return }
+    live.drawPending(into: &sink.buffer)
+    formatter = live
+  }
+
   func end() throws(RunError) {
     formatter.end(into: &sink.buffer)
     try sink.flushIfFull()

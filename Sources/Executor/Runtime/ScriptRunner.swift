@@ -123,6 +123,8 @@ public final class ScriptRunner {
     for runner in runners { try runner.finish() }
     for runner in runners { try runner.output.end() }
     for sink in sinks { try sink.close() }
+    // A run stopped by a signal leaves inputs open; the REPL goes on, so close them.
+    for source in sources { for input in source.inputs { input.close() } }
     try badInput.close()
     var stats = RunStats()
     stats.startedAt = startedAt
@@ -212,6 +214,7 @@ public final class ScriptRunner {
       }
       if sinks.contains(where: \.closed) && runners.allSatisfy({ $0.isDone || $0.output.sink.closed }) { break }
       if !progressed {
+        for runner in runners { runner.output.inputIdle() }
         for sink in sinks { try sink.flush() }
         try waitForInput(timeout: needsTimer ? 50 : -1)
       }

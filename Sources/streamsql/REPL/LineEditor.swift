@@ -59,10 +59,15 @@ final class LineEditor {
         guard errno == EINTR else { break }
         if Signals.stopRequested {
           Signals.reset()
+          // Before the handler goes: leaving readline's terminal mode may return the cursor to
+          // column 0 (bracketed paste's "\r"), and the "^C" belongs after the cleared text.
+          rl_point = rl_end
+          rl_redisplay()
+          writeStdout("^C")
           rl_free_line_state()
           rl_callback_sigcleanup()
           rl_callback_handler_remove()
-          writeStdout("^C\n")
+          writeStdout("\n")
           return .interrupt
         }
         continue

@@ -166,12 +166,23 @@ final class REPL {
     runOptions.streamingTable = terminal && !plan.sources.allSatisfy { isFinite($0.location) }
     Signals.reset()
     defer { Signals.reset() }
+    // While a query prints, keystrokes (and the "^C" that cancels it) are not echoed into its
+    // output; what is typed waits for the next prompt.
+    var saved = termios()
+    let quiet = tcgetattr(0, &saved) == 0
+    if quiet {
+      var mode = saved
+      mode.c_lflag &= ~tcflag_t(ECHO | ECHOCTL)
+      tcsetattr(0, TCSANOW, &mode)
+    }
+    defer { if quiet { tcsetattr(0, TCSANOW, &saved) } }
     let summary: ScriptRunner.Summary
     do throws(RunError) {
       let runner = try ScriptRunner(plan: plan, options: runOptions)
       summary = try runner.run()
     } catch {
-      writeStderr("error: \(error.message)\n")
+      // Ctrl-C while opening a FIFO that has no writer yet interrupts open(2).
+      writeStderr(Signals.stopRequested ? "Query cancelled.\n" : "error: \(error.message)\n")
       return false
     }
     let cancelled = Signals.stopRequested
@@ -181,7 +192,7 @@ final class REPL {
       writeStdout("Query cancelled.\n")
       return false
     }
-    if options.format == .table && options.outputPath == nil && plan.queries.allSatisfy({ $0.sink == .standardOutput }) {
+    if options.format == .table && options.outputPath == nil && plan.queries.allSatisfy({ $0.sink == .standardOutput && $0.emit != .changes }) {
       let n = summary.stats.rowsOut
       writeStdout("(\(n) row\(n == 1 ? "" : "s"))\n")
     }
