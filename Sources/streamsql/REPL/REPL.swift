@@ -41,6 +41,11 @@ final class REPL {
   func run() {
     Signals.exitsOnSecondInterrupt = false
     Signals.install()
+    // A parent may have left SIGINT blocked (a thread pool's mask survives exec); Ctrl-C must work.
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    sigaddset(&unblock, SIGINT)
+    sigprocmask(SIG_UNBLOCK, &unblock, nil)
     writeStdout("streamsql \(StreamsqlCommand.version). Type \\help for help, Ctrl-D to leave.\n")
     if !options.inputs.isEmpty {
       writeStdout("The input (\(options.inputs.joined(separator: ", "))) is the stream 'input'.\n")
