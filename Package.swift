@@ -23,10 +23,12 @@ let package = Package(
       // and are proven statically everywhere else.
       swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
     ),
+    // GNU readline for the REPL (Debian: libreadline-dev).
+    .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
     .executableTarget(
       name: "streamsql",
       dependencies: [
-        "SQLParser", "Planner", "Executor",
+        "SQLParser", "Planner", "Executor", "CReadline",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

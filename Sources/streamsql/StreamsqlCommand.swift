@@ -40,9 +40,15 @@ struct StreamsqlCommand: ParsableCommand {
   @Option(name: [.customShort("f"), .customLong("file")], help: "Run the statements of a script file.")
   var script: String?
 
+  @Flag(help: "Start the interactive REPL (the default when stdin and stdout are terminals and no query is given); -i FILE becomes the stream 'input'.")
+  var repl = false
+
   mutating func validate() throws {
     if query != nil && script != nil {
       throw ValidationError("give either a query or -f SCRIPT, not both")
+    }
+    if repl && (query != nil || script != nil) {
+      throw ValidationError("--repl takes no query or script")
     }
   }
 
@@ -56,8 +62,9 @@ struct StreamsqlCommand: ParsableCommand {
     } else if let query {
       (text, name) = (query, "query")
     } else {
-      if isatty(0) == 1 && isatty(1) == 1 {
-        throw CLIExit(code: 2, message: "error: the interactive REPL is not available yet; give a query, e.g. streamsql \"SELECT * FROM stdin\"")
+      if repl || (isatty(0) == 1 && isatty(1) == 1) {
+        try REPL(arguments: options).run()
+        return
       }
       throw CLIExit(code: 2, message: "error: no query given\n\n" + StreamsqlCommand.helpMessage())
     }

@@ -76,7 +76,7 @@ struct SpreadLayout {
 
   /// Takes keys for still-unknown spread columns from `row`; resolved once every spread column
   /// has keys (or `force`, at the end, when some never held an object).
-  private mutating func learn(from row: [Value]?, force: Bool = false) {
+  mutating func learn(from row: [Value]?, force: Bool = false) {
     guard !isResolved else { return }
     if let row {
       for c in columns.indices where spread[c] && keys[c] == nil {

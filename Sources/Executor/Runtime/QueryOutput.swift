@@ -9,7 +9,8 @@ final class QueryOutput {
   private let unbuffered: Bool
   private(set) var rowsWritten = 0
 
-  init(sink: OutputSink, format: OutputFormat, columns: [String], spread: [Bool], label: Value?, changelog: Bool, unbuffered: Bool) {
+  init(sink: OutputSink, format: OutputFormat, columns: [String], spread: [Bool], label: Value?, changelog: Bool, unbuffered: Bool,
+       liveTable: Bool = false, streamingTable: Bool = false) {
     self.sink = sink
     self.label = label
     self.unbuffered = unbuffered
@@ -23,7 +24,13 @@ final class QueryOutput {
       names.insert("query", at: 0)
       spreads.insert(false, at: 0)
     }
-    formatter = format.makeFormatter(columns: names, spread: spreads)
+    if liveTable {
+      formatter = LiveTableFormatter(columns: names, spread: spreads)
+    } else if streamingTable {
+      formatter = StreamingTableFormatter(columns: names, spread: spreads)
+    } else {
+      formatter = format.makeFormatter(columns: names, spread: spreads)
+    }
     formatter.begin(into: &sink.buffer)
   }
 
@@ -40,6 +47,13 @@ final class QueryOutput {
       formatter.write(full, into: &sink.buffer)
     }
     if unbuffered { try sink.flush() } else { try sink.flushIfFull() }
+  }
+
+  /// The input would block: a live table draws what its throttle held back.
+  func inputIdle() {
+    guard var live = formatter as? LiveTableFormatter else { return }
+    live.drawPending(into: &sink.buffer)
+    formatter = live
   }
 
   func end() throws(RunError) {

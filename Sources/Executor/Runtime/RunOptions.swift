@@ -26,6 +26,12 @@ public struct RunOptions: Sendable {
   public var maxLineBytes = 16 << 20
   /// `--idle-timeout`, ms: the watermark follows the wall clock after this long without input.
   public var idleTimeoutMillis: Int64?
+  /// The REPL on a terminal, table format: EMIT CHANGES on stdout is a live table redrawn in
+  /// place (`LiveTableFormatter`).
+  public var liveTable = false
+  /// The REPL over an input that may never end, table format: other rows on stdout print as they
+  /// come (`StreamingTableFormatter`) instead of at the end.
+  public var streamingTable = false
 
   public init() {}
 }

@@ -49,11 +49,15 @@ public final class ScriptRunner {
     }
     for query in plan.queries {
       let output: QueryOutput
+      // A live table keeps its rows current from the changelog.
+      let live = options.liveTable && options.format == .table && query.emit == .changes && query.sink == .standardOutput
+      let changelog = options.changelog || live
       switch query.sink {
       case .standardOutput:
         output = QueryOutput(
           sink: stdout, format: options.format, columns: query.outputNames, spread: query.spread,
-          label: onStdout > 1 ? .int(Int64(query.number)) : nil, changelog: options.changelog, unbuffered: options.unbuffered)
+          label: onStdout > 1 ? .int(Int64(query.number)) : nil, changelog: changelog, unbuffered: options.unbuffered,
+          liveTable: live, streamingTable: !live && options.streamingTable && options.format == .table)
       case .file(let path):
         let sink: OutputSink
         if let s = fileSinks[path] {
@@ -68,7 +72,7 @@ public final class ScriptRunner {
           label: nil, changelog: options.changelog, unbuffered: options.unbuffered)
       }
       let inputs = query.sourceID.flatMap { readers[$0]?.inputs.count } ?? 1
-      let runner = QueryRunner(plan: query, inputs: inputs, output: output, badInput: badInput, changelog: options.changelog, context: context)
+      let runner = QueryRunner(plan: query, inputs: inputs, output: output, badInput: badInput, changelog: changelog, context: context)
       runners.append(runner)
       if let id = query.sourceID { readers[id]?.attach(runner) }
     }
@@ -133,6 +137,8 @@ public final class ScriptRunner {
     for runner in runners { try runner.finish() }
     for runner in runners { try runner.output.end() }
     for sink in sinks { try sink.close() }
+    // A run stopped by a signal leaves inputs open; the REPL goes on, so close them.
+    for source in sources { for input in source.inputs { input.close() } }
     try badInput.close()
     var stats = RunStats()
     stats.startedAt = startedAt
@@ -241,6 +247,7 @@ public final class ScriptRunner {
       }
       if sinks.contains(where: \.closed) && runners.allSatisfy({ $0.isDone || $0.output.sink.closed }) { break }
       if !didRead && inflight.isEmpty {
+        for runner in runners { runner.output.inputIdle() }
         for sink in sinks { try sink.flush() }
         try waitForInput(timeout: needsTimer ? 50 : -1)
       }

@@ -13,10 +13,14 @@
 public enum Signals {
   nonisolated(unsafe) private static var stop: sig_atomic_t = 0
   /// Read end of the wake-up pipe, or -1 before `install()`.
-  nonisolated(unsafe) private(set) static var wakeDescriptor: Int32 = -1
+  nonisolated(unsafe) public private(set) static var wakeDescriptor: Int32 = -1
   nonisolated(unsafe) private static var wakeWriter: Int32 = -1
 
   public static var stopRequested: Bool { stop != 0 }
+
+  /// Whether a second SIGINT exits at once. The REPL turns this off: there SIGINT cancels the
+  /// running query (or clears the line) and the session goes on.
+  nonisolated(unsafe) public static var exitsOnSecondInterrupt = true
 
   /// Installs the handlers without SA_RESTART, so a blocked read returns and the loop sees it.
   public static func install() {
@@ -29,7 +33,7 @@ public enum Signals {
       }
     }
     let handler: @convention(c) (Int32) -> Void = { signal in
-      if Signals.stop != 0 && signal == SIGINT { _exit(130) }
+      if Signals.stop != 0 && signal == SIGINT && Signals.exitsOnSecondInterrupt { _exit(130) }
       Signals.stop = 1
       if Signals.wakeWriter >= 0 {
         var byte: UInt8 = 1
