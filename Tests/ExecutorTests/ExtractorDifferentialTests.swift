@@ -280,3 +280,43 @@ func lookup(_ node: ReferenceParser.Node, _ path: FieldPath) -> Value {
   }
   #expect(rejected > 500)
 }
+
+/// One extractor reused over many lines, as a scan does, so that its key cache is warm: lines
+/// share a key vocabulary in mostly the same order, with optional keys, swaps, keys that are
+/// prefixes of each other, long keys, escaped keys and duplicates. Every value must still match.
+@Test func extractorWithAWarmKeyCacheAgreesWithReferenceParser() {
+  var rng = SplitMix64(state: 11)
+  let vocabulary = ["ts", "t", "tsx", "user_id", "user", "a_very_long_key_name", "url", "status", "amount", "n"]
+  let paths: [FieldPath] = [
+    [.key("ts")], [.key("t")], [.key("user_id")], [.key("a_very_long_key_name")], [.key("amount")],
+    [.key("dev"), .key("os")], [.key("dev"), .key("v")], [.key("status")],
+  ]
+  let extractor = FieldExtractor(paths: paths)
+  var checked = 0
+  for line in 0..<3000 {
+    var keys = vocabulary.filter { _ in rng.next() % 5 != 0 }
+    if rng.next() % 7 == 0, keys.count > 2 { keys.swapAt(0, Int(rng.next() % UInt64(keys.count))) }
+    if rng.next() % 11 == 0 { keys.append(keys.first ?? "n") }  // a duplicate: last wins
+    var members = keys.map { key -> String in
+      let name = rng.next() % 13 == 0 ? key.replacingOccurrences(of: "_", with: "\\u005f") : key
+      return "\"\(name)\":\(rng.next() % 3 == 0 ? "\"v\(line)\"" : String(rng.next() % 1000))"
+    }
+    if rng.next() % 2 == 0 {
+      members.insert("\"dev\":{\"os\":\"o\(line % 4)\",\"v\":\(line)}", at: Int(rng.next() % UInt64(members.count + 1)))
+    }
+    let text = Array(("{" + members.joined(separator: ",") + "}").utf8)
+    guard let tree = ReferenceParser.parseObject(text) else {
+      Issue.record("invalid test line \(String(decoding: text, as: UTF8.self))")
+      continue
+    }
+    guard case .success(let got) = text.withUnsafeBytes({ extractor.extract($0) }) else {
+      Issue.record("rejected \(String(decoding: text, as: UTF8.self))")
+      continue
+    }
+    for (k, path) in paths.enumerated() {
+      #expect(got[k] == lookup(tree, path), "\(path.dottedName) in \(String(decoding: text, as: UTF8.self))")
+      checked += 1
+    }
+  }
+  #expect(checked == 3000 * 8)
+}

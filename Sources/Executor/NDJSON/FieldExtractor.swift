@@ -51,6 +51,8 @@ public final class FieldExtractor {
   }
 
   let frames: UnsafeMutablePointer<Frame>
+  /// Keys seen at each position of the objects walked, for the next line.
+  let keyCache: KeyCache
 
   /// Compiles `paths` into a trie. Paths may repeat and share prefixes; the empty path names the
   /// whole line.
@@ -60,9 +62,13 @@ public final class FieldExtractor {
     self.maxDepth = maxDepth
     self.trie = PathTrie(paths: paths)
     self.frames = .allocate(capacity: maxDepth)
+    self.keyCache = KeyCache(nodeCount: trie.nodes.count)
   }
 
-  deinit { frames.deallocate() }
+  deinit {
+    frames.deallocate()
+    keyCache.deallocate()
+  }
 
   /// Checks `line` and writes the value of each path into `out[0..<paths.count]`.
   ///
@@ -137,7 +143,7 @@ public final class FieldExtractor {
         guard i < n else { return ScanError.unexpected(p, n, at: i) }
         if p[i] != (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
           if isObject {
-            if let error = readKey(p, n, &i, parent: node, child: &node) { return error }
+            if let error = readKey(p, n, &i, parent: node, position: 0, child: &node) { return error }
           } else {
             node = node >= 0 ? trie.child(node, index: 0) : -1
           }
@@ -195,7 +201,9 @@ public final class FieldExtractor {
         if d == UInt8(ascii: ",") {
           i = Self.skipSpace(p, n, i &+ 1)
           if top.isObject {
-            if let error = readKey(p, n, &i, parent: top.node, child: &node) { return error }
+            let position = top.index &+ 1
+            frames[depth &- 1].index = position
+            if let error = readKey(p, n, &i, parent: top.node, position: position, child: &node) { return error }
           } else {
             let index = top.index &+ 1
             frames[depth &- 1].index = index
@@ -220,15 +228,35 @@ public final class FieldExtractor {
   /// Reads `"key"` and the `:` after it at `i`; sets `child` to the trie node the key leads to
   /// from `parent` (-1 when unwanted), leaves `i` after the colon.
   @inline(__always)
-  func readKey(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int, parent: Int32, child: inout Int32) -> ScanError? {
+  func readKey(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int, parent: Int32, position: Int, child: inout Int32) -> ScanError? {
     guard i < n, p[i] == UInt8(ascii: "\"") else { return ScanError.unexpected(p, n, at: i) }
     let start = i &+ 1
+    if parent >= 0, let cached = keyCache.lookup(node: parent, position: position, p, n, start, end: &i) {
+      child = cached
+    } else {
+      do throws(ScanError) {
+        try readNewKey(p, n, &i, start: start, parent: parent, position: position, child: &child)
+      } catch {
+        return error
+      }
+    }
+    i = Self.skipSpace(p, n, i)
+    guard i < n, p[i] == UInt8(ascii: ":") else { return ScanError.unexpected(p, n, at: i) }
+    i &+= 1
+    return nil
+  }
+
+  /// `readKey` for a key the cache does not know: validated, looked up, remembered.
+  @inline(__always)
+  private func readNewKey(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int, start: Int, parent: Int32, position: Int, child: inout Int32) throws(ScanError) {
     var escaped = false
-    if let error = Self.skipString(p, n, &i, escaped: &escaped) { return error }
+    if let error = Self.skipString(p, n, &i, escaped: &escaped) { throw error }
     if parent < 0 || trie.nodes[Int(parent)].keyCount == 0 {
       child = -1
+      if parent >= 0 && !escaped { keyCache.store(node: parent, position: position, p, start, i &- 1, child: -1) }
     } else if !escaped {
       child = trie.child(parent, key: p, start, i &- 1)
+      keyCache.store(node: parent, position: position, p, start, i &- 1, child: child)
     } else {
       // Rare: compare the unescaped key.
       var key = ""
@@ -238,10 +266,6 @@ public final class FieldExtractor {
         trie.child(parent, key: buffer.baseAddress!, 0, buffer.count)
       } ?? -1
     }
-    i = Self.skipSpace(p, n, i)
-    guard i < n, p[i] == UInt8(ascii: ":") else { return ScanError.unexpected(p, n, at: i) }
-    i &+= 1
-    return nil
   }
 
   @inline(__always)
