@@ -144,6 +144,11 @@ final class QueryRunner {
       let before = output.rowsWritten
       try results.handle(emitter.groups, output: output)
       stats.rowsOut += output.rowsWritten - before
+      // Latency of a window's rows: from reading the piece whose rows moved the watermark past
+      // its end to writing them.
+      if let job, output.rowsWritten > before {
+        stats.recordLatency(Clock.monotonicMicros() - job.arrivalMicros)
+      }
     }
   }
 
