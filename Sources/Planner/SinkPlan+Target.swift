@@ -14,7 +14,8 @@ extension SinkPlan {
   public static func parse(target: String, span: SourceSpan) throws(Diagnostic) -> SinkPlan {
     guard target.contains("://") else { return .file(target) }
     if target.hasPrefix("sqlite://") {
-      return try parseSQLite(String(target.dropFirst("sqlite://".count)), target: target, span: span)
+      return try parseSQLite(
+        String(target.dropFirst("sqlite://".count)), target: target, span: span)
     }
     if target.hasPrefix("tcp://") {
       return try parseTCP(String(target.dropFirst("tcp://".count)), target: target, span: span)
@@ -25,32 +26,44 @@ extension SinkPlan {
       note: "INSERT INTO takes a file path, 'sqlite:///path.db?table=name' or 'tcp://host:port'")
   }
 
-  private static func parseSQLite(_ rest: String, target: String, span: SourceSpan) throws(Diagnostic) -> SinkPlan {
+  private static func parseSQLite(_ rest: String, target: String, span: SourceSpan)
+    throws(Diagnostic) -> SinkPlan
+  {
     let parts = rest.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
     let path = String(parts[0])
     guard !path.isEmpty else {
-      throw Diagnostic("'\(target)' names no database file", span: span, note: "e.g. 'sqlite:///tmp/metrics.db?table=per_minute'")
+      throw Diagnostic(
+        "'\(target)' names no database file", span: span,
+        note: "e.g. 'sqlite:///tmp/metrics.db?table=per_minute'")
     }
     var table: String?
     if parts.count > 1 {
       for pair in parts[1].split(separator: "&") {
         let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
         guard kv.count == 2, kv[0] == "table" else {
-          throw Diagnostic("unknown SQLite option '\(pair)' in '\(target)'", span: span, note: "the only option is table=name")
+          throw Diagnostic(
+            "unknown SQLite option '\(pair)' in '\(target)'", span: span,
+            note: "the only option is table=name")
         }
         table = String(kv[1])
       }
     }
     guard let table, !table.isEmpty else {
-      throw Diagnostic("'\(target)' names no table", span: span, note: "add ?table=name, e.g. '\(target.split(separator: "?")[0])?table=results'")
+      throw Diagnostic(
+        "'\(target)' names no table", span: span,
+        note: "add ?table=name, e.g. '\(target.split(separator: "?")[0])?table=results'")
     }
     guard isIdentifier(table) else {
-      throw Diagnostic("table name '\(table)' is not an identifier (letters, digits and _, not starting with a digit)", span: span)
+      throw Diagnostic(
+        "table name '\(table)' is not an identifier (letters, digits and _, not starting with a digit)",
+        span: span)
     }
     return .sqlite(path: path, table: table)
   }
 
-  private static func parseTCP(_ rest: String, target: String, span: SourceSpan) throws(Diagnostic) -> SinkPlan {
+  private static func parseTCP(_ rest: String, target: String, span: SourceSpan) throws(Diagnostic)
+    -> SinkPlan
+  {
     var hostPort = Substring(rest)
     if hostPort.hasSuffix("/") { hostPort = hostPort.dropLast() }
     guard let colon = hostPort.lastIndex(of: ":") else {
@@ -58,17 +71,22 @@ extension SinkPlan {
     }
     var host = String(hostPort[..<colon])
     if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-    guard let port = Int(hostPort[hostPort.index(after: colon)...]), (1...65535).contains(port) else {
+    guard let port = Int(hostPort[hostPort.index(after: colon)...]), (1...65535).contains(port)
+    else {
       throw Diagnostic("'\(target)' has no valid port (1-65535)", span: span)
     }
     return .tcp(host: host.isEmpty ? "127.0.0.1" : host, port: port)
   }
 
   static func isIdentifier(_ name: String) -> Bool {
-    guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else {
+    guard let first = name.unicodeScalars.first,
+      first == "_" || (first.isASCII && first.properties.isAlphabetic)
+    else {
       return false
     }
-    return name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+    return name.unicodeScalars.allSatisfy {
+      $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)))
+    }
   }
 }
 
@@ -84,7 +102,8 @@ extension QueryPlan {
     var seen = Set<Int>()
     var columns: [Int] = []
     for (i, p) in projections.enumerated() {
-      if case .slot(let slot, _) = p, slot < aggregateOffset, slot >= (window == nil ? QueryPlan.keyOffset : 0),
+      if case .slot(let slot, _) = p, slot < aggregateOffset,
+        slot >= (window == nil ? QueryPlan.keyOffset : 0),
         seen.insert(slot).inserted
       {
         columns.append(i)
@@ -100,7 +119,9 @@ extension QueryPlan {
     for p in projections {
       if case .slot(let slot, _) = p { selected.insert(slot) }
     }
-    return groupKeys.indices.filter { !selected.contains(QueryPlan.keyOffset + $0) }.map { groupKeys[$0].description }
+    return groupKeys.indices.filter { !selected.contains(QueryPlan.keyOffset + $0) }.map {
+      groupKeys[$0].description
+    }
   }
 }
 

@@ -20,7 +20,9 @@ final class LineServer: @unchecked Sendable {
     address.sin_port = in_port_t(UInt16(port).bigEndian)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     let bound = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
     }
     guard bound == 0, listen(listener, 8) == 0 else { throw CocoaError(.fileWriteUnknown) }
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -62,6 +64,8 @@ final class LineServer: @unchecked Sendable {
     defer { stop() }
     let done = poll(timeout: timeout) { lock.withLock { closed ? true : nil } }
     guard done == true else { return nil }
-    return lock.withLock { String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init) }
+    return lock.withLock {
+      String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
   }
 }

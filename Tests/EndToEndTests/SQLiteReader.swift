@@ -11,7 +11,9 @@ struct SQLiteReader {
   let path: String
 
   init(_ path: String) throws {
-    guard FileManager.default.fileExists(atPath: path) else { throw Failure(description: "\(path) does not exist") }
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw Failure(description: "\(path) does not exist")
+    }
     self.path = path
   }
 
@@ -31,10 +33,14 @@ struct SQLiteReader {
     while true {
       let rc = sqlite3_step(statement)
       if rc == SQLITE_DONE { break }
-      guard rc == SQLITE_ROW else { throw Failure(description: String(cString: sqlite3_errmsg(db))) }
-      result.append((0..<sqlite3_column_count(statement)).map { i in
-        sqlite3_column_type(statement, i) == SQLITE_NULL ? "NULL" : String(cString: sqlite3_column_text(statement, i))
-      })
+      guard rc == SQLITE_ROW else {
+        throw Failure(description: String(cString: sqlite3_errmsg(db)))
+      }
+      result.append(
+        (0..<sqlite3_column_count(statement)).map { i in
+          sqlite3_column_type(statement, i) == SQLITE_NULL
+            ? "NULL" : String(cString: sqlite3_column_text(statement, i))
+        })
     }
     return result
   }

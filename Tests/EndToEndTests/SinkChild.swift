@@ -16,7 +16,8 @@ final class SinkChild: @unchecked Sendable {
     process.standardInput = stdin
     process.standardOutput = stdout
     if captureStderr {
-      let url = FileManager.default.temporaryDirectory.appendingPathComponent("streamsql-stderr-\(UUID().uuidString)")
+      let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "streamsql-stderr-\(UUID().uuidString)")
       try Data().write(to: url)
       process.standardError = try FileHandle(forWritingTo: url)
       stderrURL = url
@@ -47,8 +48,13 @@ final class SinkChild: @unchecked Sendable {
 
   /// VmHWM, the peak resident set size so far, in kB.
   func peakRSSKilobytes() -> Int? {
-    guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8) else { return nil }
-    guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
+    guard
+      let status = try? String(
+        contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)
+    else { return nil }
+    guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else {
+      return nil
+    }
     return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
   }
 

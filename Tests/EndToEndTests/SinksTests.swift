@@ -27,13 +27,16 @@ import Testing
     let db = dir.appendingPathComponent("metrics.db").path
     let input = SinksTests.readings()
     // EMIT CHANGES fed in many small writes, so rows are updated and retracted along the way.
-    let child = try SinkChild(["INSERT INTO 'sqlite://\(db)?table=changes' \(SinksTests.perMinute) EMIT CHANGES"])
+    let child = try SinkChild([
+      "INSERT INTO 'sqlite://\(db)?table=changes' \(SinksTests.perMinute) EMIT CHANGES"
+    ])
     for piece in input.split(separator: "\n").chunks(of: 25) {
       try child.write(piece.joined(separator: "\n") + "\n")
     }
     #expect(child.finish() == 0)
     let final = try StreamsqlBinary.run(
-      ["INSERT INTO 'sqlite://\(db)?table=final' \(SinksTests.perMinute) EMIT FINAL"], stdin: Data(input.utf8), in: dir)
+      ["INSERT INTO 'sqlite://\(db)?table=final' \(SinksTests.perMinute) EMIT FINAL"],
+      stdin: Data(input.utf8), in: dir)
     #expect(final.status == 0, "\(final.stderr)")
     let stdout = try StreamsqlBinary.run([SinksTests.perMinute], stdin: Data(input.utf8), in: dir)
     let order = "ORDER BY window_start, sensor"
@@ -43,8 +46,12 @@ import Testing
     #expect(changes == finalRows)
     #expect(finalRows.count == stdout.stdout.split(separator: "\n").count)
     // Timestamps are ISO-8601 text that SQLite's date functions read; a NULL key is a group.
-    #expect(try SQLiteReader(db).rows("SELECT datetime(MIN(window_start)) FROM final") == [["2026-01-01 00:00:00"]])
-    #expect(try SQLiteReader(db).rows("SELECT COUNT(*) FROM final WHERE sensor IS NULL") == [["10"]])
+    #expect(
+      try SQLiteReader(db).rows("SELECT datetime(MIN(window_start)) FROM final") == [
+        ["2026-01-01 00:00:00"]
+      ])
+    #expect(
+      try SQLiteReader(db).rows("SELECT COUNT(*) FROM final WHERE sensor IS NULL") == [["10"]])
     #expect(try SQLiteReader(db).rows("PRAGMA journal_mode") == [["wal"]])
   }
 
@@ -54,7 +61,8 @@ import Testing
     let input = Data(SinksTests.readings().utf8)
     var tables: [[[String]]] = []
     for _ in 0..<2 {
-      let run = try StreamsqlBinary.run(["INSERT INTO 'sqlite://\(db)?table=t' \(SinksTests.perMinute)"], stdin: input, in: dir)
+      let run = try StreamsqlBinary.run(
+        ["INSERT INTO 'sqlite://\(db)?table=t' \(SinksTests.perMinute)"], stdin: input, in: dir)
       #expect(run.status == 0, "\(run.stderr)")
       tables.append(try SQLiteReader(db).rows("SELECT * FROM t ORDER BY window_start, sensor"))
     }
@@ -83,7 +91,10 @@ import Testing
     }
     #expect(more == [["a", "2"], ["b", "1"]])
     #expect(child.finish() == 0)
-    #expect(try SQLiteReader(db).rows("SELECT sensor, n FROM per_min ORDER BY window_start") == [["a", "2"], ["b", "1"], ["c", "1"]])
+    #expect(
+      try SQLiteReader(db).rows("SELECT sensor, n FROM per_min ORDER BY window_start") == [
+        ["a", "2"], ["b", "1"], ["c", "1"],
+      ])
   }
 
   @Test func tcpSinkDeliversEveryRow() throws {
@@ -92,7 +103,8 @@ import Testing
     let count = 100_000
     let input = (0..<count).map { "{\"i\":\($0),\"k\":\"x\"}" }.joined(separator: "\n") + "\n"
     let run = try StreamsqlBinary.run(
-      ["INSERT INTO 'tcp://127.0.0.1:\(server.port)' SELECT i FROM stdin"], stdin: Data(input.utf8), in: dir, timeout: 60)
+      ["INSERT INTO 'tcp://127.0.0.1:\(server.port)' SELECT i FROM stdin"], stdin: Data(input.utf8),
+      in: dir, timeout: 60)
     #expect(run.status == 0, "\(run.stderr)")
     let lines = server.waitForClose(timeout: 20)
     #expect(lines?.count == count)
@@ -103,7 +115,8 @@ import Testing
   /// The peer may start later: streamsql retries, says so on stderr, and delivers every row.
   @Test func tcpSinkRetriesUntilThePeerListens() throws {
     let port = try LineServer.freePort()
-    let child = try SinkChild(["INSERT INTO 'tcp://127.0.0.1:\(port)' SELECT i FROM stdin"], captureStderr: true)
+    let child = try SinkChild(
+      ["INSERT INTO 'tcp://127.0.0.1:\(port)' SELECT i FROM stdin"], captureStderr: true)
     let retried = poll(timeout: 20) { child.stderrText.contains("retrying") ? true : nil }
     #expect(retried == true)
     let server = try LineServer(port: port)
@@ -117,7 +130,8 @@ import Testing
   /// peak RSS stays bounded, and every row arrives once reading resumes. The volume is
   /// `STREAMSQL_BACKPRESSURE_MB` (default 64; the 2 GB run takes long in a debug build).
   @Test func slowConsumerBlocksWithBoundedMemory() throws {
-    let megabytes = Int(ProcessInfo.processInfo.environment["STREAMSQL_BACKPRESSURE_MB"] ?? "") ?? 64
+    let megabytes =
+      Int(ProcessInfo.processInfo.environment["STREAMSQL_BACKPRESSURE_MB"] ?? "") ?? 64
     let pad = String(repeating: "p", count: 1000)
     let rowBytes = "{\"i\":0000000,\"pad\":\"\(pad)\"}\n".utf8.count
     let rows = megabytes * 1_000_000 / rowBytes
@@ -143,7 +157,9 @@ import Testing
       defer { last = now }
       return now == last ? now : nil
     }
-    #expect(stalled != nil && stalled! < 32_000_000, "streamsql took \(stalled ?? -1) bytes while its output was not read")
+    #expect(
+      stalled != nil && stalled! < 32_000_000,
+      "streamsql took \(stalled ?? -1) bytes while its output was not read")
     #expect(child.isRunning)
     var peak = child.peakRSSKilobytes() ?? 0
     // Resume: every row arrives, in order, once.

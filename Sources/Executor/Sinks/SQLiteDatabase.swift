@@ -25,7 +25,8 @@ final class SQLiteDatabase {
   init(path: String) throws(RunError) {
     self.path = path
     var db: OpaquePointer?
-    let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+    let rc = sqlite3_open_v2(
+      path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
     handle = db
     guard rc == SQLITE_OK else {
       let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
@@ -37,7 +38,8 @@ final class SQLiteDatabase {
     sqlite3_busy_timeout(db, 10_000)
     let mode = try query("PRAGMA journal_mode=WAL").first?.first
     guard case .string(let m)? = mode, m.lowercased() == "wal" else {
-      throw RunError("cannot put SQLite database '\(path)' in WAL mode (got \(mode?.description ?? "nothing"))")
+      throw RunError(
+        "cannot put SQLite database '\(path)' in WAL mode (got \(mode?.description ?? "nothing"))")
     }
     // WAL with synchronous=NORMAL is durable at checkpoints and safe against corruption.
     try execute("PRAGMA synchronous=NORMAL")
@@ -77,7 +79,10 @@ final class SQLiteDatabase {
 
   func prepare(_ sql: String) throws(RunError) -> SQLiteStatement {
     var pointer: OpaquePointer?
-    guard sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &pointer, nil) == SQLITE_OK, let pointer else {
+    guard
+      sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &pointer, nil)
+        == SQLITE_OK, let pointer
+    else {
       throw RunError("SQLite '\(path)': \(lastError) (in: \(sql))")
     }
     return SQLiteStatement(pointer, database: self)
@@ -113,6 +118,7 @@ final class SQLiteDatabase {
 
   /// Quotes an identifier for SQL text.
   static func quote(_ name: String) -> String {
-    "\"" + name.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+    "\"" + name.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"")
+      + "\""
   }
 }

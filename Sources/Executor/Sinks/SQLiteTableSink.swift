@@ -30,12 +30,15 @@ final class SQLiteTableSink {
 
   var name: String { "sqlite://\(database.path)?table=\(table)" }
 
-  init(database: SQLiteDatabase, table: String, columns: [String], keyColumns: [Int]?) throws(RunError) {
+  init(database: SQLiteDatabase, table: String, columns: [String], keyColumns: [Int]?)
+    throws(RunError)
+  {
     self.database = database
     self.table = table
     self.columns = columns
     self.keyColumns = keyColumns
-    let existing = try database.query("PRAGMA table_info(\(SQLiteDatabase.quote(table)))").map { row -> String in
+    let existing = try database.query("PRAGMA table_info(\(SQLiteDatabase.quote(table)))").map {
+      row -> String in
       if case .string(let name) = row[1] { return name }
       return ""
     }
@@ -43,7 +46,8 @@ final class SQLiteTableSink {
       guard existing == columns else {
         throw RunError(
           "SQLite table \(table) in '\(database.path)' has columns (\(existing.joined(separator: ", "))), "
-            + "but the query writes (\(columns.joined(separator: ", "))); drop the table or write to another one")
+            + "but the query writes (\(columns.joined(separator: ", "))); drop the table or write to another one"
+        )
       }
       try prepareStatements()
       created = true
@@ -83,11 +87,14 @@ final class SQLiteTableSink {
       let type = i < firstRow.count ? SQLiteTableSink.columnType(firstRow[i]) : ""
       return SQLiteDatabase.quote(name) + (type.isEmpty ? "" : " " + type)
     }
-    try database.execute("CREATE TABLE IF NOT EXISTS \(SQLiteDatabase.quote(table)) (\(definitions.joined(separator: ", ")))")
+    try database.execute(
+      "CREATE TABLE IF NOT EXISTS \(SQLiteDatabase.quote(table)) (\(definitions.joined(separator: ", ")))"
+    )
     if let keys = keyColumns, !keys.isEmpty {
       let index = SQLiteDatabase.quote(table + "_key")
       let keyList = keys.map { SQLiteDatabase.quote(columns[$0]) }.joined(separator: ", ")
-      try database.execute("CREATE UNIQUE INDEX IF NOT EXISTS \(index) ON \(SQLiteDatabase.quote(table)) (\(keyList))")
+      try database.execute(
+        "CREATE UNIQUE INDEX IF NOT EXISTS \(index) ON \(SQLiteDatabase.quote(table)) (\(keyList))")
     }
     try prepareStatements()
     created = true
@@ -99,12 +106,14 @@ final class SQLiteTableSink {
     let names = columns.map(SQLiteDatabase.quote)
     let values = columns.indices.map { "?\($0 + 1)" }.joined(separator: ", ")
     guard let keys = keyColumns else {
-      insert = try database.prepare("INSERT INTO \(t) (\(names.joined(separator: ", "))) VALUES (\(values))")
+      insert = try database.prepare(
+        "INSERT INTO \(t) (\(names.joined(separator: ", "))) VALUES (\(values))")
       return
     }
     if keys.isEmpty {
       delete = try database.prepare("DELETE FROM \(t)")
-      insert = try database.prepare("INSERT INTO \(t) (\(names.joined(separator: ", "))) VALUES (\(values))")
+      insert = try database.prepare(
+        "INSERT INTO \(t) (\(names.joined(separator: ", "))) VALUES (\(values))")
       return
     }
     let match = keys.map { "\(names[$0]) IS ?\($0 + 1)" }.joined(separator: " AND ")
@@ -113,11 +122,13 @@ final class SQLiteTableSink {
     if others.isEmpty {
       // Every column is key: a row is there or not.
       insert = try database.prepare(
-        "INSERT INTO \(t) (\(names.joined(separator: ", "))) SELECT \(values) WHERE NOT EXISTS (SELECT 1 FROM \(t) WHERE \(match))")
+        "INSERT INTO \(t) (\(names.joined(separator: ", "))) SELECT \(values) WHERE NOT EXISTS (SELECT 1 FROM \(t) WHERE \(match))"
+      )
     } else {
       let set = others.map { "\(names[$0]) = ?\($0 + 1)" }.joined(separator: ", ")
       upsert = try database.prepare("UPDATE \(t) SET \(set) WHERE \(match)")
-      insert = try database.prepare("INSERT INTO \(t) (\(names.joined(separator: ", "))) VALUES (\(values))")
+      insert = try database.prepare(
+        "INSERT INTO \(t) (\(names.joined(separator: ", "))) VALUES (\(values))")
     }
   }
 

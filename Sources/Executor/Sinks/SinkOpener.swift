@@ -26,7 +26,8 @@ final class SinkOpener {
         databases[path] = database
       }
       let tableSink = try SQLiteTableSink(
-        database: database, table: table, columns: query.outputNames, keyColumns: query.upsertKeyColumns)
+        database: database, table: table, columns: query.outputNames,
+        keyColumns: query.upsertKeyColumns)
       return (OutputSink(table: tableSink), true)
     case .tcp(let host, let port):
       let key = "\(host):\(port)"

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #elseif canImport(Musl)
-  import Musl
+import Musl
 #endif
 
 /// Connects `INSERT INTO 'tcp://host:port'` to its peer, retrying with backoff until it answers.
@@ -16,7 +16,9 @@ enum TCPConnector {
   static let maxDelayMillis = 5000
 
   /// A connected, blocking socket.
-  static func connect(host: String, port: Int, log: (String) -> Void = TCPConnector.stderr) throws(RunError) -> Int32 {
+  static func connect(host: String, port: Int, log: (String) -> Void = TCPConnector.stderr)
+    throws(RunError) -> Int32
+  {
     var delay = firstDelayMillis
     var attempt = 1
     while true {
@@ -26,11 +28,17 @@ enum TCPConnector {
         return fd
       case .failure(let message, let permanent):
         if permanent { throw RunError("cannot connect to tcp://\(host):\(port): \(message)") }
-        log("streamsql: cannot connect to tcp://\(host):\(port) (\(message)); retrying in \(Double(delay) / 1000) s")
+        log(
+          "streamsql: cannot connect to tcp://\(host):\(port) (\(message)); retrying in \(Double(delay) / 1000) s"
+        )
       }
-      if Signals.stopRequested { throw RunError("stopped while connecting to tcp://\(host):\(port)") }
+      if Signals.stopRequested {
+        throw RunError("stopped while connecting to tcp://\(host):\(port)")
+      }
       waitOrStop(milliseconds: delay)
-      if Signals.stopRequested { throw RunError("stopped while connecting to tcp://\(host):\(port)") }
+      if Signals.stopRequested {
+        throw RunError("stopped while connecting to tcp://\(host):\(port)")
+      }
       delay = min(delay * 2, maxDelayMillis)
       attempt += 1
     }
@@ -63,7 +71,9 @@ enum TCPConnector {
         continue
       }
       var result: Int32
-      repeat { result = Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) } while result < 0 && errno == EINTR
+      repeat {
+        result = Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen)
+      } while result < 0 && errno == EINTR
       if result == 0 {
         var one: Int32 = 1
         // Rows are flushed in 64 KiB writes or when input would block: send them at once.
