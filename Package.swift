@@ -18,13 +18,15 @@ let package = Package(
     // NDJSON scanner, sources, operators, sinks, scheduler. Sees bound plans only.
     .target(
       name: "Executor",
-      dependencies: ["Planner"],
+      dependencies: ["Planner", "CSQLite"],
       // The hot loops touch class state per row; the runtime exclusivity checks cost ~8% there
       // and are proven statically everywhere else.
       swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
     ),
     // GNU readline for the REPL (Debian: libreadline-dev).
     .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
+    // SQLite's C API for the SQLite table sink (Debian: libsqlite3-dev).
+    .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
     .executableTarget(
       name: "streamsql",
       dependencies: [
@@ -35,6 +37,6 @@ let package = Package(
     .testTarget(name: "SQLParserTests", dependencies: ["SQLParser"]),
     .testTarget(name: "PlannerTests", dependencies: ["Planner", "SQLParser"], exclude: ["Snapshots"]),
     .testTarget(name: "ExecutorTests", dependencies: ["Executor", "Planner", "SQLParser"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["streamsql"], exclude: ["goldens"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["streamsql", "CSQLite"], exclude: ["goldens"]),
   ]
 )

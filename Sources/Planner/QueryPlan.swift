@@ -94,11 +94,17 @@ public enum SinkPlan: Sendable, Equatable, CustomStringConvertible {
   case standardOutput
   /// `INSERT INTO 'path'`: NDJSON, or CSV/TSV by the file's extension.
   case file(String)
+  /// `INSERT INTO 'sqlite:///path.db?table=name'`: a table upserted by the query's key columns.
+  case sqlite(path: String, table: String)
+  /// `INSERT INTO 'tcp://host:port'`: NDJSON rows written to a connection.
+  case tcp(host: String, port: Int)
 
   public var description: String {
     switch self {
     case .standardOutput: return "stdout"
     case .file(let p): return "'\(p)'"
+    case .sqlite(let path, let table): return "sqlite '\(path)' table \(table)"
+    case .tcp(let host, let port): return "tcp \(host):\(port)"
     }
   }
 }

@@ -64,10 +64,10 @@ public struct ScriptPlanner {
       return .query(index: try addQuery(select, sink: .standardOutput))
     case .insert(let target, let select):
       guard !target.isEmpty else { throw Diagnostic("INSERT INTO needs a file path", span: statement.span) }
-      if target.contains("://") {
-        throw Diagnostic("only files can be written to yet ('\(target)')", span: statement.span)
-      }
-      return .query(index: try addQuery(select, sink: .file(target)))
+      let sink = try SinkPlan.parse(target: target, span: statement.span)
+      let index = try addQuery(select, sink: sink)
+      if case .sqlite = sink { try checkTableQuery(queries[index], span: statement.span) }
+      return .query(index: index)
     case .createStream(let create):
       return .message(try createStream(create, statement: statement))
     case .dropStream(let name, let ifExists):

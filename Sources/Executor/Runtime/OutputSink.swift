@@ -21,13 +21,39 @@ final class OutputSink {
   /// Time spent inside write(2), microseconds.
   private(set) var blockedMicros: Int64 = 0
 
+  /// A SQLite table that takes this sink's rows instead of bytes (`QueryOutput` hands them
+  /// over); flushing commits its transaction. nil for byte sinks.
+  let table: SQLiteTableSink?
+
   static let flushThreshold = 1 << 16
+
+  /// Time the run waited on this output: in write(2), or inside SQLite.
+  var totalBlockedMicros: Int64 { blockedMicros + (table?.database.blockedMicros ?? 0) }
 
   init(standardOutput: ()) {
     name = "stdout"
     fd = 1
     ownsDescriptor = false
+    table = nil
     buffer.reserveCapacity(OutputSink.flushThreshold * 2)
+  }
+
+  /// Writes to an open descriptor it then owns (a connected socket), blocking when the peer
+  /// reads slowly.
+  init(descriptor: Int32, name: String) {
+    self.name = name
+    fd = descriptor
+    ownsDescriptor = true
+    table = nil
+    buffer.reserveCapacity(OutputSink.flushThreshold * 2)
+  }
+
+  /// Rows go to a SQLite table; the byte buffer stays empty.
+  init(table: SQLiteTableSink) {
+    name = table.name
+    fd = -1
+    ownsDescriptor = false
+    self.table = table
   }
 
   /// Opens (creating or truncating) a file for writing.
@@ -40,6 +66,7 @@ final class OutputSink {
     }
     fd = d
     ownsDescriptor = true
+    table = nil
     buffer.reserveCapacity(OutputSink.flushThreshold * 2)
   }
 
@@ -49,6 +76,11 @@ final class OutputSink {
   }
 
   func flush() throws(RunError) {
+    if let table {
+      buffer.removeAll(keepingCapacity: true)
+      try table.database.commit()
+      return
+    }
     guard !buffer.isEmpty else { return }
     if closed {
       buffer.removeAll(keepingCapacity: true)

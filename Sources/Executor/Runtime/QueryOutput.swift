@@ -36,6 +36,10 @@ final class QueryOutput {
 
   func write(_ row: [Value], op: String? = nil) throws(RunError) {
     rowsWritten += 1
+    if let table = sink.table {
+      try table.write(row, op: op)
+      return
+    }
     if label == nil && op == nil {
       formatter.write(row, into: &sink.buffer)
     } else {

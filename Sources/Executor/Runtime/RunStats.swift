@@ -10,6 +10,9 @@ public struct RunStats: Sendable {
   public var typeWarnings = 0
   public var windowsFired = 0
   public var rowsOut = 0
+  /// Time spent waiting on sinks (write(2) to a slow pipe or socket, SQLite), microseconds:
+  /// the backpressure that slowed the reading of input.
+  public var outputBlockedMicros: Int64 = 0
   public var startedAt: Int64 = 0
   public var endedAt: Int64 = 0
   /// Read-to-write latency samples of output rows, in microseconds (a bounded reservoir).
@@ -45,6 +48,7 @@ public struct RunStats: Sendable {
     lines.append("  type warnings:  \(typeWarnings) (non-numbers given to SUM/AVG/statistics)")
     lines.append("  windows fired:  \(windowsFired)")
     lines.append("  rows out:       \(rowsOut)")
+    lines.append("  output blocked: \(format(Double(outputBlockedMicros) / 1_000_000, 3)) s (waiting on slow sinks)")
     let rate = Double(self.lines) / seconds
     lines.append("  elapsed:        \(format(seconds, 3)) s, \(format(mb / seconds, 1)) MB/s, \(Int(rate)) events/s")
     if let p50 = percentile(0.5), let p99 = percentile(0.99), let max = percentile(1) {

@@ -40,6 +40,7 @@ public final class ScriptRunner {
     sinks.append(stdout)
     let onStdout = plan.queries.filter { $0.sink == .standardOutput }.count
     var fileSinks: [String: OutputSink] = [:]
+    let opener = SinkOpener()
     var readers: [Int: SourceReader] = [:]
     for source in plan.sources {
       let reader = SourceReader(
@@ -51,7 +52,7 @@ public final class ScriptRunner {
       let output: QueryOutput
       // A live table keeps its rows current from the changelog.
       let live = options.liveTable && options.format == .table && query.emit == .changes && query.sink == .standardOutput
-      let changelog = options.changelog || live
+      let changelog = options.changelog || live || SinkOpener.needsChangelog(query.sink)
       switch query.sink {
       case .standardOutput:
         output = QueryOutput(
@@ -69,6 +70,12 @@ public final class ScriptRunner {
         }
         output = QueryOutput(
           sink: sink, format: ScriptRunner.format(forPath: path), columns: query.outputNames, spread: query.spread,
+          label: nil, changelog: options.changelog, unbuffered: options.unbuffered)
+      case .sqlite, .tcp:
+        let (sink, isNew) = try opener.open(query)
+        if isNew { sinks.append(sink) }
+        output = QueryOutput(
+          sink: sink, format: .ndjson, columns: query.outputNames, spread: query.spread,
           label: nil, changelog: options.changelog, unbuffered: options.unbuffered)
       }
       let inputs = query.sourceID.flatMap { readers[$0]?.inputs.count } ?? 1
@@ -143,6 +150,7 @@ public final class ScriptRunner {
     var stats = RunStats()
     stats.startedAt = startedAt
     stats.endedAt = Clock.wallMillis()
+    stats.outputBlockedMicros = sinks.reduce(0) { $0 + $1.totalBlockedMicros }
     for s in sources {
       stats.lines += s.stats.lines
       stats.bytes += s.stats.bytes

@@ -1,0 +1,51 @@
+import Planner
+
+/// Opens the sinks of `INSERT INTO 'sqlite://...'` and `INSERT INTO 'tcp://...'` for a run.
+///
+/// Queries writing to the same database file share one connection (SQLite has one writer at a
+/// time, and the run commits them together whenever input would block); queries writing to the
+/// same TCP peer share one connection, as queries writing to the same file share it.
+final class SinkOpener {
+  private var databases: [String: SQLiteDatabase] = [:]
+  private var connections: [String: OutputSink] = [:]
+  private let log: (String) -> Void
+
+  init(log: @escaping (String) -> Void = TCPConnector.stderr) {
+    self.log = log
+  }
+
+  /// The sink for `query`, and whether it is new (the runner flushes and closes new sinks).
+  func open(_ query: QueryPlan) throws(RunError) -> (sink: OutputSink, isNew: Bool) {
+    switch query.sink {
+    case .sqlite(let path, let table):
+      let database: SQLiteDatabase
+      if let d = databases[path] {
+        database = d
+      } else {
+        database = try SQLiteDatabase(path: path)
+        databases[path] = database
+      }
+      let tableSink = try SQLiteTableSink(
+        database: database, table: table, columns: query.outputNames,
+        keyColumns: query.upsertKeyColumns)
+      return (OutputSink(table: tableSink), true)
+    case .tcp(let host, let port):
+      let key = "\(host):\(port)"
+      if let sink = connections[key] { return (sink, false) }
+      let fd = try TCPConnector.connect(host: host, port: port, log: log)
+      let sink = OutputSink(descriptor: fd, name: "tcp://\(key)")
+      connections[key] = sink
+      return (sink, true)
+    case .standardOutput, .file:
+      preconditionFailure("SinkOpener opens SQLite and TCP sinks only")
+    }
+  }
+
+  /// Whether the runner must give the query's rows with changelog operations: a SQLite table
+  /// applies `-D` (a row that left the result) as a delete, which plain EMIT CHANGES output
+  /// cannot express.
+  static func needsChangelog(_ sink: SinkPlan) -> Bool {
+    if case .sqlite = sink { return true }
+    return false
+  }
+}
