@@ -5,7 +5,7 @@
 #endif
 
 /// `tcp://HOST:PORT`: connects and reads; when the connection fails or closes, reconnects with
-/// exponential backoff (0.1 s doubling up to 5 s, back to 0.1 s once connected), saying so on
+/// exponential backoff (0.1 s doubling up to 5 s, back to 0.1 s once data arrives), saying so on
 /// stderr each time. It never ends by itself: SIGINT or SIGTERM end it. (To end when the server
 /// closes, read through a pipe instead: `nc HOST PORT | streamsql ...`.)
 ///
@@ -65,7 +65,12 @@ final class TCPClientInput: Input {
       return .idle
     case .connected(let fd):
       let n = read(fd, buffer.baseAddress, buffer.count)
-      if n > 0 { return .data(count: n, stream: stream) }
+      if n > 0 {
+        // Backoff starts over only once a connection delivered data, so a server that accepts
+        // and closes at once is not hammered every 0.1 s.
+        delayMillis = TCPClientInput.firstDelayMillis
+        return .data(count: n, stream: stream)
+      }
       if n < 0 && (errno == EINTR || errno == EAGAIN) { return .idle }
       let why = n == 0 ? "connection closed by the server" : "connection lost (\(POSIX.errorText))"
       POSIX.close(fd)
@@ -107,7 +112,6 @@ final class TCPClientInput: Input {
 
   private func connected(_ fd: Int32) {
     state = .connected(fd)
-    delayMillis = TCPClientInput.firstDelayMillis
     attempt = 0
     InputLog.say("\(name): connected")
   }
