@@ -137,9 +137,8 @@ public struct ScriptPlanner {
         }
         if text == "stdin" || text == "-" {
           location = .commandLine
-        } else if text.contains("://") {
-          throw Diagnostic("socket and network sources are not supported yet ('\(text)')", span: option.span)
         } else {
+          // A path, or a socket URL (tcp://, tcp-listen://, unix://) that the executor opens.
           location = .path(text)
         }
       case "format", "value_format":

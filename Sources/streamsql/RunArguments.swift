@@ -4,7 +4,7 @@ import Executor
 /// The options every run takes (SPEC 1).
 struct RunArguments: ParsableArguments {
   @Option(name: [.customShort("i"), .customLong("input")],
-          help: "An input: a file path, a glob, or '-' for stdin. Repeatable; several inputs are merged.")
+          help: "An input: a file path, a glob, '-' for stdin, tcp://HOST:PORT, tcp-listen://HOST:PORT or unix:///PATH. Repeatable; several inputs are merged.")
   var inputs: [String] = []
 
   @Option(name: [.customShort("o"), .customLong("output")], help: "Write results to this file instead of stdout.")
@@ -29,7 +29,7 @@ struct RunArguments: ParsableArguments {
   @Flag(help: "Flush after every row.")
   var unbuffered = false
 
-  @Flag(help: "Keep reading files as they grow (tail -F).")
+  @Flag(help: "Keep reading files as they grow (tail -F; survives rotation and truncation); ends on SIGINT/SIGTERM.")
   var follow = false
 
   @Option(name: .customLong("max-line-bytes"), help: "Longest input line accepted (default 16 MiB).")
@@ -73,9 +73,7 @@ struct RunArguments: ParsableArguments {
       }
       options.idleTimeoutMillis = ms
     }
-    if follow {
-      throw CLIExit(code: 2, message: "error: --follow is not supported yet; use tail -F FILE | streamsql ...")
-    }
+    options.follow = follow
     return options
   }
 }

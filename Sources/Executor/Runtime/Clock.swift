@@ -22,3 +22,8 @@ enum Clock {
     return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
   }
 }
+
+extension Clock {
+  /// Milliseconds on a clock that never jumps, for timeouts.
+  static func monotonicMillis() -> Int64 { monotonicMicros() / 1000 }
+}

@@ -12,6 +12,8 @@ public struct RunOptions: Sendable {
 
   /// `-i`: paths, globs or `-`; empty means stdin.
   public var inputs: [String] = []
+  /// `--follow`: regular files are read as they grow (tail -F) and never end by themselves.
+  public var follow = false
   /// `-o`: nil means stdout.
   public var outputPath: String?
   public var format: OutputFormat = .ndjson

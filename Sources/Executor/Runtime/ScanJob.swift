@@ -38,6 +38,8 @@ final class ScanJob: @unchecked Sendable {
   enum Kind {
     case lines([UInt8])
     case overLong(Int)
+    /// One bad line with this message (a connection that closed mid-line).
+    case bad(String)
     /// The input ended: applied after all its pieces.
     case end
   }
@@ -98,6 +100,9 @@ final class ScanJob: @unchecked Sendable {
     case .overLong(let length):
       lineCount = 1
       badLines.append((1, "line of \(length) bytes is longer than --max-line-bytes", nil))
+    case .bad(let message):
+      lineCount = 1
+      badLines.append((1, message, nil))
     case .lines(let bytes):
       byteCount = bytes.count
       scanLines(bytes)

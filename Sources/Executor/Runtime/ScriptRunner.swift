@@ -93,27 +93,32 @@ public final class ScriptRunner {
     return .ndjson
   }
 
-  private func openInputs(_ location: SourceLocation) throws(RunError) -> [InputFile] {
+  private func openInputs(_ location: SourceLocation) throws(RunError) -> [any Input] {
     let names: [String]
     switch location {
     case .commandLine: names = options.inputs.isEmpty ? ["-"] : options.inputs
     case .path(let p): names = [p]
     }
-    var files: [InputFile] = []
+    var inputs: [any Input] = []
     for name in names {
       if name == "-" || name == "stdin" {
-        files.append(InputFile(standardInputWithMaxLineBytes: options.maxLineBytes))
+        inputs.append(InputFile(standardInputWithMaxLineBytes: options.maxLineBytes))
         continue
       }
-      if name.contains("://") {
-        throw RunError("'\(name)': network sources are not supported yet")
+      if SocketAddress.isURL(name) {
+        inputs.append(try ScriptRunner.openSocket(name))
+        continue
       }
       let paths = POSIX.expandGlob(name)
       for path in paths {
-        files.append(try InputFile(path: path, maxLineBytes: options.maxLineBytes))
+        if options.follow && !path.hasSuffix(".gz") && ScriptRunner.isRegularFile(path) {
+          inputs.append(try FollowedFile(path: path))
+        } else {
+          inputs.append(try InputFile(path: path, maxLineBytes: options.maxLineBytes))
+        }
       }
     }
-    return files
+    return inputs
   }
 
   /// Runs to the end of every input, or until SIGINT/SIGTERM.
@@ -225,14 +230,18 @@ public final class ScriptRunner {
       for source in sources where source.wantsInput {
         for (i, input) in source.inputs.enumerated() where !input.finished {
           guard inflight.count < ScriptRunner.maxInflight, input.isReady() else { continue }
-          guard let n = try input.read(into: buffer) else { continue }
-          didRead = true
-          if n == 0 {
+          switch try input.next(into: buffer) {
+          case .idle:
+            continue
+          case .data(let n, let stream):
+            try submit(source.jobs(for: UnsafeRawBufferPointer(rebasing: buffer[0..<n]), from: i, stream: stream), source)
+          case .streamEnded(let stream, let tornIsBad):
+            try submit(source.streamEndJobs(from: i, stream: stream, tornIsBad: tornIsBad), source)
+          case .ended:
             input.close()
             try submit(source.endJobs(from: i), source)
-          } else {
-            try submit(source.jobs(for: UnsafeRawBufferPointer(rebasing: buffer[0..<n]), from: i), source)
           }
+          didRead = true
         }
       }
       // Apply scanned pieces whenever reading cannot go on: nothing ready, or enough read ahead.
@@ -264,16 +273,19 @@ public final class ScriptRunner {
     while !inflight.isEmpty { try applyOldest() }
   }
 
-  /// Blocks until an input is readable, the timeout (ms) passes, or a signal arrives.
+  /// Blocks until an input is readable, the timeout (ms) passes, an input asks to be looked
+  /// at again (a followed file, a reconnect), or a signal arrives.
   private func waitForInput(timeout: Int32) throws(RunError) {
     var fds: [pollfd] = []
+    var wait = timeout
     for source in sources where source.wantsInput {
       for input in source.inputs where !input.finished {
-        fds.append(pollfd(fd: input.fd, events: Int16(POLLIN), revents: 0))
+        fds += input.pollRequests()
+        if let t = input.wakeAfterMillis() { wait = wait < 0 ? t : min(wait, t) }
       }
     }
-    guard !fds.isEmpty else { return }
+    guard !fds.isEmpty || wait >= 0 else { return }
     if Signals.wakeDescriptor >= 0 { fds.append(pollfd(fd: Signals.wakeDescriptor, events: Int16(POLLIN), revents: 0)) }
-    _ = poll(&fds, nfds_t(fds.count), timeout)
+    _ = poll(&fds, nfds_t(fds.count), wait)
   }
 }

@@ -6,21 +6,24 @@ import SQLParser
 /// arrival order.
 final class SourceReader {
   let plan: SourcePlan
-  let inputs: [InputFile]
+  let inputs: [any Input]
   let spec: ScanSpec
   private(set) var queries: [QueryRunner] = []
-  private var chunkers: [InputChunker]
+  /// Line framing per byte stream of each input (a listener has one per connection).
+  private var chunkers: [[Int: InputChunker]]
+  private let maxLineBytes: Int
   /// Lines of each input already applied, to number the lines of the next piece.
   private var lineBase: [Int]
   private let badInput: BadInput
   var stats = RunStats()
 
-  init(plan: SourcePlan, inputs: [InputFile], badInput: BadInput, maxLineBytes: Int) {
+  init(plan: SourcePlan, inputs: [any Input], badInput: BadInput, maxLineBytes: Int) {
     self.plan = plan
     self.inputs = inputs
     self.badInput = badInput
+    self.maxLineBytes = maxLineBytes
     spec = ScanSpec(plan: plan, maxLineBytes: maxLineBytes, keepsRaw: badInput.keepsRawLines)
-    chunkers = inputs.map { _ in InputChunker(maxLineBytes: maxLineBytes) }
+    chunkers = inputs.map { _ in [:] }
     lineBase = inputs.map { _ in 0 }
   }
 
@@ -32,15 +35,33 @@ final class SourceReader {
   /// Some input is still open and some query still wants rows.
   var wantsInput: Bool { inputs.contains { !$0.finished } && queries.contains { !$0.isDone } }
 
-  /// The pieces of whole lines that `bytes`, read from input `index`, completes.
-  func jobs(for bytes: UnsafeRawBufferPointer, from index: Int) -> [ScanJob] {
+  /// The pieces of whole lines that `bytes`, read from byte stream `stream` of input `index`,
+  /// completes.
+  func jobs(for bytes: UnsafeRawBufferPointer, from index: Int, stream: Int = 0) -> [ScanJob] {
     stats.bytes += bytes.count
-    return chunkers[index].push(bytes).map { job($0, index) }
+    return chunkers[index][stream, default: InputChunker(maxLineBytes: maxLineBytes)].push(bytes).map { job($0, index) }
   }
 
-  /// Input `index` ended: its last line, if unterminated, then the end marker.
+  /// Byte stream `stream` of input `index` ended, the input goes on: its last line, if
+  /// unterminated, is a line (`tornIsBad` false: a file's last line) or one bad line (a
+  /// connection that closed mid-line).
+  func streamEndJobs(from index: Int, stream: Int, tornIsBad: Bool) -> [ScanJob] {
+    guard var chunker = chunkers[index].removeValue(forKey: stream) else { return [] }
+    return chunker.finish().compactMap { piece in
+      guard tornIsBad, case .lines(let bytes) = piece else { return job(piece, index) }
+      if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
+      return ScanJob(spec: spec, input: index, kind: .bad("connection closed mid-line (\(bytes.count) bytes)"))
+    }
+  }
+
+  /// Input `index` ended: the last line of each of its streams, if unterminated, then the end
+  /// marker.
   func endJobs(from index: Int) -> [ScanJob] {
-    chunkers[index].finish().map { job($0, index) } + [ScanJob(spec: spec, input: index, kind: .end)]
+    var jobs: [ScanJob] = []
+    for stream in chunkers[index].keys.sorted() {
+      jobs += streamEndJobs(from: index, stream: stream, tornIsBad: !(inputs[index] is InputFile))
+    }
+    return jobs + [ScanJob(spec: spec, input: index, kind: .end)]
   }
 
   private func job(_ piece: InputChunker.Piece, _ index: Int) -> ScanJob {

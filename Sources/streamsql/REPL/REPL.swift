@@ -204,16 +204,19 @@ final class REPL {
     return true
   }
 
-  /// Whether a source surely ends: it names regular files only. A FIFO, socket or device may
-  /// run forever, so its rows are printed as they come rather than as one table at the end.
+  /// Whether a source surely ends: it names regular files only, not followed. A FIFO, socket,
+  /// socket URL or device may run forever, so its rows are printed as they come rather than as
+  /// one table at the end.
   private func isFinite(_ location: SourceLocation) -> Bool {
     let patterns: [String]
     switch location {
     case .path(let p): patterns = [p]
     case .commandLine: patterns = options.inputs
     }
+    // A socket never ends by itself, nor does a followed file.
+    if options.follow { return false }
     return patterns.allSatisfy { pattern in
-      StreamSamples.expand(pattern).allSatisfy { path in
+      !pattern.contains("://") && StreamSamples.expand(pattern).allSatisfy { path in
         var info = stat()
         return stat(path, &info) != 0 || (info.st_mode & S_IFMT) == S_IFREG
       }

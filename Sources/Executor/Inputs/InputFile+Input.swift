@@ -1,0 +1,17 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
+/// A plain input (stdin, a file, a gzip file) is one byte stream that ends at end of file.
+extension InputFile: Input {
+  func next(into buffer: UnsafeMutableRawBufferPointer) throws(RunError) -> InputEvent {
+    guard let n = try read(into: buffer) else { return .idle }
+    return n == 0 ? .ended : .data(count: n, stream: 0)
+  }
+
+  func pollRequests() -> [pollfd] { [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)] }
+
+  func wakeAfterMillis() -> Int32? { nil }
+}
