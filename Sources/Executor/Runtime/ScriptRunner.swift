@@ -53,11 +53,13 @@ public final class ScriptRunner {
       // A live table keeps its rows current from the changelog.
       let live = options.liveTable && options.format == .table && query.emit == .changes && query.sink == .standardOutput
       let changelog = options.changelog || live || SinkOpener.needsChangelog(query.sink)
+      // Only upserting results have ops; other rows are plain inserts and get no "op" column.
+      let opColumn = options.changelog && query.mode == .aggregate && query.emit == .changes
       switch query.sink {
       case .standardOutput:
         output = QueryOutput(
           sink: stdout, format: options.format, columns: query.outputNames, spread: query.spread,
-          label: onStdout > 1 ? .int(Int64(query.number)) : nil, changelog: changelog, unbuffered: options.unbuffered,
+          label: onStdout > 1 ? .int(Int64(query.number)) : nil, changelog: opColumn || live, unbuffered: options.unbuffered,
           liveTable: live, streamingTable: !live && options.streamingTable && options.format == .table)
       case .file(let path):
         let sink: OutputSink
@@ -70,7 +72,7 @@ public final class ScriptRunner {
         }
         output = QueryOutput(
           sink: sink, format: ScriptRunner.format(forPath: path), columns: query.outputNames, spread: query.spread,
-          label: nil, changelog: options.changelog, unbuffered: options.unbuffered)
+          label: nil, changelog: opColumn, unbuffered: options.unbuffered)
       case .sqlite, .tcp:
         let (sink, isNew) = try opener.open(query)
         if isNew { sinks.append(sink) }
