@@ -8,7 +8,11 @@
 extension InputFile: Input {
   func next(into buffer: UnsafeMutableRawBufferPointer) throws(RunError) -> InputEvent {
     guard let n = try read(into: buffer) else { return .idle }
-    return n == 0 ? .ended : .data(count: n, stream: 0)
+    if n == 0 {
+      try checkDecompressed()
+      return .ended
+    }
+    return .data(count: n, stream: 0)
   }
 
   func pollRequests() -> [pollfd] { [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)] }

@@ -64,11 +64,22 @@ final class InputFile {
     guard !finished else { return }
     finished = true
     if let pipe {
-      let status = pclose(pipe)
+      _ = pclose(pipe)
       self.pipe = nil
-      _ = status
     } else if fd != 0 {
       POSIX.close(fd)
+    }
+  }
+
+  /// At end of input: a gzip file that did not decompress cleanly is a runtime failure, not a
+  /// short input (gzip has said why on stderr).
+  func checkDecompressed() throws(RunError) {
+    guard let pipe else { return }
+    finished = true
+    self.pipe = nil
+    let status = pclose(pipe)
+    if status != 0 {
+      throw RunError("cannot read '\(name)': it is not a complete gzip file (gzip exited with status \(status >> 8))")
     }
   }
 }
