@@ -148,6 +148,7 @@ public final class ScriptRunner {
       stats.bytes += s.stats.bytes
       stats.badLines += s.stats.badLines
       stats.badRows += s.stats.badRows
+      stats.typeDrift += s.drift.drifting.map(\.summary)
     }
     for r in runners {
       stats.badRows += r.stats.badRows
