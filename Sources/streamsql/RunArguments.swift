@@ -39,6 +39,12 @@ struct RunArguments: ParsableArguments {
           help: "After this long without input (e.g. '5s', '1 minute'), event time follows the wall clock.")
   var idleTimeout: String?
 
+  @Option(help: "Serve Prometheus metrics on http://HOST:PORT/metrics while running (host defaults to 127.0.0.1; port 0 picks a free one).")
+  var metrics: String?
+
+  @Flag(name: .customLong("no-progress"), help: "No progress bar on stderr (shown when stderr is a terminal and regular files are read).")
+  var noProgress = false
+
   /// The executor's options; usage errors are `CLIExit`s with status 2.
   func runOptions() throws -> RunOptions {
     var options = RunOptions()
@@ -74,6 +80,14 @@ struct RunArguments: ParsableArguments {
       options.idleTimeoutMillis = ms
     }
     options.follow = follow
+    if let metrics {
+      guard MetricsServer.parseAddress(metrics) != nil else {
+        throw CLIExit(code: 2, message: "error: --metrics takes HOST:PORT or PORT, e.g. 127.0.0.1:9187")
+      }
+      options.metricsAddress = metrics
+    }
+    // Rows printed to the same terminal would be overwritten by the bar.
+    options.showsProgress = !noProgress && isTerminal(2) && !(output == nil && isTerminal(1))
     return options
   }
 }

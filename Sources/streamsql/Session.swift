@@ -32,11 +32,17 @@ struct Session {
   func execute(_ text: String, name: String) throws {
     let options = try arguments.runOptions()
     let (planner, outcomes) = try Session.plan(text, name: name)
-    for outcome in outcomes {
+    let statements = (try? Parser.parseScript(text)) ?? []
+    for (k, outcome) in outcomes.enumerated() {
       switch outcome {
       case .query, .message: continue
       case .explain(let text): writeStdout(text)
-      case .table(let columns, let rows):
+      case .table(var columns, var rows):
+        if k < statements.count, case .describe(let stream) = statements[k].kind,
+          let sampled = StreamDescription.sampled(stream, catalog: planner.catalog, inputs: options.inputs)
+        {
+          (columns, rows) = (StreamDescription.columns, sampled)
+        }
         var formatter = options.format.makeFormatter(columns: columns, spread: [])
         var bytes: [UInt8] = []
         formatter.begin(into: &bytes)

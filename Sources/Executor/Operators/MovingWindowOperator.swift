@@ -32,6 +32,7 @@ final class MovingWindowOperator: WindowOperator {
   }
 
   var openWindowCount: Int { groupOrder.reduce(0) { $0 + $1.pending.count } }
+  var stateGroupCount: Int { groups.count }
 
   func process(_ batch: RowBatch, emit: inout Emitter) throws {
     batch.forEachRow { i, row in

@@ -77,4 +77,6 @@ protocol WindowOperator: StreamOperator {
   var typeWarnings: Int { get }
   /// Windows (or sessions, or pending moving-window times) currently holding state.
   var openWindowCount: Int { get }
+  /// Groups held across the open windows (`--metrics` state size).
+  var stateGroupCount: Int { get }
 }

@@ -62,6 +62,9 @@ final class QueryRunner {
     if remaining == 0 { isDone = true }
   }
 
+  /// Open windows and groups held, for `--metrics`.
+  var stateSize: (windows: Int, groups: Int) { (windowOperator?.openWindowCount ?? 0, windowOperator?.stateGroupCount ?? 0) }
+
   var usesProcessingTime: Bool { plan.eventTime == nil && plan.mode == .aggregate && !(plan.window?.isCountBased ?? false) && plan.window != nil }
 
   /// The watermark implied by the per-input maxima: the smallest over inputs still open.

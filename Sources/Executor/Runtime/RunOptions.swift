@@ -34,6 +34,10 @@ public struct RunOptions: Sendable {
   /// The REPL over an input that may never end, table format: other rows on stdout print as they
   /// come (`StreamingTableFormatter`) instead of at the end.
   public var streamingTable = false
+  /// `--metrics HOST:PORT`: serve Prometheus metrics on `GET /metrics` (`MetricsServer`).
+  public var metricsAddress: String?
+  /// A progress bar on stderr while regular files are read (stderr a terminal, no `--no-progress`).
+  public var showsProgress = false
 
   public init() {}
 }

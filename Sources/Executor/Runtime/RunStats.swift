@@ -17,10 +17,15 @@ public struct RunStats: Sendable {
   public var endedAt: Int64 = 0
   /// Read-to-write latency samples of output rows, in microseconds (a bounded reservoir).
   public var latencies: [Int64] = []
+  /// Every latency sample in Prometheus buckets (`--metrics`).
+  public var latencyHistogram = LatencyHistogram()
+  /// `--stats` lines for fields seen with more than one non-null type (`TypeDrift`).
+  public var typeDrift: [String] = []
 
   public init() {}
 
   mutating func recordLatency(_ micros: Int64) {
+    latencyHistogram.record(micros)
     if latencies.count < 100_000 {
       latencies.append(micros)
     } else {
@@ -54,6 +59,7 @@ public struct RunStats: Sendable {
     if let p50 = percentile(0.5), let p99 = percentile(0.99), let max = percentile(1) {
       lines.append("  latency (read to write): p50 \(p50) us, p99 \(p99) us, max \(max) us")
     }
+    if !typeDrift.isEmpty { lines += ["  type drift:"] + typeDrift.map { "    " + $0 } }
     return lines.joined(separator: "\n") + "\n"
   }
 

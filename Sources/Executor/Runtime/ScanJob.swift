@@ -133,7 +133,7 @@ final class ScanJob: @unchecked Sendable {
           for c in self.spec.coercions {
             let v = self.values[base + c.slot]
             guard !v.isNull else { continue }
-            guard let converted = ValueOps.cast(v, to: c.type) else {
+            guard let converted = DeclaredCoercion.convert(v, to: c.type) else {
               error = ScanError(message: "column '\(c.name)' holds \(v), not \(c.type.rawValue)", offset: 0)
               break
             }

@@ -30,6 +30,8 @@ public final class ScriptRunner {
   private var inflight: [(source: SourceReader, job: ScanJob)] = []
   /// Bounds the memory held by pieces read ahead of the ordered stage.
   static let maxInflight = 4
+  /// `--metrics` and the progress bar; nil when neither is on.
+  private var observer: RunObserver?
 
   /// Opens inputs and outputs; fails (exit 1) if one cannot be opened.
   public init(plan: ScriptPlan, options: RunOptions) throws(RunError) {
@@ -85,6 +87,7 @@ public final class ScriptRunner {
       runners.append(runner)
       if let id = query.sourceID { readers[id]?.attach(runner) }
     }
+    observer = try RunObserver(options: options, inputs: sources.flatMap(\.inputs))
   }
 
   /// NDJSON unless the file's extension says CSV or TSV.
@@ -148,6 +151,7 @@ public final class ScriptRunner {
 
   /// End of input: W becomes +∞, every window fires, every sink is flushed and closed.
   func finish(startedAt: Int64) throws(RunError) -> Summary {
+    defer { observer?.finish(sources, runners, sinks) }
     for runner in runners { try runner.finish() }
     for runner in runners { try runner.output.end() }
     for sink in sinks { try sink.close() }
@@ -163,6 +167,7 @@ public final class ScriptRunner {
       stats.bytes += s.stats.bytes
       stats.badLines += s.stats.badLines
       stats.badRows += s.stats.badRows
+      stats.typeDrift += s.drift.drifting.map(\.summary)
     }
     for r in runners {
       stats.badRows += r.stats.badRows
@@ -228,6 +233,7 @@ public final class ScriptRunner {
     var idleApplied: Int64 = 0
     while sources.contains(where: \.wantsInput) || !inflight.isEmpty {
       if Signals.stopRequested { break }
+      observer?.observe(sources, runners, sinks)
       var didRead = false
       for source in sources where source.wantsInput {
         for (i, input) in source.inputs.enumerated() where !input.finished {
@@ -268,6 +274,7 @@ public final class ScriptRunner {
       if !didRead && inflight.isEmpty {
         for runner in runners { runner.output.inputIdle() }
         for sink in sinks { try sink.flush() }
+        observer?.observe(sources, runners, sinks, force: true)
         try waitForInput(timeout: needsTimer ? 50 : -1)
       }
     }

@@ -16,6 +16,8 @@ final class SourceReader {
   private var lineBase: [Int]
   private let badInput: BadInput
   var stats = RunStats()
+  /// Kinds of value seen per extracted field, for `--stats` type drift.
+  lazy var drift = TypeDrift(fields: spec.fields)
 
   init(plan: SourcePlan, inputs: [any Input], badInput: BadInput, maxLineBytes: Int) {
     self.plan = plan
@@ -83,6 +85,7 @@ final class SourceReader {
     let name = inputs[index].name
     let base = lineBase[index]
     stats.lines += job.lineCount
+    drift.observe(job.values, rows: job.rowCount)
     if badInput.policy == .fail, let first = badReports(job, finishedAt: [:]).first {
       for (k, q) in queries.enumerated() where k < job.prepared.count {
         try q.apply(job.prepared[k], from: job, before: first.line)

@@ -260,36 +260,11 @@ final class REPL {
   /// DESCRIBE of a source stream, with the fields inferred from a fresh sample: each field's
   /// declared type (if any), the types seen and in how many of the sampled rows.
   private func describe(_ name: String) -> (columns: [String], rows: [[Value]])? {
-    guard let entry = planner.catalog.lookup(name), case .source(let location) = entry.kind else { return nil }
-    switch location {
-    case .path(let path): samples.sample(entry.name, paths: [path])
-    case .commandLine: samples.sample(entry.name, paths: options.inputs)
+    guard let entry = planner.catalog.lookup(name), let paths = StreamDescription.paths(of: entry, inputs: options.inputs) else {
+      return nil
     }
-    let inferred = samples[entry.name]
-    let seen = inferred?.rows ?? 0
-    var rows: [[Value]] = []
-    var listed = Set<String>()
-    for column in entry.columns {
-      let field = inferred?.fields.first { $0.path == column.name }
-      rows.append([.string(column.name), .string(column.type.rawValue), .string(field.map(Self.typeSummary) ?? "-"),
-                   .string("\(field?.count ?? 0)/\(seen)")])
-      listed.insert(column.name)
-    }
-    for field in inferred?.fields ?? [] where !listed.contains(field.path) {
-      rows.append([.string(field.path), .string(entry.columns.isEmpty ? "" : "(undeclared)"), .string(Self.typeSummary(field)),
-                   .string("\(field.count)/\(seen)")])
-    }
-    if rows.isEmpty {
-      rows.append([.string("*"), .null, .string("no rows sampled (not a regular file, or empty)"), .string("0/0")])
-    }
-    return (["field", "declared", "seen types", "rows"], rows)
-  }
-
-  /// `BIGINT` or `BIGINT 90%, VARCHAR 10%`.
-  static func typeSummary(_ field: SchemaInference.Field) -> String {
-    let types = field.types
-    if types.count == 1 { return types[0].name }
-    return types.map { "\($0.name) \($0.count * 100 / max(1, field.count))%" }.joined(separator: ", ")
+    samples.sample(entry.name, paths: paths)
+    return (StreamDescription.columns, StreamDescription.rows(for: entry, inferred: samples[entry.name]))
   }
 
   private func printTable(columns: [String], rows: [[Value]]) {

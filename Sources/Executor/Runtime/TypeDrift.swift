@@ -1,0 +1,107 @@
+import Planner
+
+/// Counts, per field a source extracts, the kinds of value its rows held, so that `--stats` can
+/// show type drift: a field that was a number and is now sometimes a string (issue 7 part 4).
+///
+/// The scan already materialised every extracted field as a `Value`; this only switches on each
+/// one in the ordered stage and bumps a counter, so it costs a few instructions per field per row
+/// and no allocation. Only the fields the queries read are tracked (nested paths too, as
+/// `device.os`), which is what a user can see drifting in the results. A declared column is
+/// counted after coercion, so it drifts only if a coercion (e.g. to VARCHAR) keeps several kinds.
+///
+///     status: BIGINT 99.9%, VARCHAR 0.1% (12 of 9000 rows not BIGINT)
+struct TypeDrift: Sendable {
+  /// What `--stats` reports for one drifting field.
+  public struct Field: Sendable, Equatable {
+    /// The path as a query names it: `status`, `device.os`.
+    public var path: String
+    /// Non-null kinds seen (`BIGINT`, `VARCHAR`, `OBJECT`, ...) with their rows, most frequent first.
+    public var types: [(name: String, count: Int)]
+    /// Rows in which the field was NULL or missing.
+    public var nulls: Int
+
+    public static func == (a: Field, b: Field) -> Bool {
+      a.path == b.path && a.nulls == b.nulls && a.types.map(\.name) == b.types.map(\.name)
+        && a.types.map(\.count) == b.types.map(\.count)
+    }
+
+    /// Non-null rows.
+    public var total: Int { types.reduce(0) { $0 + $1.count } }
+
+    /// `status: BIGINT 99.9%, VARCHAR 0.1% (12 of 9000 rows not BIGINT)`.
+    public var summary: String {
+      let total = max(1, self.total)
+      let shares = types.map { "\($0.name) \(TypeDrift.percent($0.count, of: total))" }.joined(separator: ", ")
+      let others = total - (types.first?.count ?? 0)
+      return "\(path): \(shares) (\(others) of \(total) rows not \(types.first?.name ?? "?"))"
+    }
+  }
+
+  /// Kinds in a fixed order; index into a slot's counters.
+  static let kindNames = ["NULL", "BOOLEAN", "BIGINT", "DOUBLE", "VARCHAR", "TIMESTAMP", "INTERVAL", "OBJECT", "ARRAY"]
+
+  let paths: [FieldPath]
+  /// `paths.count × kindNames.count` counters, slot-major.
+  private var counts: [Int]
+
+  init(fields: [FieldPath]) {
+    paths = fields
+    counts = Array(repeating: 0, count: fields.count * Self.kindNames.count)
+  }
+
+  @inline(__always)
+  static func kind(_ v: Value) -> Int {
+    switch v {
+    case .null: return 0
+    case .bool: return 1
+    case .int: return 2
+    case .double: return 3
+    case .string: return 4
+    case .timestamp: return 5
+    case .interval: return 6
+    case .json(let text): return text.utf8.first(where: { $0 > 0x20 }) == UInt8(ascii: "[") ? 8 : 7
+    }
+  }
+
+  /// Counts the kinds of the extracted fields of `rows` rows laid out `width` values per row.
+  mutating func observe(_ values: [Value], rows: Int) {
+    let width = paths.count
+    guard width > 0, rows > 0, values.count >= rows * width else { return }
+    let kinds = Self.kindNames.count
+    counts.withUnsafeMutableBufferPointer { c in
+      values.withUnsafeBufferPointer { v in
+        for r in 0..<rows {
+          let base = r * width
+          for slot in 0..<width {
+            c[slot * kinds + Self.kind(v[base + slot])] += 1
+          }
+        }
+      }
+    }
+  }
+
+  /// The fields seen with more than one non-null kind, in extraction order. `*` (a whole row
+  /// kept for `SELECT *`) is always an object and never listed.
+  var drifting: [Field] {
+    let kinds = Self.kindNames.count
+    var out: [Field] = []
+    for (slot, path) in paths.enumerated() where !path.isEmpty {
+      var types: [(name: String, count: Int)] = []
+      for k in 1..<kinds where counts[slot * kinds + k] > 0 {
+        types.append((Self.kindNames[k], counts[slot * kinds + k]))
+      }
+      guard types.count > 1 else { continue }
+      types.sort { $0.count != $1.count ? $0.count > $1.count : $0.name < $1.name }
+      out.append(Field(path: path.dottedName, types: types, nulls: counts[slot * kinds]))
+    }
+    return out
+  }
+
+  /// `99.9%`, `0.1%`, `<0.1%`: one decimal, and never 0% for a kind that was seen.
+  static func percent(_ count: Int, of total: Int) -> String {
+    let tenths = (count * 1000 + total / 2) / total
+    if tenths == 0 { return "<0.1%" }
+    if tenths == 1000 && count < total { return ">99.9%" }
+    return "\(tenths / 10).\(tenths % 10)%"
+  }
+}
