@@ -39,6 +39,14 @@ struct RunArguments: ParsableArguments {
           help: "After this long without input (e.g. '5s', '1 minute'), event time follows the wall clock.")
   var idleTimeout: String?
 
+  @Option(name: .customLong("max-state-rows"),
+          help: "Stop a query (exit 1) whose state holds more rows (windows × groups) than this.")
+  var maxStateRows: Int?
+
+  @Option(name: .customLong("max-future"),
+          help: "Quarantine rows dated more than this (e.g. '1h', '5 minutes') ahead of the wall clock: counted, dead-lettered if asked, never moving the watermark.")
+  var maxFuture: String?
+
   /// The executor's options; usage errors are `CLIExit`s with status 2.
   func runOptions() throws -> RunOptions {
     var options = RunOptions()
@@ -72,6 +80,16 @@ struct RunArguments: ParsableArguments {
         throw CLIExit(code: 2, message: "error: --idle-timeout takes a duration such as 5s, 500ms or '1 minute'")
       }
       options.idleTimeoutMillis = ms
+    }
+    if let maxStateRows {
+      guard maxStateRows > 0 else { throw CLIExit(code: 2, message: "error: --max-state-rows must be positive") }
+      options.maxStateRows = maxStateRows
+    }
+    if let maxFuture {
+      guard let ms = DurationParser.milliseconds(maxFuture) else {
+        throw CLIExit(code: 2, message: "error: --max-future takes a duration such as 1h, 10m or '5 minutes'")
+      }
+      options.maxFutureMillis = ms
     }
     if follow {
       throw CLIExit(code: 2, message: "error: --follow is not supported yet; use tail -F FILE | streamsql ...")

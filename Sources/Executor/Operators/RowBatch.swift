@@ -77,4 +77,7 @@ protocol WindowOperator: StreamOperator {
   var typeWarnings: Int { get }
   /// Windows (or sessions, or pending moving-window times) currently holding state.
   var openWindowCount: Int { get }
+  /// Rows of state held: (window, group) accumulators, sessions, buffered rows. Checked against
+  /// `--max-state-rows` after each batch, so it must be cheap (O(windows) or O(groups)).
+  var stateRowCount: Int { get }
 }

@@ -34,6 +34,7 @@ final class SessionWindowOperator: WindowOperator {
   }
 
   var openWindowCount: Int { sessions.values.reduce(0) { $0 + $1.count } }
+  var stateRowCount: Int { openWindowCount }
 
   func process(_ batch: RowBatch, emit: inout Emitter) throws {
     var warnings = 0

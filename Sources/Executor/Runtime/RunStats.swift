@@ -10,6 +10,11 @@ public struct RunStats: Sendable {
   public var typeWarnings = 0
   public var windowsFired = 0
   public var rowsOut = 0
+  /// Rows quarantined by `--max-future`.
+  public var futureRows = 0
+  /// The most rows of state held at once (summed over queries' peaks), and the process's peak RSS.
+  public var peakStateRows = 0
+  public var peakMemoryBytes = 0
   public var startedAt: Int64 = 0
   public var endedAt: Int64 = 0
   /// Read-to-write latency samples of output rows, in microseconds (a bounded reservoir).
@@ -45,6 +50,8 @@ public struct RunStats: Sendable {
     lines.append("  type warnings:  \(typeWarnings) (non-numbers given to SUM/AVG/statistics)")
     lines.append("  windows fired:  \(windowsFired)")
     lines.append("  rows out:       \(rowsOut)")
+    lines.append("  future rows:    \(futureRows) (quarantined by --max-future)")
+    lines.append("  state:          peak \(peakStateRows) rows (windows × groups), peak RSS \(peakMemoryBytes >> 20) MiB")
     let rate = Double(self.lines) / seconds
     lines.append("  elapsed:        \(format(seconds, 3)) s, \(format(mb / seconds, 1)) MB/s, \(Int(rate)) events/s")
     if let p50 = percentile(0.5), let p99 = percentile(0.99), let max = percentile(1) {
