@@ -46,8 +46,14 @@ extension SQLPrinter {
       return ("NOT " + operandText(operand, atLeast: .not), .not)
     case .unary(let op, let operand):
       var text = operandText(operand, atLeast: .unary)
-      // `--` starts a comment and `-5` would fold into a literal: keep them apart.
-      if text.hasPrefix("-") || text.hasPrefix("+") || isNumber(operand) { text = "(" + text + ")" }
+      // `--` starts a comment: a space keeps signs apart (not parentheses, which would double
+      // the nesting the parser counts, so a deep `+ + + x` would print to text it rejects).
+      // `-5` would fold into a literal: a number needs parentheses.
+      if text.hasPrefix("-") || text.hasPrefix("+") {
+        text = " " + text
+      } else if isNumber(operand) {
+        text = "(" + text + ")"
+      }
       return (op.rawValue + text, .unary)
     case .binary(let op, let left, let right):
       let level = level(of: op)

@@ -45,6 +45,14 @@ struct RunArguments: ParsableArguments {
   @Flag(name: .customLong("no-progress"), help: "No progress bar on stderr (shown when stderr is a terminal and regular files are read).")
   var noProgress = false
 
+  @Option(name: .customLong("max-state-rows"),
+          help: "Stop a query (exit 1) whose state holds more rows (windows × groups) than this.")
+  var maxStateRows: Int?
+
+  @Option(name: .customLong("max-future"),
+          help: "Quarantine rows dated more than this (e.g. '1h', '5 minutes') ahead of the wall clock: counted, dead-lettered if asked, never moving the watermark.")
+  var maxFuture: String?
+
   /// The executor's options; usage errors are `CLIExit`s with status 2.
   func runOptions() throws -> RunOptions {
     var options = RunOptions()
@@ -85,6 +93,16 @@ struct RunArguments: ParsableArguments {
         throw CLIExit(code: 2, message: "error: --metrics takes HOST:PORT or PORT, e.g. 127.0.0.1:9187")
       }
       options.metricsAddress = metrics
+    }
+    if let maxStateRows {
+      guard maxStateRows > 0 else { throw CLIExit(code: 2, message: "error: --max-state-rows must be positive") }
+      options.maxStateRows = maxStateRows
+    }
+    if let maxFuture {
+      guard let ms = DurationParser.milliseconds(maxFuture) else {
+        throw CLIExit(code: 2, message: "error: --max-future takes a duration such as 1h, 10m or '5 minutes'")
+      }
+      options.maxFutureMillis = ms
     }
     // Rows printed to the same terminal would be overwritten by the bar.
     options.showsProgress = !noProgress && isTerminal(2) && !(output == nil && isTerminal(1))

@@ -39,6 +39,7 @@ final class CountWindowOperator: WindowOperator {
 
   var openWindowCount: Int { groupOrder.reduce(0) { $0 + $1.open.count } }
   var stateGroupCount: Int { groups.count }
+  var stateRowCount: Int { groupOrder.count + openWindowCount }
 
   func process(_ batch: RowBatch, emit: inout Emitter) throws {
     var warnings = 0

@@ -33,6 +33,7 @@ final class MovingWindowOperator: WindowOperator {
 
   var openWindowCount: Int { groupOrder.reduce(0) { $0 + $1.pending.count } }
   var stateGroupCount: Int { groups.count }
+  var stateRowCount: Int { groupOrder.reduce(groupOrder.count) { $0 + $1.rows.count } }
 
   func process(_ batch: RowBatch, emit: inout Emitter) throws {
     batch.forEachRow { i, row in

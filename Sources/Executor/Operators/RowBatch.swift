@@ -79,4 +79,7 @@ protocol WindowOperator: StreamOperator {
   var openWindowCount: Int { get }
   /// Groups held across the open windows (`--metrics` state size).
   var stateGroupCount: Int { get }
+  /// Rows of state held: (window, group) accumulators, sessions, buffered rows. Checked against
+  /// `--max-state-rows` after each batch, so it must be cheap (O(windows) or O(groups)).
+  var stateRowCount: Int { get }
 }

@@ -35,6 +35,7 @@ final class SessionWindowOperator: WindowOperator {
 
   var openWindowCount: Int { sessions.values.reduce(0) { $0 + $1.count } }
   var stateGroupCount: Int { sessions.values.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) } }
+  var stateRowCount: Int { openWindowCount }
 
   func process(_ batch: RowBatch, emit: inout Emitter) throws {
     var warnings = 0

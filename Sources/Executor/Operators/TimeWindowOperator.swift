@@ -49,6 +49,7 @@ final class TimeWindowOperator: WindowOperator {
 
   var openWindowCount: Int { windows.count }
   var stateGroupCount: Int { windows.values.reduce(0) { $0 + $1.count } }
+  var stateRowCount: Int { windows.values.reduce(0) { $0 + $1.count } }
 
   private func table(_ start: Int64) -> GroupTable {
     if let t = windows[start] { return t }

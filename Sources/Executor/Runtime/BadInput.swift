@@ -33,6 +33,28 @@ final class BadInput {
     }
   }
 
+  /// Rows quarantined by `--max-future`, each line counted once however many queries saw it.
+  private(set) var futureRows = 0
+  /// The piece whose quarantined rows are in `quarantinedRows` (pieces are applied one at a time).
+  private var quarantineJob: ScanJob?
+  private var quarantinedRows: Set<Int32> = []
+
+  /// A row of `job` dated too far ahead (`--max-future`): counted once per line, and written to
+  /// the dead-letter file when there is one. Not a bad row: `--on-error fail` does not stop.
+  func quarantine(job: ScanJob, row: Int32) throws(RunError) {
+    if quarantineJob !== job {
+      quarantineJob = job
+      quarantinedRows.removeAll(keepingCapacity: true)
+    }
+    guard quarantinedRows.insert(row).inserted else { return }
+    futureRows += 1
+    if let deadLetters, let raw = job.rawLine(Int(row)) {
+      deadLetters.buffer.append(contentsOf: raw)
+      deadLetters.buffer.append(UInt8(ascii: "\n"))
+      try deadLetters.flushIfFull()
+    }
+  }
+
   func late(raw: ArraySlice<UInt8>?) throws(RunError) {
     guard let lateOutput, let raw else { return }
     lateOutput.buffer.append(contentsOf: raw)

@@ -10,7 +10,7 @@ final class QueryRunner {
   private let projectionWidth: Int
   private let sortKeyCount: Int
   private let layout: AggregateLayout
-  private let windowOperator: WindowOperator?
+  let windowOperator: WindowOperator?
   private let results: ResultStage?
   let output: QueryOutput
   private let badInput: BadInput
@@ -20,12 +20,14 @@ final class QueryRunner {
   private var inputFinished: [Bool]
   private(set) var watermark = Int64.min
   /// Project mode: DISTINCT rows seen, ORDER BY buffer, LIMIT countdown.
-  private var distinctSeen: Set<[Value]> = []
-  private var sortBuffer: [(sort: [Value], out: [Value])] = []
+  private(set) var distinctSeen: Set<[Value]> = []
+  private(set) var sortBuffer: [(sort: [Value], out: [Value])] = []
   private var remaining: Int?
   private(set) var isDone = false
   private var batch: RowBatch
   var stats = RunStats()
+  /// `--max-state-rows` and `--max-future` (QueryRunner+Limits.swift).
+  var limits = QueryLimits()
 
   init(plan: QueryPlan, inputs: Int, output: QueryOutput, badInput: BadInput, changelog: Bool, context: CompiledExpr.Context) {
     self.plan = plan
@@ -91,10 +93,16 @@ final class QueryRunner {
     batch.removeAll()
     let input = job.input
     let width = layout.width
+    let futureLimit = usesEventTime ? limits.futureLimit(arrival: job.arrivalMillis) : nil
     for i in 0..<prepared.times.count {
       let row = prepared.rows[i]
       if stopLine != .max && job.rowLines[Int(row)] >= stopLine { break }
       let time = prepared.times[i]
+      if let futureLimit, time > futureLimit {
+        // --max-future: a row from a clock running ahead must not move the watermark.
+        try badInput.quarantine(job: job, row: row)
+        continue
+      }
       let before = watermark
       if usesEventTime, time > maxTimes[input] {
         maxTimes[input] = time
@@ -125,6 +133,7 @@ final class QueryRunner {
         if !processingTime { try windowOperator.onWatermark(w, emit: &e) }
       }
     }
+    try checkStateLimit()
     if output.sink.closed { isDone = true }
     return finishedAt
   }

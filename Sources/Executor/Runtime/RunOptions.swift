@@ -28,6 +28,10 @@ public struct RunOptions: Sendable {
   public var maxLineBytes = 16 << 20
   /// `--idle-timeout`, ms: the watermark follows the wall clock after this long without input.
   public var idleTimeoutMillis: Int64?
+  /// `--max-state-rows`: a query whose state (windows × groups) grows past this stops, exit 1.
+  public var maxStateRows: Int?
+  /// `--max-future`, ms: rows dated further ahead of the wall clock are quarantined.
+  public var maxFutureMillis: Int64?
   /// The REPL on a terminal, table format: EMIT CHANGES on stdout is a live table redrawn in
   /// place (`LiveTableFormatter`).
   public var liveTable = false

@@ -13,6 +13,11 @@ public struct RunStats: Sendable {
   /// Time spent waiting on sinks (write(2) to a slow pipe or socket, SQLite), microseconds:
   /// the backpressure that slowed the reading of input.
   public var outputBlockedMicros: Int64 = 0
+  /// Rows quarantined by `--max-future`.
+  public var futureRows = 0
+  /// The most rows of state held at once (summed over queries' peaks), and the process's peak RSS.
+  public var peakStateRows = 0
+  public var peakMemoryBytes = 0
   public var startedAt: Int64 = 0
   public var endedAt: Int64 = 0
   /// Read-to-write latency samples of output rows, in microseconds (a bounded reservoir).
@@ -54,6 +59,8 @@ public struct RunStats: Sendable {
     lines.append("  windows fired:  \(windowsFired)")
     lines.append("  rows out:       \(rowsOut)")
     lines.append("  output blocked: \(format(Double(outputBlockedMicros) / 1_000_000, 3)) s (waiting on slow sinks)")
+    lines.append("  future rows:    \(futureRows) (quarantined by --max-future)")
+    lines.append("  state:          peak \(peakStateRows) rows (windows × groups), peak RSS \(peakMemoryBytes >> 20) MiB")
     let rate = Double(self.lines) / seconds
     lines.append("  elapsed:        \(format(seconds, 3)) s, \(format(mb / seconds, 1)) MB/s, \(Int(rate)) events/s")
     if let p50 = percentile(0.5), let p99 = percentile(0.99), let max = percentile(1) {

@@ -84,6 +84,7 @@ public final class ScriptRunner {
       }
       let inputs = query.sourceID.flatMap { readers[$0]?.inputs.count } ?? 1
       let runner = QueryRunner(plan: query, inputs: inputs, output: output, badInput: badInput, changelog: changelog, context: context)
+      runner.limits = QueryLimits(options)
       runners.append(runner)
       if let id = query.sourceID { readers[id]?.attach(runner) }
     }
@@ -175,9 +176,15 @@ public final class ScriptRunner {
       stats.typeWarnings += r.stats.typeWarnings
       stats.windowsFired += r.stats.windowsFired
       stats.rowsOut += r.stats.rowsOut
+      stats.peakStateRows += r.stats.peakStateRows
       stats.latencies += r.stats.latencies.prefix(100_000 / max(1, runners.count))
     }
+    stats.futureRows = badInput.futureRows
+    stats.peakMemoryBytes = ProcessMemory.peakResidentBytes() ?? 0
     var warnings: [String] = []
+    if stats.futureRows > 0 {
+      warnings.append("streamsql: \(stats.futureRows) row\(stats.futureRows == 1 ? "" : "s") dated more than --max-future ahead of the clock quarantined")
+    }
     if stats.lateEvents > 0 {
       warnings.append("streamsql: \(stats.lateEvents) late events dropped; consider GRACE PERIOD")
     }

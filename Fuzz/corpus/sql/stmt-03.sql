@@ -1,0 +1,1 @@
+SELECT c.*, u.name AS user_name FROM clicks c

@@ -1,0 +1,1 @@
+SELECT a b, c AS "d e", "user-id" FROM 'logs/*.ndjson'

@@ -1,0 +1,1 @@
+select event, status, url, ts, country, window_start, count, date, time, key, value, source, type from stdin

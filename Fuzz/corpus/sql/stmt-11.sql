@@ -1,0 +1,1 @@
+SELECT first || ' ' || last AS full_name FROM stdin

@@ -1,0 +1,1 @@
+SELECT * FROM stdin WHERE (a OR b) AND NOT c

@@ -1,0 +1,1 @@
+SELECT * FROM stdin WHERE NOT (a = 1) AND NOT NOT b

@@ -1,0 +1,1 @@
+SELECT device.os, a.b.c, tags[0], payload['odd-key'], a.b[1].c, "x y"."z-w" FROM stdin

@@ -1,0 +1,1 @@
+SELECT payload.end, items[i + 1]['k'] FROM stdin

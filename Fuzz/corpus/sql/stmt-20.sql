@@ -1,0 +1,1 @@
+SELECT COUNT(*), count(DISTINCT user_id), LOWER(country), now(), coalesce(a, b, 0) FROM stdin

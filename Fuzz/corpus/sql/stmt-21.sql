@@ -1,0 +1,1 @@
+SELECT CAST(a AS BIGINT), TRY_CAST(b AS double), c::varchar, d::int::text, (a + 1)::DOUBLE FROM stdin

@@ -1,0 +1,1 @@
+SELECT CAST(x AS VARCHAR(255)), CAST(y AS DECIMAL(10, 2)), z::json, t::timestamp, i::interval, b::bool FROM stdin

@@ -1,0 +1,1 @@
+SELECT -5::bigint, (-5)::bigint, device.os::varchar FROM stdin

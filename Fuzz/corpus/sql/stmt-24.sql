@@ -1,0 +1,1 @@
+SELECT CASE WHEN status >= 500 THEN 'error' WHEN status >= 400 THEN 'client' ELSE 'ok' END FROM stdin

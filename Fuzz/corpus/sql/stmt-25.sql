@@ -1,0 +1,1 @@
+SELECT CASE status WHEN 200 THEN 'ok' WHEN 404 THEN 'missing' END AS label FROM stdin

@@ -1,0 +1,1 @@
+SELECT EXTRACT(YEAR FROM ts), extract(epoch FROM to_timestamp(ts, 'ms')) FROM stdin

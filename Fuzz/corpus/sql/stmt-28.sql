@@ -1,0 +1,1 @@
+SELECT * FROM stdin WHERE country IN ('DE', 'FR') AND code NOT IN (1, 2, 3)

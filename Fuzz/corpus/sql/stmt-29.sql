@@ -1,0 +1,1 @@
+SELECT * FROM stdin WHERE url LIKE '/api/%' AND name NOT ILIKE 'bob%'

@@ -1,0 +1,1 @@
+SELECT * FROM stdin WHERE path LIKE 'a\_%' ESCAPE '\'

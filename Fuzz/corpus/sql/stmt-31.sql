@@ -1,0 +1,1 @@
+SELECT * FROM stdin WHERE (a LIKE b) = TRUE AND (x IN (1)) IS NULL

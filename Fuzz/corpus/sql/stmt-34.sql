@@ -1,0 +1,1 @@
+SELECT * FROM clicks AS c TIMESTAMP BY c.ts

@@ -1,0 +1,1 @@
+SELECT * FROM 'events.ndjson.gz' e TIMESTAMP BY to_timestamp(e.time, 's')

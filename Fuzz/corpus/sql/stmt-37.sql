@@ -1,0 +1,1 @@
+SELECT c.url, u.name FROM clicks c JOIN 'users.ndjson' AS u ON c.user_id = u.id

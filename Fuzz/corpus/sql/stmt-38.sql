@@ -1,0 +1,1 @@
+SELECT * FROM clicks LEFT JOIN users u ON clicks.uid = u.id INNER JOIN x ON x.k = u.k WHERE u.id IS NULL

@@ -1,0 +1,1 @@
+SELECT COUNT(*) FROM stdin WINDOW TUMBLING (SIZE '5 minutes')

@@ -1,0 +1,1 @@
+SELECT user_id, COUNT(*) FROM stdin WINDOW SESSION (GAP 30 SECONDS) GROUP BY user_id

@@ -1,0 +1,1 @@
+CREATE STREAM clicks WITH (source = 'tcp-listen://127.0.0.1:9000', FORMAT = 'ndjson', timestamp = 'ts')

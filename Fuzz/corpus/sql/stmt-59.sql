@@ -1,0 +1,1 @@
+CREATE STREAM typed (user_id BIGINT, name VARCHAR, ok BOOLEAN, at TIMESTAMP, extra JSON, "odd col" DOUBLE)

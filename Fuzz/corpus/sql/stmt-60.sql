@@ -1,0 +1,1 @@
+CREATE STREAM opts WITH (n = 5, neg = -2, ratio = 0.5, flag = TRUE, nothing = NULL, "Mixed Key" = 'x')

@@ -1,0 +1,1 @@
+CREATE STREAM errors AS SELECT * FROM clicks WHERE status >= 500

@@ -1,0 +1,1 @@
+INSERT INTO 'errors-per-minute.ndjson' SELECT url, COUNT(*) AS n FROM errors WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY url

@@ -1,0 +1,1 @@
+EXPLAIN SELECT * FROM stdin WHERE a > 1

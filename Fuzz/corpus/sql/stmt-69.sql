@@ -1,0 +1,2 @@
+SELECT a -- the first column
+, /* inline */ b FROM stdin;

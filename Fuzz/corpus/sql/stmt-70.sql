@@ -1,0 +1,1 @@
+SELECT 1;; ;SELECT ';' AS semi -- trailing ; in a comment
