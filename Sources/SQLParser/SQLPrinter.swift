@@ -187,11 +187,13 @@ public enum SQLPrinter {
     return bytes.allSatisfy(Lexer.isIdentifierPart)
   }
 
-  static func replacing(_ text: String, _ target: Character, with replacement: String) -> String {
-    var out = ""
-    for character in text {
-      if character == target { out += replacement } else { out.append(character) }
+  /// Replaces every `target` scalar. Scalars, not Characters: a quote followed by a combining
+  /// mark is one Character but still a quote to the lexer, which reads bytes.
+  static func replacing(_ text: String, _ target: Unicode.Scalar, with replacement: String) -> String {
+    var out = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars {
+      if scalar == target { out.append(contentsOf: replacement.unicodeScalars) } else { out.append(scalar) }
     }
-    return out
+    return String(out)
   }
 }

@@ -33,4 +33,14 @@ import Testing
     #expect(!printed.contains("--"))
     try roundTrips(printed)
   }
+
+  /// A quote followed by a combining mark is one Character, so the printer's Character-level
+  /// escaping missed it and printed an unterminated string; the lexer reads bytes.
+  @Test func quoteBeforeACombiningMarkIsEscaped() throws {
+    let crash = try #require(Data(base64Encoded: """
+      U0VMRUNUICdpdCcn2Z3vv73Sm8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHv8dzJ0ludCwgT1cgVFVNVUUsIGZhbHNtZSwgTlVMTA==
+      """))
+    try roundTrips(String(decoding: crash, as: UTF8.self))
+    try roundTrips("SELECT 'a''\u{301}b', \"x\"\"\u{301}\" FROM stdin")
+  }
 }
