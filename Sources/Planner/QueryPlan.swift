@@ -127,6 +127,8 @@ public struct QueryPlan: Sendable, Equatable {
   public var sourceID: Int?
   /// Event time over the scanned row; nil means processing time.
   public var eventTime: BoundExpr?
+  /// Rows of the source dropped as repeats before the watermark and filter (`DedupePlan`).
+  public var dedupe: DedupePlan? = nil
   public var filter: BoundExpr?
   public var mode: Mode
   public var window: WindowPlan?

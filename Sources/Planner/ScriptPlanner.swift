@@ -154,10 +154,21 @@ public struct ScriptPlanner {
         } catch {
           throw Diagnostic("timestamp '\(text)' is not an expression: \(error.message)", span: option.span)
         }
+      case "dedupe_key", "dedupe_within":
+        continue  // DedupeOptions.parse below
       default:
+        let known = ["source", "format", "timestamp"] + DedupeOptions.names
         throw Diagnostic(
           "unknown stream option '\(option.key)'", span: option.span,
-          note: Scope.suggest(option.key, among: ["source", "format", "timestamp"]) ?? "known options: source, format, timestamp")
+          note: Scope.suggest(option.key, among: known) ?? "known options: \(known.joined(separator: ", "))")
+      }
+    }
+    if try DedupeOptions.parse(create.options, span: statement.span) != nil {
+      guard create.query == nil else {
+        throw Diagnostic("dedupe_key goes on a stream with a source; a stream AS SELECT reads its source's deduplicated rows", span: statement.span)
+      }
+      guard timestamp != nil else {
+        throw Diagnostic("dedupe_within is a span of event time: the stream needs timestamp = 'field' too", span: statement.span)
       }
     }
     if let query = create.query {

@@ -9,6 +9,8 @@ struct SelectBinder {
     var scope: Scope
     var eventTime: BoundExpr?
     var filter: BoundExpr?
+    /// The stream's `dedupe_key`, bound (views inherit their source's).
+    var dedupe: DedupePlan?
   }
 
   let catalog: StreamCatalog
@@ -48,6 +50,7 @@ struct SelectBinder {
         if let ts = entry.timestamp {
           resolved.eventTime = try ExpressionBinder(scope: scope).bind(ts)
         }
+        resolved.dedupe = try bindDedupe(entry, scope: scope, eventTime: resolved.eventTime, span: from.span)
       case .view(let select):
         guard depth < 32 else { throw Diagnostic("streams defined in a cycle", span: from.span) }
         resolved = try resolveView(select, qualifiers: qualifiers, span: from.span, depth: depth)
@@ -90,7 +93,7 @@ struct SelectBinder {
     let view = Scope.View(items: items, passesThrough: passesThrough, base: base.scope)
     return ResolvedSource(
       location: base.location, scope: Scope(fields: base.scope.fields, qualifiers: qualifiers, view: view),
-      eventTime: base.eventTime, filter: filter)
+      eventTime: base.eventTime, filter: filter, dedupe: base.dedupe)
   }
 
   // MARK: SELECT
@@ -112,6 +115,7 @@ struct SelectBinder {
     let aggregating = hasAggregate || !groupBy.isEmpty || select.window != nil
     var plan = QueryPlan(number: number, label: label, sourceID: sourceID, mode: aggregating ? .aggregate : .project, sink: sink)
     plan.eventTime = from.eventTime
+    plan.dedupe = from.dedupe
     plan.filter = from.filter
     if let w = select.whereClause {
       let f = try rowBinder.bind(w)

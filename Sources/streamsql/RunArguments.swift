@@ -53,6 +53,16 @@ struct RunArguments: ParsableArguments {
           help: "Quarantine rows dated more than this (e.g. '1h', '5 minutes') ahead of the wall clock: counted, dead-lettered if asked, never moving the watermark.")
   var maxFuture: String?
 
+  @Option(name: .customLong("replay-speed"),
+          help: "Pace input by event time: 1 = real time, 10 = ten times faster, max = as fast as possible (default). Results do not depend on it.")
+  var replaySpeed: String?
+
+  @Option(help: "Replay only rows with event time at or after this ISO-8601 time (e.g. 2024-05-01T10:00:00Z).")
+  var from: String?
+
+  @Option(help: "Replay only rows with event time before this ISO-8601 time.")
+  var until: String?
+
   /// The executor's options; usage errors are `CLIExit`s with status 2.
   func runOptions() throws -> RunOptions {
     var options = RunOptions()
@@ -104,6 +114,7 @@ struct RunArguments: ParsableArguments {
       }
       options.maxFutureMillis = ms
     }
+    options.replay = try replayOptions()
     // Rows printed to the same terminal would be overwritten by the bar.
     options.showsProgress = !noProgress && isTerminal(2) && !(output == nil && isTerminal(1))
     return options

@@ -53,6 +53,7 @@ struct Session {
     }
     let plan = planner.plan
     guard !plan.queries.isEmpty else { return }
+    try RunArguments.checkReplay(plan, options)
     Signals.install()
     do throws(RunError) {
       let runner = try ScriptRunner(plan: plan, options: options)

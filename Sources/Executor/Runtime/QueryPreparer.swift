@@ -17,6 +17,9 @@ final class QueryPreparer {
     var values: [Value] = []
     /// Rows that failed (no event time, a failed CAST), with the reason.
     var errors: [(row: Int32, message: String)] = []
+    /// With `dedupe_key`: per row in `times`, the key and the stream's time (`DedupePlan`).
+    var dedupeKeys: [Value] = []
+    var dedupeTimes: [Int64] = []
   }
 
   private let eventTime: CompiledExpr?
@@ -25,6 +28,9 @@ final class QueryPreparer {
   private let outputs: [CompiledExpr]
   private let context: CompiledExpr.Context
   let width: Int
+  /// `dedupe_key` and the stream's timestamp (nil when it is the query's event time).
+  private let dedupeKey: CompiledExpr?
+  private let dedupeTime: CompiledExpr?
 
   init(plan: QueryPlan) {
     let context = CompiledExpr.Context()
@@ -39,6 +45,8 @@ final class QueryPreparer {
     }
     outputs = exprs.map { CompiledExpr($0, context: context) }
     width = exprs.count
+    dedupeKey = plan.dedupe.map { CompiledExpr($0.key, context: context) }
+    dedupeTime = plan.dedupe.flatMap { $0.time == plan.eventTime ? nil : CompiledExpr($0.time, context: context) }
   }
 
   func prepare(_ values: [Value], width rowWidth: Int, count: Int, arrivalMillis: Int64) -> Prepared {
@@ -59,6 +67,18 @@ final class QueryPreparer {
             }
             time = t
           }
+          if let dedupeKey {
+            var streamTime = time
+            if let dedupeTime {
+              guard let t = ScalarFunction.timestampArgument(try dedupeTime.evaluate(row)) else {
+                throw RowError("event time is missing or not a time")
+              }
+              streamTime = t
+            }
+            let key = try dedupeKey.evaluate(row)
+            out.dedupeKeys.append(key)
+            out.dedupeTimes.append(streamTime)
+          }
           var offset: Int32 = -1
           var passes = true
           if let filter { passes = ValueOps.truthiness(try filter.evaluate(row)) == true }
@@ -71,6 +91,10 @@ final class QueryPreparer {
           out.offsets.append(offset)
         } catch {
           out.values.removeLast(out.values.count - mark)
+          if out.dedupeKeys.count > out.times.count {
+            out.dedupeKeys.removeLast()
+            out.dedupeTimes.removeLast()
+          }
           out.errors.append((Int32(r), error.message))
         }
       }

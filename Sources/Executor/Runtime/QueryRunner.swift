@@ -28,6 +28,11 @@ final class QueryRunner {
   var stats = RunStats()
   /// `--max-state-rows` and `--max-future` (QueryRunner+Limits.swift).
   var limits = QueryLimits()
+  /// `dedupe_key` (nil without) and `--replay-speed`/`--from`/`--until` (QueryRunner+Replay.swift).
+  let deduplicator: Deduplicator?
+  var replay: ReplayOptions?
+  var pacer: ReplayPacer?
+  var rowsOutsideRange = 0
 
   init(plan: QueryPlan, inputs: Int, output: QueryOutput, badInput: BadInput, changelog: Bool, context: CompiledExpr.Context) {
     self.plan = plan
@@ -42,6 +47,7 @@ final class QueryRunner {
     inputFinished = Array(repeating: false, count: max(1, inputs))
     batch = RowBatch(width: layout.width)
     remaining = plan.limit.map { Int(clamping: $0) }
+    deduplicator = plan.dedupe.map { Deduplicator(plan: $0) }
     if plan.mode == .aggregate {
       results = ResultStage(plan: plan, context: context, changelog: changelog)
       let changes = plan.emit == .changes
@@ -103,6 +109,11 @@ final class QueryRunner {
         try badInput.quarantine(job: job, row: row)
         continue
       }
+      guard admits(prepared, at: i) else { continue }
+      if let pacer {
+        let wait = pacer.delayMicros(for: time)
+        if wait > 0 { try pause(micros: wait, job: job) }
+      }
       let before = watermark
       if usesEventTime, time > maxTimes[input] {
         maxTimes[input] = time
@@ -125,17 +136,23 @@ final class QueryRunner {
         }
       }
     }
-    if let windowOperator {
-      let w = watermark
-      let processingTime = usesProcessingTime
-      try run(job: job) { (e: inout Emitter) throws in
-        try windowOperator.process(batch, emit: &e)
-        if !processingTime { try windowOperator.onWatermark(w, emit: &e) }
-      }
-    }
+    try flushBatch(job: job)
     try checkStateLimit()
     if output.sink.closed { isDone = true }
     return finishedAt
+  }
+
+  /// Gives the rows batched so far to the window operator, then the watermark. Called at the
+  /// end of a piece, and mid-piece before a replay pauses, so windows fire on time.
+  func flushBatch(job: ScanJob) throws(RunError) {
+    guard let windowOperator else { return }
+    let w = watermark
+    let processingTime = usesProcessingTime
+    try run(job: job) { (e: inout Emitter) throws in
+      try windowOperator.process(batch, emit: &e)
+      if !processingTime { try windowOperator.onWatermark(w, emit: &e) }
+    }
+    batch.removeAll()
   }
 
   /// Runs an operator step and passes what it emitted on.

@@ -42,6 +42,8 @@ public struct RunOptions: Sendable {
   public var metricsAddress: String?
   /// A progress bar on stderr while regular files are read (stderr a terminal, no `--no-progress`).
   public var showsProgress = false
+  /// `--replay-speed`, `--from`, `--until` (ReplayOptions.swift); nil when none is given.
+  public var replay: ReplayOptions?
 
   public init() {}
 }

@@ -26,6 +26,9 @@ public struct RunStats: Sendable {
   public var latencyHistogram = LatencyHistogram()
   /// `--stats` lines for fields seen with more than one non-null type (`TypeDrift`).
   public var typeDrift: [String] = []
+  /// `dedupe_key` and `--from`/`--until` (RunStats+Replay.swift); nil when not in use.
+  public var dedupe: DedupeCounts?
+  public var outsideRange: Int? = nil
 
   public init() {}
 
@@ -66,6 +69,7 @@ public struct RunStats: Sendable {
     if let p50 = percentile(0.5), let p99 = percentile(0.99), let max = percentile(1) {
       lines.append("  latency (read to write): p50 \(p50) us, p99 \(p99) us, max \(max) us")
     }
+    lines += replayReport
     if !typeDrift.isEmpty { lines += ["  type drift:"] + typeDrift.map { "    " + $0 } }
     return lines.joined(separator: "\n") + "\n"
   }

@@ -44,6 +44,7 @@ public final class ScriptRunner {
     var fileSinks: [String: OutputSink] = [:]
     let opener = SinkOpener()
     var readers: [Int: SourceReader] = [:]
+    let pacer = options.replay?.speed.map { ReplayPacer(speed: $0) }
     for source in plan.sources {
       let reader = SourceReader(
         plan: source, inputs: try openInputs(source.location), badInput: badInput, maxLineBytes: options.maxLineBytes)
@@ -85,6 +86,8 @@ public final class ScriptRunner {
       let inputs = query.sourceID.flatMap { readers[$0]?.inputs.count } ?? 1
       let runner = QueryRunner(plan: query, inputs: inputs, output: output, badInput: badInput, changelog: changelog, context: context)
       runner.limits = QueryLimits(options)
+      runner.replay = options.replay
+      runner.pacer = pacer
       runners.append(runner)
       if let id = query.sourceID { readers[id]?.attach(runner) }
     }
@@ -180,6 +183,7 @@ public final class ScriptRunner {
       stats.latencies += r.stats.latencies.prefix(100_000 / max(1, runners.count))
     }
     stats.futureRows = badInput.futureRows
+    stats.addReplayCounts(runners.map { ($0.plan.sourceID, $0.plan.dedupe != nil, $0.replayStats) }, range: options.replay?.selectsRange ?? false)
     stats.peakMemoryBytes = ProcessMemory.peakResidentBytes() ?? 0
     var warnings: [String] = []
     if stats.futureRows > 0 {
