@@ -148,7 +148,7 @@ struct SelectBinder {
           guard scope.hasSource else {
             throw Diagnostic("SELECT * needs a FROM clause", span: item.expr.span, note: "add FROM stdin to read the input")
           }
-          for (name, expr, spread) in expandStar(scope) {
+          for (name, expr, spread) in try expandStar(scope) {
             plan.projections.append(expr)
             plan.spread.append(spread)
             names.append(name)
@@ -258,8 +258,19 @@ struct SelectBinder {
   }
 
   /// `*`: the whole row, spread into the output; over a view, the view's columns.
-  private func expandStar(_ scope: Scope) -> [(String, BoundExpr, Bool)] {
-    guard let view = scope.view else { return [("*", scope.wholeRow(), true)] }
+  /// A declared stream's `*` is its declared columns, converted to their types (as a table's
+  /// is); a schemaless stream's `*` is the whole row as read, new fields included.
+  private func expandStar(_ scope: Scope) throws(Diagnostic) -> [(String, BoundExpr, Bool)] {
+    guard let view = scope.view else {
+      if !scope.declared.isEmpty {
+        var out: [(String, BoundExpr, Bool)] = []
+        for column in scope.declared {
+          out.append((column.name, try scope.resolve([.key(column.name)], span: column.span), false))
+        }
+        return out
+      }
+      return [("*", scope.wholeRow(), true)]
+    }
     var out: [(String, BoundExpr, Bool)] = []
     if view.passesThrough { out.append(("*", view.base.wholeRow(), true)) }
     for item in view.items { out.append((item.name, item.expr, false)) }
