@@ -42,6 +42,8 @@ public struct RunOptions: Sendable {
   public var metricsAddress: String?
   /// A progress bar on stderr while regular files are read (stderr a terminal, no `--no-progress`).
   public var showsProgress = false
+  /// `--checkpoint DIR`: save state and positions there, resume from what it holds.
+  public var checkpoint: CheckpointSettings?
 
   public init() {}
 }
