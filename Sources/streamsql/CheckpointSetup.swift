@@ -30,7 +30,7 @@ enum CheckpointSetup {
       let resume = try Checkpoint.load(from: directory)
       if let resume, let change = CheckpointSupport.difference(old: resume.fingerprint, new: fingerprint) {
         throw CheckpointError(
-          "the checkpoint in '\(directory)' was taken for a different query or options: \(change)\n"
+          "the checkpoint in '\(directory)' was taken for a different query or options; \(change)\n"
             + "Run the original command to resume, or add --reset-checkpoint to start over.")
       }
       return CheckpointSettings(directory: directory, intervalMillis: interval, fingerprint: fingerprint, resume: resume)

@@ -68,22 +68,21 @@ public enum CheckpointSupport {
   }
 
   /// Why a checkpoint taken with fingerprint `old` cannot resume a run with fingerprint `new`:
-  /// the first line that differs, both ways.
+  /// the first few lines of the plan that differ, as they were and as they are.
   public static func difference(old: String, new: String) -> String? {
     guard old != new else { return nil }
     let a = old.split(separator: "\n", omittingEmptySubsequences: false)
     let b = new.split(separator: "\n", omittingEmptySubsequences: false)
-    for i in 0..<max(a.count, b.count) {
+    var changes: [String] = []
+    for i in 0..<max(a.count, b.count) where changes.count < 3 {
       let x = i < a.count ? String(a[i]) : "(nothing)"
       let y = i < b.count ? String(b[i]) : "(nothing)"
-      if x != y {
-        return "line \(i + 1) of the plan was\n    \(x.trimmingLeadingSpaces)\n  and is now\n    \(y.trimmingLeadingSpaces)"
-      }
+      if x != y { changes.append("  was: \(x.trimmingLeadingSpaces)\n  now: \(y.trimmingLeadingSpaces)") }
     }
-    return "the plan changed"
+    return changes.isEmpty ? "the plan changed" : "the plan changed here:\n" + changes.joined(separator: "\n")
   }
 }
 
 extension String {
-  fileprivate var trimmingLeadingSpaces: String { String(drop { $0 == " " }) }
+  fileprivate var trimmingLeadingSpaces: String { String(drop { $0 == " " || $0 == "└" || $0 == "─" }) }
 }
