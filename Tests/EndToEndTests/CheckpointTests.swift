@@ -9,17 +9,19 @@ import Testing
 /// build; `STREAMSQL_CHECKPOINT_LINES=2000000` runs it at the issue's full size.
 @Suite(.serialized)
 struct CheckpointTests {
-  /// Three queries over one file: rows to a CSV file (its header must not repeat), hopping
-  /// windows with COUNT(DISTINCT) and other aggregates, and an unwindowed aggregate that only
-  /// prints at end of input.
+  /// Four queries over one file: rows to a CSV file (its header must not repeat), hopping
+  /// windows with COUNT(DISTINCT) and other aggregates, an unwindowed aggregate that only
+  /// prints at end of input, and EMIT CHANGES, whose updates follow the pieces input is cut in.
   static let script = """
     INSERT INTO 'rows.csv' SELECT ts, user, ms FROM stdin WHERE ms > 990;
     INSERT INTO 'windows.ndjson' SELECT url, COUNT(*) AS n, COUNT(DISTINCT user) AS users, SUM(ms) AS total,
       AVG(ms) AS mean, MAX(ms) AS longest FROM stdin TIMESTAMP BY ts
       WINDOW HOPPING (SIZE 10 MINUTES, ADVANCE BY 1 MINUTE) GROUP BY url;
-    INSERT INTO 'totals.ndjson' SELECT user, COUNT(*) AS n, MIN(ms) AS fastest FROM stdin GROUP BY user
+    INSERT INTO 'totals.ndjson' SELECT user, COUNT(*) AS n, MIN(ms) AS fastest FROM stdin GROUP BY user;
+    INSERT INTO 'changes.ndjson' SELECT url, COUNT(*) AS n, LAST(ms) AS latest FROM stdin TIMESTAMP BY ts
+      WINDOW TUMBLING (SIZE 5 MINUTES) GROUP BY url EMIT CHANGES
     """
-  static let outputs = ["rows.csv", "windows.ndjson", "totals.ndjson"]
+  static let outputs = ["rows.csv", "windows.ndjson", "totals.ndjson", "changes.ndjson"]
 
   static var lineCount: Int {
     ProcessInfo.processInfo.environment["STREAMSQL_CHECKPOINT_LINES"].flatMap(Int.init) ?? 200_000
@@ -202,6 +204,7 @@ struct CheckpointTests {
 
   @Test(arguments: [
     (["-i", "-", "-o", "o.ndjson"], "SELECT a FROM stdin", "stdin"),
+    (["-i", "in.ndjson", "-i", "in.ndjson", "-o", "o.ndjson"], "SELECT a FROM stdin", "several files in one source"),
     (["-i", "in.ndjson"], "SELECT a FROM stdin", "results on stdout"),
     (["-i", "in.ndjson", "--follow", "-o", "o.ndjson"], "SELECT a FROM stdin", "--follow"),
     (["-i", "in.ndjson", "-o", "o.ndjson"], "SELECT COUNT(*) FROM stdin TIMESTAMP BY ts WINDOW SESSION (GAP 1 MINUTE)", "session windows"),

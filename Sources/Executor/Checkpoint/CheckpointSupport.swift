@@ -20,12 +20,24 @@ public enum CheckpointSupport {
       case .commandLine: names = options.inputs.isEmpty ? ["-"] : options.inputs
       case .path(let p): names = [p]
       }
+      var files = 0
       for name in names {
         if name == "-" || name == "stdin" { return "\(unsupported) stdin yet: it cannot be read again after a restart; give files with -i" }
         if SocketAddress.isURL(name) { return "\(unsupported) socket inputs yet (\(name)): they cannot be read again after a restart" }
         if POSIX.expandGlob(name).contains(where: { $0.hasSuffix(".gz") }) {
           return "\(unsupported) gzip inputs yet (\(name)): a compressed stream cannot be sought to an offset"
         }
+        files += POSIX.expandGlob(name).count
+      }
+      if files > 1 {
+        return "\(unsupported) several files in one source yet (\(names.joined(separator: " "))): how their rows interleave cannot be reproduced after a restart"
+      }
+    }
+    var feeders: [String: Set<Int>] = [:]
+    for query in plan.queries {
+      feeders["\(query.sink)", default: []].insert(query.sourceID ?? -1)
+      if feeders["\(query.sink)"]!.count > 1 {
+        return "\(unsupported) queries over different sources writing to one output yet (\(query.sink)): how their rows interleave cannot be reproduced after a restart"
       }
     }
     for query in plan.queries {

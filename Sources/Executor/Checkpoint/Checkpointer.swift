@@ -98,10 +98,16 @@ final class Checkpointer {
         else {
           throw RunError("\(from): '\(id.path)' was changed (truncated or rewritten) before the offset it was read to; --reset-checkpoint starts over")
         }
+        // An input read to its end is done: rows appended since would arrive after its end.
+        guard !saved.ended || Int64(info.st_size) == saved.offset else {
+          throw RunError("\(from): '\(id.path)' grew after it was read to its end; --reset-checkpoint starts over")
+        }
         let file = source.inputs[i] as! InputFile
         guard lseek(file.fd, off_t(saved.offset), SEEK_SET) == off_t(saved.offset) else {
           throw RunError("cannot seek '\(id.path)' to \(saved.offset): \(POSIX.errorText)")
         }
+        let grid = Int64(ScriptRunner.readBytes)
+        if saved.offset % grid != 0 { file.nextReadLimit = Int(grid - saved.offset % grid) }
         source.consumedBytes[i] = saved.offset
         source.lineBase[i] = saved.lines
         source.chunkers[i][0] = InputChunker(maxLineBytes: file.lines.maxLineBytes, atStreamStart: saved.offset == 0)

@@ -30,6 +30,8 @@ public final class ScriptRunner {
   private var inflight: [(source: SourceReader, job: ScanJob)] = []
   /// Bounds the memory held by pieces read ahead of the ordered stage.
   static let maxInflight = 4
+  /// Bytes asked of an input per read.
+  static let readBytes = 1 << 20
   /// `--metrics` and the progress bar; nil when neither is on.
   private var observer: RunObserver?
   /// `--checkpoint`: takes checkpoints between pieces, resumed from one at init.
@@ -252,7 +254,7 @@ public final class ScriptRunner {
   }
 
   private func readAll() throws(RunError) {
-    let capacity = 1 << 20
+    let capacity = ScriptRunner.readBytes
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
     defer { buffer.deallocate() }
     var lastInput = Clock.wallMillis()
