@@ -47,7 +47,9 @@ struct CheckpointTests {
     var ts: Int64 = 1_700_000_000_000
     for _ in 0..<lines {
       ts += Int64.random(in: 0..<60, using: &rng)
-      let jitter = Int64.random(in: 0..<100, using: &rng) == 0 ? -Int64.random(in: 0..<900_000, using: &rng) : 0
+      let jitter =
+        Int64.random(in: 0..<100, using: &rng) == 0
+        ? -Int64.random(in: 0..<900_000, using: &rng) : 0
       let user = Int.random(in: 0..<500, using: &rng)
       let page = Int.random(in: 0..<20, using: &rng)
       let ms = Int.random(in: 0..<1000, using: &rng)
@@ -64,7 +66,8 @@ struct CheckpointTests {
   /// The inode of the checkpoint file: each checkpoint renames a new file over it.
   static func checkpointInode(_ dir: URL) -> UInt64 {
     var info = stat()
-    return stat(dir.appendingPathComponent("checkpoint.bin").path, &info) == 0 ? UInt64(info.st_ino) : 0
+    return stat(dir.appendingPathComponent("checkpoint.bin").path, &info) == 0
+      ? UInt64(info.st_ino) : 0
   }
 
   /// Starts `streamsql` with stderr in a file; stdout is unused (every query writes a file).
@@ -96,24 +99,31 @@ struct CheckpointTests {
 
   func contents(_ dir: URL) throws -> [String: Data] {
     var all: [String: Data] = [:]
-    for name in CheckpointTests.outputs { all[name] = try Data(contentsOf: dir.appendingPathComponent(name)) }
+    for name in CheckpointTests.outputs {
+      all[name] = try Data(contentsOf: dir.appendingPathComponent(name))
+    }
     return all
   }
 
   @Test func killedAtRandomMomentsAndRestartedGivesIdenticalOutput() throws {
     let dir = try StreamsqlBinary.makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    try CheckpointTests.writeInput(dir.appendingPathComponent("clicks.ndjson"), lines: CheckpointTests.lineCount, seed: 42)
+    try CheckpointTests.writeInput(
+      dir.appendingPathComponent("clicks.ndjson"), lines: CheckpointTests.lineCount, seed: 42)
 
     // The uninterrupted run, in its own directory.
     let reference = dir.appendingPathComponent("reference")
     try FileManager.default.createDirectory(at: reference, withIntermediateDirectories: true)
-    let plain = try StreamsqlBinary.run(["-i", "../clicks.ndjson", CheckpointTests.script], in: reference, timeout: 600)
+    let plain = try StreamsqlBinary.run(
+      ["-i", "../clicks.ndjson", CheckpointTests.script], in: reference, timeout: 600)
     #expect(plain.status == 0, "\(plain.stderr)")
     let expected = try contents(reference)
     #expect(expected.values.allSatisfy { !$0.isEmpty })
 
-    let command = ["-i", "clicks.ndjson", "--checkpoint", "state", "--checkpoint-interval", "200ms", CheckpointTests.script]
+    let command = [
+      "-i", "clicks.ndjson", "--checkpoint", "state", "--checkpoint-interval", "200ms",
+      CheckpointTests.script,
+    ]
     var rng = SeededGenerator(state: UInt64(Date().timeIntervalSince1970 * 1000))
     let watched = dir.appendingPathComponent("rows.csv")
     var kills = 0
@@ -133,7 +143,9 @@ struct CheckpointTests {
       }
       if !ended {
         let target = CheckpointTests.fileSize(watched) + Int64.random(in: 0..<3000, using: &rng)
-        ended = CheckpointTests.waitUntil(process, deadline: deadline) { CheckpointTests.fileSize(watched) >= target }
+        ended = CheckpointTests.waitUntil(process, deadline: deadline) {
+          CheckpointTests.fileSize(watched) >= target
+        }
       }
       if attempt > 0 { resumes += 1 }
       if process.isRunning && attempt < 5 {
@@ -164,26 +176,36 @@ struct CheckpointTests {
   @Test func changedQueryAgainstOldCheckpointIsRefused() throws {
     let dir = try StreamsqlBinary.makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    try CheckpointTests.writeInput(dir.appendingPathComponent("clicks.ndjson"), lines: 2_000, seed: 7)
-    let query = "SELECT url, COUNT(*) AS n FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY url"
-    let first = try StreamsqlBinary.run(["-i", "clicks.ndjson", "-o", "out.ndjson", "--checkpoint", "state", query], in: dir)
+    try CheckpointTests.writeInput(
+      dir.appendingPathComponent("clicks.ndjson"), lines: 2_000, seed: 7)
+    let query =
+      "SELECT url, COUNT(*) AS n FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY url"
+    let first = try StreamsqlBinary.run(
+      ["-i", "clicks.ndjson", "-o", "out.ndjson", "--checkpoint", "state", query], in: dir)
     #expect(first.status == 0, "\(first.stderr)")
     let before = try Data(contentsOf: dir.appendingPathComponent("out.ndjson"))
 
     let changed = query.replacingOccurrences(of: "COUNT(*)", with: "SUM(ms)")
-    let refused = try StreamsqlBinary.run(["-i", "clicks.ndjson", "-o", "out.ndjson", "--checkpoint", "state", changed], in: dir)
+    let refused = try StreamsqlBinary.run(
+      ["-i", "clicks.ndjson", "-o", "out.ndjson", "--checkpoint", "state", changed], in: dir)
     #expect(refused.status == 2)
     #expect(refused.stderr.contains("was taken for a different query"))
-    #expect(refused.stderr.contains("count(*)") && refused.stderr.contains("sum(ms)"), "\(refused.stderr)")
+    #expect(
+      refused.stderr.contains("count(*)") && refused.stderr.contains("sum(ms)"), "\(refused.stderr)"
+    )
     #expect(refused.stderr.contains("--reset-checkpoint"))
     // Refused before anything was written.
     #expect(try Data(contentsOf: dir.appendingPathComponent("out.ndjson")) == before)
 
-    let other = try StreamsqlBinary.run(["-i", "clicks.ndjson", "-o", "other.ndjson", "--checkpoint", "state", query], in: dir)
+    let other = try StreamsqlBinary.run(
+      ["-i", "clicks.ndjson", "-o", "other.ndjson", "--checkpoint", "state", query], in: dir)
     #expect(other.status == 2, "another output file is another run")
 
     let reset = try StreamsqlBinary.run(
-      ["-i", "clicks.ndjson", "-o", "out.ndjson", "--checkpoint", "state", "--reset-checkpoint", changed], in: dir)
+      [
+        "-i", "clicks.ndjson", "-o", "out.ndjson", "--checkpoint", "state", "--reset-checkpoint",
+        changed,
+      ], in: dir)
     #expect(reset.status == 0, "\(reset.stderr)")
     #expect(!reset.stderr.contains("resuming"))
   }
@@ -193,7 +215,10 @@ struct CheckpointTests {
     defer { try? FileManager.default.removeItem(at: dir) }
     let input = dir.appendingPathComponent("clicks.ndjson")
     try CheckpointTests.writeInput(input, lines: 2_000, seed: 7)
-    let command = ["-i", "clicks.ndjson", "-o", "out.ndjson", "--checkpoint", "state", "SELECT user, ms FROM stdin WHERE ms > 500"]
+    let command = [
+      "-i", "clicks.ndjson", "-o", "out.ndjson", "--checkpoint", "state",
+      "SELECT user, ms FROM stdin WHERE ms > 500",
+    ]
     #expect(try StreamsqlBinary.run(command, in: dir).status == 0)
     try FileManager.default.removeItem(at: input)
     try CheckpointTests.writeInput(input, lines: 2_000, seed: 8)
@@ -204,19 +229,31 @@ struct CheckpointTests {
 
   @Test(arguments: [
     (["-i", "-", "-o", "o.ndjson"], "SELECT a FROM stdin", "stdin"),
-    (["-i", "in.ndjson", "-i", "in.ndjson", "-o", "o.ndjson"], "SELECT a FROM stdin", "several files in one source"),
+    (
+      ["-i", "in.ndjson", "-i", "in.ndjson", "-o", "o.ndjson"], "SELECT a FROM stdin",
+      "several files in one source"
+    ),
     (["-i", "in.ndjson"], "SELECT a FROM stdin", "results on stdout"),
     (["-i", "in.ndjson", "--follow", "-o", "o.ndjson"], "SELECT a FROM stdin", "--follow"),
-    (["-i", "in.ndjson", "-o", "o.ndjson"], "SELECT COUNT(*) FROM stdin TIMESTAMP BY ts WINDOW SESSION (GAP 1 MINUTE)", "session windows"),
-    (["-i", "in.ndjson", "-o", "o.ndjson"], "SELECT COUNT(*) FROM stdin WINDOW TUMBLING (SIZE 1 MINUTE)", "processing-time windows"),
+    (
+      ["-i", "in.ndjson", "-o", "o.ndjson"],
+      "SELECT COUNT(*) FROM stdin TIMESTAMP BY ts WINDOW SESSION (GAP 1 MINUTE)", "session windows"
+    ),
+    (
+      ["-i", "in.ndjson", "-o", "o.ndjson"],
+      "SELECT COUNT(*) FROM stdin WINDOW TUMBLING (SIZE 1 MINUTE)", "processing-time windows"
+    ),
   ])
   func unsupportedRunsAreRefusedUpFront(extra: [String], query: String, named: String) throws {
     let dir = try StreamsqlBinary.makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    try "{\"a\":1,\"ts\":1}\n".write(to: dir.appendingPathComponent("in.ndjson"), atomically: false, encoding: .utf8)
+    try "{\"a\":1,\"ts\":1}\n".write(
+      to: dir.appendingPathComponent("in.ndjson"), atomically: false, encoding: .utf8)
     let result = try StreamsqlBinary.run(extra + ["--checkpoint", "state", query], in: dir)
     #expect(result.status == 2)
-    #expect(result.stderr.contains("--checkpoint does not support") && result.stderr.contains(named), "\(result.stderr)")
+    #expect(
+      result.stderr.contains("--checkpoint does not support") && result.stderr.contains(named),
+      "\(result.stderr)")
     #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("o.ndjson").path))
   }
 }

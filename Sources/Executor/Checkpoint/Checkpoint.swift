@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #elseif canImport(Musl)
-  import Musl
+import Musl
 #endif
 
 /// One checkpoint as stored in `DIR/checkpoint.bin`: what the run was (its plan fingerprint),
@@ -80,7 +80,10 @@ public struct Checkpoint: Sendable {
     return Checkpoint.magic + w.bytes
   }
 
-  init(fingerprint: String, takenAtMillis: Int64, inputs: [InputPosition], sinks: [SinkPosition], sourceStats: [[Int]], queries: [[UInt8]]) {
+  init(
+    fingerprint: String, takenAtMillis: Int64, inputs: [InputPosition], sinks: [SinkPosition],
+    sourceStats: [[Int]], queries: [[UInt8]]
+  ) {
     self.fingerprint = fingerprint
     self.takenAtMillis = takenAtMillis
     self.inputs = inputs
@@ -90,11 +93,15 @@ public struct Checkpoint: Sendable {
   }
 
   init(decoding bytes: [UInt8]) throws(CheckpointError) {
-    guard bytes.starts(with: Checkpoint.magic) else { throw CheckpointError("it is not a streamsql checkpoint") }
+    guard bytes.starts(with: Checkpoint.magic) else {
+      throw CheckpointError("it is not a streamsql checkpoint")
+    }
     var r = CheckpointReader(Array(bytes.dropFirst(Checkpoint.magic.count)))
     let version = try r.int()
     guard version == Checkpoint.formatVersion else {
-      throw CheckpointError("it was written by another version of streamsql (format \(version), this one reads \(Checkpoint.formatVersion))")
+      throw CheckpointError(
+        "it was written by another version of streamsql (format \(version), this one reads \(Checkpoint.formatVersion))"
+      )
     }
     fingerprint = try r.string()
     takenAtMillis = try r.int()
@@ -107,7 +114,10 @@ public struct Checkpoint: Sendable {
       let hash = UInt64(bitPattern: try r.int())
       let ended = try r.bool()
       let lines = Int(try r.int())
-      inputs.append(InputPosition(path: path, device: device, inode: inode, offset: offset, tailHash: hash, ended: ended, lines: lines))
+      inputs.append(
+        InputPosition(
+          path: path, device: device, inode: inode, offset: offset, tailHash: hash, ended: ended,
+          lines: lines))
     }
     sinks = []
     for _ in 0..<(try r.count()) {
@@ -150,7 +160,8 @@ public struct Checkpoint: Sendable {
     do throws(CheckpointError) {
       return try Checkpoint(decoding: bytes)
     } catch {
-      throw CheckpointError("cannot use '\(path)': \(error.message); --reset-checkpoint starts over")
+      throw CheckpointError(
+        "cannot use '\(path)': \(error.message); --reset-checkpoint starts over")
     }
   }
 
@@ -158,16 +169,23 @@ public struct Checkpoint: Sendable {
   public static func prepareDirectory(_ directory: String) throws(CheckpointError) {
     var info = stat()
     if stat(directory, &info) == 0 {
-      guard (info.st_mode & S_IFMT) == S_IFDIR else { throw CheckpointError("--checkpoint '\(directory)' is not a directory") }
+      guard (info.st_mode & S_IFMT) == S_IFDIR else {
+        throw CheckpointError("--checkpoint '\(directory)' is not a directory")
+      }
       return
     }
-    guard mkdir(directory, 0o755) == 0 else { throw CheckpointError("cannot create --checkpoint directory '\(directory)': \(POSIX.errorText)") }
+    guard mkdir(directory, 0o755) == 0 else {
+      throw CheckpointError(
+        "cannot create --checkpoint directory '\(directory)': \(POSIX.errorText)")
+    }
   }
 
   /// `--reset-checkpoint`: forgets the checkpoint in `directory`.
   public static func remove(from directory: String) throws(CheckpointError) {
     let path = Checkpoint.path(in: directory)
-    if unlink(path) != 0 && errno != ENOENT { throw CheckpointError("cannot remove '\(path)': \(POSIX.errorText)") }
+    if unlink(path) != 0 && errno != ENOENT {
+      throw CheckpointError("cannot remove '\(path)': \(POSIX.errorText)")
+    }
   }
 
   /// Writes atomically: temp file, fsync, rename, fsync of the directory.
@@ -196,7 +214,9 @@ public struct Checkpoint: Sendable {
       throw CheckpointError("cannot write '\(temp)': \(why)")
     }
     POSIX.close(fd)
-    guard rename(temp, final) == 0 else { throw CheckpointError("cannot rename '\(temp)' to '\(final)': \(POSIX.errorText)") }
+    guard rename(temp, final) == 0 else {
+      throw CheckpointError("cannot rename '\(temp)' to '\(final)': \(POSIX.errorText)")
+    }
     let dir = open(directory, O_RDONLY)
     if dir >= 0 {
       _ = fsync(dir)
@@ -211,7 +231,9 @@ public struct Checkpoint: Sendable {
     var buffer = [UInt8](repeating: 0, count: Int(offset - start))
     var got = 0
     while got < buffer.count {
-      let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + got, $0.count - got, off_t(start) + off_t(got)) }
+      let n = buffer.withUnsafeMutableBytes {
+        pread(fd, $0.baseAddress! + got, $0.count - got, off_t(start) + off_t(got))
+      }
       if n < 0 && errno == EINTR { continue }
       if n <= 0 { break }
       got += n

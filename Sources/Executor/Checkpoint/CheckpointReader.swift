@@ -11,7 +11,9 @@ struct CheckpointReader {
   var atEnd: Bool { position == bytes.count }
 
   private mutating func take(_ n: Int) throws(CheckpointError) -> ArraySlice<UInt8> {
-    guard n >= 0, position + n <= bytes.count else { throw CheckpointError("the checkpoint file is truncated or damaged") }
+    guard n >= 0, position + n <= bytes.count else {
+      throw CheckpointError("the checkpoint file is truncated or damaged")
+    }
     defer { position += n }
     return bytes[position..<position + n]
   }
@@ -24,13 +26,17 @@ struct CheckpointReader {
 
   mutating func count() throws(CheckpointError) -> Int {
     let n = try int()
-    guard n >= 0, n <= Int64(bytes.count) * 8 + 64 else { throw CheckpointError("the checkpoint file is damaged (bad count)") }
+    guard n >= 0, n <= Int64(bytes.count) * 8 + 64 else {
+      throw CheckpointError("the checkpoint file is damaged (bad count)")
+    }
     return Int(n)
   }
 
   mutating func bool() throws(CheckpointError) -> Bool { try take(1).first! != 0 }
 
-  mutating func double() throws(CheckpointError) -> Double { Double(bitPattern: UInt64(bitPattern: try int())) }
+  mutating func double() throws(CheckpointError) -> Double {
+    Double(bitPattern: UInt64(bitPattern: try int()))
+  }
 
   mutating func string() throws(CheckpointError) -> String {
     let n = try count()

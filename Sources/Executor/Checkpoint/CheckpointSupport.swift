@@ -10,10 +10,16 @@ public enum CheckpointSupport {
   /// Why `--checkpoint` cannot be used for this run, or nil when it can.
   public static func refusal(plan: ScriptPlan, options: RunOptions) -> String? {
     let unsupported = "--checkpoint does not support"
-    if options.follow { return "\(unsupported) --follow yet (a followed file never ends and may be rotated)" }
-    if case .deadLetter = options.onError { return "\(unsupported) --on-error dead-letter=PATH yet" }
+    if options.follow {
+      return "\(unsupported) --follow yet (a followed file never ends and may be rotated)"
+    }
+    if case .deadLetter = options.onError {
+      return "\(unsupported) --on-error dead-letter=PATH yet"
+    }
     if options.lateOutputPath != nil { return "\(unsupported) --late-output yet" }
-    if options.format == .table && options.outputPath != nil { return "\(unsupported) --format table (it prints at the end)" }
+    if options.format == .table && options.outputPath != nil {
+      return "\(unsupported) --format table (it prints at the end)"
+    }
     for source in plan.sources {
       let names: [String]
       switch source.location {
@@ -22,30 +28,42 @@ public enum CheckpointSupport {
       }
       var files = 0
       for name in names {
-        if name == "-" || name == "stdin" { return "\(unsupported) stdin yet: it cannot be read again after a restart; give files with -i" }
-        if SocketAddress.isURL(name) { return "\(unsupported) socket inputs yet (\(name)): they cannot be read again after a restart" }
+        if name == "-" || name == "stdin" {
+          return
+            "\(unsupported) stdin yet: it cannot be read again after a restart; give files with -i"
+        }
+        if SocketAddress.isURL(name) {
+          return
+            "\(unsupported) socket inputs yet (\(name)): they cannot be read again after a restart"
+        }
         if POSIX.expandGlob(name).contains(where: { $0.hasSuffix(".gz") }) {
-          return "\(unsupported) gzip inputs yet (\(name)): a compressed stream cannot be sought to an offset"
+          return
+            "\(unsupported) gzip inputs yet (\(name)): a compressed stream cannot be sought to an offset"
         }
         files += POSIX.expandGlob(name).count
       }
       if files > 1 {
-        return "\(unsupported) several files in one source yet (\(names.joined(separator: " "))): how their rows interleave cannot be reproduced after a restart"
+        return
+          "\(unsupported) several files in one source yet (\(names.joined(separator: " "))): how their rows interleave cannot be reproduced after a restart"
       }
     }
     var feeders: [String: Set<Int>] = [:]
     for query in plan.queries {
       feeders["\(query.sink)", default: []].insert(query.sourceID ?? -1)
       if feeders["\(query.sink)"]!.count > 1 {
-        return "\(unsupported) queries over different sources writing to one output yet (\(query.sink)): how their rows interleave cannot be reproduced after a restart"
+        return
+          "\(unsupported) queries over different sources writing to one output yet (\(query.sink)): how their rows interleave cannot be reproduced after a restart"
       }
     }
     for query in plan.queries {
       let q = "query \(query.number)"
-      guard query.sourceID != nil else { return "\(unsupported) a query without FROM (\(q)): it would print again on every restart" }
+      guard query.sourceID != nil else {
+        return "\(unsupported) a query without FROM (\(q)): it would print again on every restart"
+      }
       switch query.sink {
       case .standardOutput where options.outputPath == nil:
-        return "\(unsupported) results on stdout (\(q)): rows printed after the last checkpoint cannot be taken back; write them with -o FILE or INSERT INTO 'file'"
+        return
+          "\(unsupported) results on stdout (\(q)): rows printed after the last checkpoint cannot be taken back; write them with -o FILE or INSERT INTO 'file'"
       case .sqlite: return "\(unsupported) the SQLite sink yet (\(q))"
       case .tcp: return "\(unsupported) the TCP sink yet (\(q))"
       default: break
@@ -57,7 +75,8 @@ public enum CheckpointSupport {
       default: break
       }
       if query.mode == .aggregate && query.window != nil && query.eventTime == nil {
-        return "\(unsupported) processing-time windows (\(q)): their results depend on the wall clock; add TIMESTAMP BY"
+        return
+          "\(unsupported) processing-time windows (\(q)): their results depend on the wall clock; add TIMESTAMP BY"
       }
     }
     return nil
@@ -89,12 +108,17 @@ public enum CheckpointSupport {
     for i in 0..<max(a.count, b.count) where changes.count < 3 {
       let x = i < a.count ? String(a[i]) : "(nothing)"
       let y = i < b.count ? String(b[i]) : "(nothing)"
-      if x != y { changes.append("  was: \(x.trimmingLeadingSpaces)\n  now: \(y.trimmingLeadingSpaces)") }
+      if x != y {
+        changes.append("  was: \(x.trimmingLeadingSpaces)\n  now: \(y.trimmingLeadingSpaces)")
+      }
     }
-    return changes.isEmpty ? "the plan changed" : "the plan changed here:\n" + changes.joined(separator: "\n")
+    return changes.isEmpty
+      ? "the plan changed" : "the plan changed here:\n" + changes.joined(separator: "\n")
   }
 }
 
 extension String {
-  fileprivate var trimmingLeadingSpaces: String { String(drop { $0 == " " || $0 == "└" || $0 == "─" }) }
+  fileprivate var trimmingLeadingSpaces: String {
+    String(drop { $0 == " " || $0 == "└" || $0 == "─" })
+  }
 }

@@ -33,13 +33,27 @@ struct CheckpointWriter {
   mutating func value(_ v: Value) {
     switch v {
     case .null: bytes.append(0)
-    case .bool(let b): bytes.append(1); bool(b)
-    case .int(let i): bytes.append(2); int(i)
-    case .double(let d): bytes.append(3); double(d)
-    case .string(let s): bytes.append(4); string(s)
-    case .timestamp(let t): bytes.append(5); int(t)
-    case .interval(let t): bytes.append(6); int(t)
-    case .json(let s): bytes.append(7); string(s)
+    case .bool(let b):
+      bytes.append(1)
+      bool(b)
+    case .int(let i):
+      bytes.append(2)
+      int(i)
+    case .double(let d):
+      bytes.append(3)
+      double(d)
+    case .string(let s):
+      bytes.append(4)
+      string(s)
+    case .timestamp(let t):
+      bytes.append(5)
+      int(t)
+    case .interval(let t):
+      bytes.append(6)
+      int(t)
+    case .json(let s):
+      bytes.append(7)
+      string(s)
     }
   }
 

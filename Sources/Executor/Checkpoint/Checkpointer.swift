@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#endif
 import Planner
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Takes `--checkpoint`s during a run and resumes a run from one.
 ///
@@ -33,19 +34,25 @@ final class Checkpointer {
     for sink in resume.sinks {
       var info = stat()
       guard stat(sink.path, &info) == 0 else {
-        throw RunError("cannot resume from the checkpoint in '\(settings.directory)': output '\(sink.path)' is gone; --reset-checkpoint starts over")
+        throw RunError(
+          "cannot resume from the checkpoint in '\(settings.directory)': output '\(sink.path)' is gone; --reset-checkpoint starts over"
+        )
       }
       guard Int64(info.st_size) >= sink.length else {
         throw RunError(
-          "cannot resume from the checkpoint in '\(settings.directory)': output '\(sink.path)' is shorter (\(info.st_size) bytes) than when the checkpoint was taken (\(sink.length) bytes); --reset-checkpoint starts over")
+          "cannot resume from the checkpoint in '\(settings.directory)': output '\(sink.path)' is shorter (\(info.st_size) bytes) than when the checkpoint was taken (\(sink.length) bytes); --reset-checkpoint starts over"
+        )
       }
       guard truncate(sink.path, off_t(sink.length)) == 0 else {
-        throw RunError("cannot cut '\(sink.path)' back to its checkpointed length: \(POSIX.errorText)")
+        throw RunError(
+          "cannot cut '\(sink.path)' back to its checkpointed length: \(POSIX.errorText)")
       }
     }
   }
 
-  init(settings: CheckpointSettings, plan: ScriptPlan, options: RunOptions, sources: [SourceReader]) throws(RunError) {
+  init(settings: CheckpointSettings, plan: ScriptPlan, options: RunOptions, sources: [SourceReader])
+    throws(RunError)
+  {
     self.settings = settings
     var paths: [String] = []
     if let p = options.outputPath { paths.append(p) }
@@ -58,9 +65,13 @@ final class Checkpointer {
     for source in sources {
       var ids: [(String, UInt64, UInt64, Int32)] = []
       for input in source.inputs {
-        guard let file = input as? InputFile else { throw RunError("--checkpoint supports file inputs only; \(input.name) is not one") }
+        guard let file = input as? InputFile else {
+          throw RunError("--checkpoint supports file inputs only; \(input.name) is not one")
+        }
         var info = stat()
-        guard fstat(file.fd, &info) == 0 else { throw RunError("cannot stat '\(file.name)': \(POSIX.errorText)") }
+        guard fstat(file.fd, &info) == 0 else {
+          throw RunError("cannot stat '\(file.name)': \(POSIX.errorText)")
+        }
         ids.append((file.name, UInt64(info.st_dev), UInt64(info.st_ino), dup(file.fd)))
       }
       identities.append(ids)
@@ -71,15 +82,20 @@ final class Checkpointer {
 
   /// Seeks every input to its checkpointed offset and restores every query's state, after
   /// checking that each input is still the same file with the same bytes before the offset.
-  func restore(sources: [SourceReader], runners: [QueryRunner], sinks: [OutputSink]) throws(RunError) {
+  func restore(sources: [SourceReader], runners: [QueryRunner], sinks: [OutputSink])
+    throws(RunError)
+  {
     guard let resume = settings.resume else { return }
     let from = "cannot resume from the checkpoint in '\(settings.directory)'"
     let count = identities.reduce(0) { $0 + $1.count }
     guard resume.inputs.count == count else {
-      throw RunError("\(from): it was taken over \(resume.inputs.count) input files, this run reads \(count); --reset-checkpoint starts over")
+      throw RunError(
+        "\(from): it was taken over \(resume.inputs.count) input files, this run reads \(count); --reset-checkpoint starts over"
+      )
     }
     guard resume.queries.count == runners.count, resume.sourceStats.count == sources.count else {
-      throw RunError("\(from): it holds another number of queries or sources; --reset-checkpoint starts over")
+      throw RunError(
+        "\(from): it holds another number of queries or sources; --reset-checkpoint starts over")
     }
     var k = 0
     for (s, source) in sources.enumerated() {
@@ -87,20 +103,28 @@ final class Checkpointer {
         let saved = resume.inputs[k]
         k += 1
         guard saved.path == id.path else {
-          throw RunError("\(from): input \(k) was '\(saved.path)', now it is '\(id.path)'; --reset-checkpoint starts over")
+          throw RunError(
+            "\(from): input \(k) was '\(saved.path)', now it is '\(id.path)'; --reset-checkpoint starts over"
+          )
         }
         guard saved.device == id.device && saved.inode == id.inode else {
-          throw RunError("\(from): '\(id.path)' is another file than when the checkpoint was taken (it was replaced); --reset-checkpoint starts over")
+          throw RunError(
+            "\(from): '\(id.path)' is another file than when the checkpoint was taken (it was replaced); --reset-checkpoint starts over"
+          )
         }
         var info = stat()
         guard fstat(id.fd, &info) == 0, Int64(info.st_size) >= saved.offset,
           Checkpoint.tailHash(fd: id.fd, offset: saved.offset) == saved.tailHash
         else {
-          throw RunError("\(from): '\(id.path)' was changed (truncated or rewritten) before the offset it was read to; --reset-checkpoint starts over")
+          throw RunError(
+            "\(from): '\(id.path)' was changed (truncated or rewritten) before the offset it was read to; --reset-checkpoint starts over"
+          )
         }
         // An input read to its end is done: rows appended since would arrive after its end.
         guard !saved.ended || Int64(info.st_size) == saved.offset else {
-          throw RunError("\(from): '\(id.path)' grew after it was read to its end; --reset-checkpoint starts over")
+          throw RunError(
+            "\(from): '\(id.path)' grew after it was read to its end; --reset-checkpoint starts over"
+          )
         }
         let file = source.inputs[i] as! InputFile
         guard lseek(file.fd, off_t(saved.offset), SEEK_SET) == off_t(saved.offset) else {
@@ -110,13 +134,16 @@ final class Checkpointer {
         if saved.offset % grid != 0 { file.nextReadLimit = Int(grid - saved.offset % grid) }
         source.consumedBytes[i] = saved.offset
         source.lineBase[i] = saved.lines
-        source.chunkers[i][0] = InputChunker(maxLineBytes: file.lines.maxLineBytes, atStreamStart: saved.offset == 0)
+        source.chunkers[i][0] = InputChunker(
+          maxLineBytes: file.lines.maxLineBytes, atStreamStart: saved.offset == 0)
         applied[s][i] = saved.offset
         ended[s][i] = saved.ended
       }
       let st = resume.sourceStats[s]
       if st.count == 4 {
-        (source.stats.lines, source.stats.bytes, source.stats.badLines, source.stats.badRows) = (st[0], st[1], st[2], st[3])
+        (source.stats.lines, source.stats.bytes, source.stats.badLines, source.stats.badRows) = (
+          st[0], st[1], st[2], st[3]
+        )
       }
     }
     for (q, runner) in runners.enumerated() {
@@ -128,8 +155,12 @@ final class Checkpointer {
       }
     }
     // Headers (CSV, TSV) written when the outputs were opened are already in the files.
-    for sink in sinks where sinkPaths.contains(sink.name) { sink.buffer.removeAll(keepingCapacity: true) }
-    InputLog.say("resuming from the checkpoint in '\(settings.directory)': \(resume.linesCovered) input lines already processed")
+    for sink in sinks where sinkPaths.contains(sink.name) {
+      sink.buffer.removeAll(keepingCapacity: true)
+    }
+    InputLog.say(
+      "resuming from the checkpoint in '\(settings.directory)': \(resume.linesCovered) input lines already processed"
+    )
   }
 
   // MARK: Taking checkpoints
@@ -147,7 +178,9 @@ final class Checkpointer {
   }
 
   /// Takes a checkpoint if the interval has passed (or `force`) and every position is known.
-  func checkpointIfDue(sources: [SourceReader], runners: [QueryRunner], sinks: [OutputSink], force: Bool = false) throws(RunError) {
+  func checkpointIfDue(
+    sources: [SourceReader], runners: [QueryRunner], sinks: [OutputSink], force: Bool = false
+  ) throws(RunError) {
     let now = Clock.monotonicMillis()
     guard force || now - lastMillis >= settings.intervalMillis else { return }
     guard applied.allSatisfy({ $0.allSatisfy { $0 != nil } }) else { return }
@@ -159,13 +192,16 @@ final class Checkpointer {
         inputs.append(
           Checkpoint.InputPosition(
             path: id.path, device: id.device, inode: id.inode, offset: offset,
-            tailHash: Checkpoint.tailHash(fd: id.fd, offset: offset), ended: ended[s][i], lines: source.lineBase[i]))
+            tailHash: Checkpoint.tailHash(fd: id.fd, offset: offset), ended: ended[s][i],
+            lines: source.lineBase[i]))
       }
     }
     var outputs: [Checkpoint.SinkPosition] = []
     for path in sinkPaths {
       let fd = open(path, O_RDONLY)
-      guard fd >= 0 else { throw RunError("cannot checkpoint output '\(path)': \(POSIX.errorText)") }
+      guard fd >= 0 else {
+        throw RunError("cannot checkpoint output '\(path)': \(POSIX.errorText)")
+      }
       var info = stat()
       let ok = fstat(fd, &info) == 0 && fsync(fd) == 0
       POSIX.close(fd)
@@ -178,10 +214,14 @@ final class Checkpointer {
       return w.bytes
     }
     let checkpoint = Checkpoint(
-      fingerprint: settings.fingerprint, takenAtMillis: Clock.wallMillis(), inputs: inputs, sinks: outputs,
+      fingerprint: settings.fingerprint, takenAtMillis: Clock.wallMillis(), inputs: inputs,
+      sinks: outputs,
       sourceStats: sources.enumerated().map { s, source in
         // Bytes read ahead of the ordered stage are not covered: count what was applied.
-        [source.stats.lines, Int(applied[s].reduce(0) { $0 + $1! }), source.stats.badLines, source.stats.badRows]
+        [
+          source.stats.lines, Int(applied[s].reduce(0) { $0 + $1! }), source.stats.badLines,
+          source.stats.badRows,
+        ]
       }, queries: queries)
     do throws(CheckpointError) {
       try checkpoint.write(to: settings.directory)

@@ -24,7 +24,9 @@ extension DistinctTracker {
     let n = try r.count()
     for _ in 0..<n {
       let entryKeys = try r.values()
-      guard entryKeys.count == width else { throw CheckpointError("the checkpoint does not match the query's COUNT(DISTINCT) state") }
+      guard entryKeys.count == width else {
+        throw CheckpointError("the checkpoint does not match the query's COUNT(DISTINCT) state")
+      }
       let group = Array(entryKeys[0..<width - 1])
       let value = entryKeys[width - 1]
       let base = try r.int()

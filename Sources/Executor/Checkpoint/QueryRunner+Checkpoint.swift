@@ -38,7 +38,10 @@ extension QueryRunner {
 
   func restore(from r: inout CheckpointReader) throws(CheckpointError) {
     let inputs = try r.count()
-    guard inputs == maxTimes.count else { throw CheckpointError("the checkpoint was taken over \(inputs) inputs, this run has \(maxTimes.count)") }
+    guard inputs == maxTimes.count else {
+      throw CheckpointError(
+        "the checkpoint was taken over \(inputs) inputs, this run has \(maxTimes.count)")
+    }
     for i in 0..<inputs {
       maxTimes[i] = try r.int()
       inputFinished[i] = try r.bool()
@@ -69,7 +72,9 @@ extension QueryRunner {
       results.printed = printed
     }
     let hasOperator = try r.bool()
-    guard hasOperator == (windowOperator != nil) else { throw CheckpointError("the checkpoint does not match the query's aggregation") }
+    guard hasOperator == (windowOperator != nil) else {
+      throw CheckpointError("the checkpoint does not match the query's aggregation")
+    }
     if let windowOperator {
       guard let op = windowOperator as? TimeWindowOperator else {
         throw CheckpointError("the checkpoint cannot restore a \(type(of: windowOperator))")

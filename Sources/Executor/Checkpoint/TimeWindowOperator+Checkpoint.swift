@@ -35,14 +35,18 @@ extension TimeWindowOperator {
       let groups = try r.count()
       for _ in 0..<groups {
         let key = try r.values()
-        guard key.count == layout.keyCount else { throw CheckpointError("the checkpoint does not match the query's GROUP BY") }
+        guard key.count == layout.keyCount else {
+          throw CheckpointError("the checkpoint does not match the query's GROUP BY")
+        }
         let g = key.withUnsafeBufferPointer { table.group(for: $0, hash: GroupTable.hash($0)) }
         for acc in table.states[g] { try AccumulatorCheckpoint.restore(acc, from: &r) }
       }
       windows[start] = table
     }
     let trackerCount = try r.count()
-    guard trackerCount == trackers.count else { throw CheckpointError("the checkpoint does not match the query's COUNT(DISTINCT) aggregates") }
+    guard trackerCount == trackers.count else {
+      throw CheckpointError("the checkpoint does not match the query's COUNT(DISTINCT) aggregates")
+    }
     for j in trackers.indices { try trackers[j].restore(from: &r) }
   }
 }
