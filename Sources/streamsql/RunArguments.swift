@@ -63,6 +63,15 @@ struct RunArguments: ParsableArguments {
   @Option(help: "Replay only rows with event time before this ISO-8601 time.")
   var until: String?
 
+  @Option(help: "Save state and input positions in this directory; rerunning the same command resumes from it (file inputs, file outputs: see Durability in the README).")
+  var checkpoint: String?
+
+  @Option(name: .customLong("checkpoint-interval"), help: "Wall time between checkpoints, e.g. 200ms, 10s, 1m (default 10s).")
+  var checkpointInterval: String = "10s"
+
+  @Flag(name: .customLong("reset-checkpoint"), help: "Delete the checkpoint in --checkpoint DIR and start from the beginning.")
+  var resetCheckpoint = false
+
   /// The executor's options; usage errors are `CLIExit`s with status 2.
   func runOptions() throws -> RunOptions {
     var options = RunOptions()

@@ -30,7 +30,8 @@ struct Session {
   }
 
   func execute(_ text: String, name: String) throws {
-    let options = try arguments.runOptions()
+    var options = try arguments.runOptions()
+    try CheckpointSetup.validate(arguments)
     let (planner, outcomes) = try Session.plan(text, name: name)
     let statements = (try? Parser.parseScript(text)) ?? []
     for (k, outcome) in outcomes.enumerated() {
@@ -54,6 +55,7 @@ struct Session {
     let plan = planner.plan
     guard !plan.queries.isEmpty else { return }
     try RunArguments.checkReplay(plan, options)
+    options.checkpoint = try CheckpointSetup.settings(arguments, plan: plan, options: options)
     Signals.install()
     do throws(RunError) {
       let runner = try ScriptRunner(plan: plan, options: options)

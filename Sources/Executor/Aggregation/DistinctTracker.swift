@@ -17,15 +17,16 @@ import Planner
 struct DistinctTracker {
   /// Values per entry: the group key and the distinct value.
   let width: Int
-  private var keys: [Value] = []
+  var keys: [Value] = []
   private var hashes: [Int] = []
-  private var bases: [Int64] = []
-  private var masks: [UInt64] = []
-  private var overflow: [Int: Set<Int64>] = [:]
+  var bases: [Int64] = []
+  var masks: [UInt64] = []
+  var overflow: [Int: Set<Int64>] = [:]
   /// Open addressing: entry + 1, or 0 for an empty bucket.
   private var buckets: [Int32] = Array(repeating: 0, count: 1024)
+  // Internal, not private: DistinctTracker+Checkpoint.swift saves and restores them.
   /// Entry count after the last sweep; the next sweep waits until it has doubled.
-  private var sweptCount = 0
+  var sweptCount = 0
 
   init(width: Int) {
     self.width = width

@@ -12,17 +12,18 @@ final class TimeWindowOperator: WindowOperator {
   let size: Int64?
   let advance: Int64
   let emitsChanges: Bool
-  private var windows: [Int64: GroupTable] = [:]
+  // Internal, not private: TimeWindowOperator+Checkpoint.swift saves and restores the state.
+  var windows: [Int64: GroupTable] = [:]
   /// Windows changed in the current batch, in first-changed order (EMIT CHANGES).
   private var changedWindows: [Int64] = []
-  private(set) var typeWarnings = 0
-  private(set) var windowsFired = 0
+  var typeWarnings = 0
+  var windowsFired = 0
   /// Aggregates fed row by row; the COUNT(DISTINCT) ones of a windowed query are `tracked`.
   private let plainAggregates: [Int]
   /// COUNT(DISTINCT x) of a windowed query: aggregate index and its tracker.
-  private let tracked: [Int]
-  private var trackers: [DistinctTracker]
-  private let makeStates: () -> [Accumulator]
+  let tracked: [Int]
+  var trackers: [DistinctTracker]
+  let makeStates: () -> [Accumulator]
 
   init(layout: AggregateLayout, size: Int64?, advance: Int64?, emitsChanges: Bool) {
     self.layout = layout

@@ -25,9 +25,16 @@ struct InputChunker {
   /// Bytes seen so far while the stream start may still be a byte order mark.
   private var atStart = true
 
-  init(maxLineBytes: Int) {
+  /// `atStreamStart` false: the stream is resumed mid-file (a checkpoint), so its first bytes
+  /// are no byte order mark.
+  init(maxLineBytes: Int, atStreamStart: Bool = true) {
     self.maxLineBytes = maxLineBytes
+    atStart = atStreamStart
   }
+
+  /// Bytes pushed but not yet in a piece: the partial line carried over, or an over-long
+  /// line being dropped.
+  var carriedBytes: Int { tail.count + discarded }
 
   mutating func push(_ input: UnsafeRawBufferPointer) -> [Piece] {
     var bytes = input

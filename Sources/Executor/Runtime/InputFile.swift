@@ -14,6 +14,10 @@ final class InputFile {
   private var pipe: UnsafeMutablePointer<FILE>?
   var lines: LineReader
   private(set) var finished = false
+  /// The next read asks for at most this many bytes, once: a file resumed from a checkpoint
+  /// reads up to the next multiple of the read size first, so that its reads, and hence its
+  /// pieces, fall where they did in the run that wrote the checkpoint.
+  var nextReadLimit: Int?
 
   init(standardInputWithMaxLineBytes max: Int) {
     name = "stdin"
@@ -46,7 +50,8 @@ final class InputFile {
 
   /// Reads up to `buffer.count` bytes; 0 at end of input, nil when interrupted by a signal.
   func read(into buffer: UnsafeMutableRawBufferPointer) throws(RunError) -> Int? {
-    let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+    let n = Glibc.read(fd, buffer.baseAddress, min(buffer.count, nextReadLimit ?? .max))
+    if n >= 0 { nextReadLimit = nil }
     if n < 0 {
       if errno == EINTR || errno == EAGAIN { return nil }
       throw RunError("cannot read \(name): \(POSIX.errorText)")

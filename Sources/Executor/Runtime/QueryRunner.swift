@@ -11,19 +11,20 @@ final class QueryRunner {
   private let sortKeyCount: Int
   private let layout: AggregateLayout
   let windowOperator: WindowOperator?
-  private let results: ResultStage?
+  let results: ResultStage?
   let output: QueryOutput
   private let badInput: BadInput
 
   /// Largest event time per input of the source; `Int64.min` before the first row.
-  private var maxTimes: [Int64]
-  private var inputFinished: [Bool]
-  private(set) var watermark = Int64.min
+  // Internal, not private: QueryRunner+Checkpoint.swift saves and restores the state below.
+  var maxTimes: [Int64]
+  var inputFinished: [Bool]
+  var watermark = Int64.min
   /// Project mode: DISTINCT rows seen, ORDER BY buffer, LIMIT countdown.
-  private(set) var distinctSeen: Set<[Value]> = []
-  private(set) var sortBuffer: [(sort: [Value], out: [Value])] = []
-  private var remaining: Int?
-  private(set) var isDone = false
+  var distinctSeen: Set<[Value]> = []
+  var sortBuffer: [(sort: [Value], out: [Value])] = []
+  var remaining: Int?
+  var isDone = false
   private var batch: RowBatch
   var stats = RunStats()
   /// `--max-state-rows` and `--max-future` (QueryRunner+Limits.swift).

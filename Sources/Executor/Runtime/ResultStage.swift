@@ -12,8 +12,9 @@ final class ResultStage {
   /// Width of the upsert key: window_start, window_end and the group keys.
   private let keyWidth: Int
   /// Last row printed per key (EMIT CHANGES), forgotten when its window closes.
-  private var printed: [[Value]: [Value]] = [:]
-  private(set) var rowErrors = 0
+  /// Internal, not private: QueryRunner+Checkpoint.swift saves and restores it.
+  var printed: [[Value]: [Value]] = [:]
+  var rowErrors = 0
 
   init(plan: QueryPlan, context: CompiledExpr.Context, changelog: Bool) {
     having = plan.having.map { CompiledExpr($0, context: context) }

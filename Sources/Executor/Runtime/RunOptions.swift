@@ -44,6 +44,8 @@ public struct RunOptions: Sendable {
   public var showsProgress = false
   /// `--replay-speed`, `--from`, `--until` (ReplayOptions.swift); nil when none is given.
   public var replay: ReplayOptions?
+  /// `--checkpoint DIR`: save state and positions there, resume from what it holds.
+  public var checkpoint: CheckpointSettings?
 
   public init() {}
 }

@@ -50,6 +50,9 @@ final class ScanJob: @unchecked Sendable {
   let arrivalMillis: Int64
   let arrivalMicros: Int64
   private let done = DispatchSemaphore(value: 0)
+  /// Byte offset in its input just past this piece, when known (a piece of lines that ended a
+  /// read); -1 otherwise. Checkpoints record it (`Checkpointer`).
+  var endOffset: Int64 = -1
 
   /// Lines in the piece, good or bad; line numbers below are 1-based within the piece.
   private(set) var lineCount = 0

@@ -30,15 +30,22 @@ public final class ScriptRunner {
   private var inflight: [(source: SourceReader, job: ScanJob)] = []
   /// Bounds the memory held by pieces read ahead of the ordered stage.
   static let maxInflight = 4
+  /// Bytes asked of an input per read.
+  static let readBytes = 1 << 20
   /// `--metrics` and the progress bar; nil when neither is on.
   private var observer: RunObserver?
+  /// `--checkpoint`: takes checkpoints between pieces, resumed from one at init.
+  private var checkpointer: Checkpointer?
 
   /// Opens inputs and outputs; fails (exit 1) if one cannot be opened.
   public init(plan: ScriptPlan, options: RunOptions) throws(RunError) {
     self.plan = plan
     self.options = options
     badInput = try BadInput(options: options)
-    let stdout = try options.outputPath.map { (p) throws(RunError) in try OutputSink(path: p) } ?? OutputSink(standardOutput: ())
+    // Resuming from a checkpoint: outputs are cut back to its lengths and appended to.
+    let resuming = options.checkpoint?.resume != nil
+    if let settings = options.checkpoint { try Checkpointer.cutOutputs(settings) }
+    let stdout = try options.outputPath.map { (p) throws(RunError) in try OutputSink(path: p, append: resuming) } ?? OutputSink(standardOutput: ())
     sinks.append(stdout)
     let onStdout = plan.queries.filter { $0.sink == .standardOutput }.count
     var fileSinks: [String: OutputSink] = [:]
@@ -69,7 +76,7 @@ public final class ScriptRunner {
         if let s = fileSinks[path] {
           sink = s
         } else {
-          sink = try OutputSink(path: path)
+          sink = try OutputSink(path: path, append: resuming)
           fileSinks[path] = sink
           sinks.append(sink)
         }
@@ -92,6 +99,11 @@ public final class ScriptRunner {
       if let id = query.sourceID { readers[id]?.attach(runner) }
     }
     observer = try RunObserver(options: options, inputs: sources.flatMap(\.inputs))
+    if let settings = options.checkpoint {
+      let c = try Checkpointer(settings: settings, plan: plan, options: options, sources: sources)
+      try c.restore(sources: sources, runners: runners, sinks: sinks)
+      checkpointer = c
+    }
   }
 
   /// NDJSON unless the file's extension says CSV or TSV.
@@ -135,6 +147,11 @@ public final class ScriptRunner {
     let startedAt = try start()
     do {
       try readAll()
+      // End of input: a last checkpoint before the windows fire, so a crash while they do (or
+      // a rerun of a finished command) repeats exactly the same end.
+      if !Signals.stopRequested {
+        try checkpointer?.checkpointIfDue(sources: sources, runners: runners, sinks: sinks, force: true)
+      }
     } catch {
       // `--on-error fail` and failing inputs: what was computed before the failure is kept.
       for sink in sinks { try? sink.flush() }
@@ -230,6 +247,10 @@ public final class ScriptRunner {
     let (source, job) = inflight.removeFirst()
     job.wait()
     try source.apply(job)
+    if let checkpointer, let s = sources.firstIndex(where: { $0 === source }) {
+      checkpointer.pieceApplied(job, source: source, index: s)
+      try checkpointer.checkpointIfDue(sources: sources, runners: runners, sinks: sinks)
+    }
   }
 
   private var needsTimer: Bool {
@@ -237,7 +258,7 @@ public final class ScriptRunner {
   }
 
   private func readAll() throws(RunError) {
-    let capacity = 1 << 20
+    let capacity = ScriptRunner.readBytes
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
     defer { buffer.deallocate() }
     var lastInput = Clock.wallMillis()

@@ -10,10 +10,12 @@ final class SourceReader {
   let spec: ScanSpec
   private(set) var queries: [QueryRunner] = []
   /// Line framing per byte stream of each input (a listener has one per connection).
-  private var chunkers: [[Int: InputChunker]]
+  var chunkers: [[Int: InputChunker]]
   private let maxLineBytes: Int
   /// Lines of each input already applied, to number the lines of the next piece.
-  private var lineBase: [Int]
+  var lineBase: [Int]
+  /// Bytes read from each input (from its resumed offset), for checkpoint offsets.
+  var consumedBytes: [Int64]
   private let badInput: BadInput
   var stats = RunStats()
   /// Kinds of value seen per extracted field, for `--stats` type drift.
@@ -27,6 +29,7 @@ final class SourceReader {
     spec = ScanSpec(plan: plan, maxLineBytes: maxLineBytes, keepsRaw: badInput.keepsRawLines)
     chunkers = inputs.map { _ in [:] }
     lineBase = inputs.map { _ in 0 }
+    consumedBytes = inputs.map { _ in 0 }
   }
 
   func attach(_ query: QueryRunner) {
@@ -41,7 +44,13 @@ final class SourceReader {
   /// completes.
   func jobs(for bytes: UnsafeRawBufferPointer, from index: Int, stream: Int = 0) -> [ScanJob] {
     stats.bytes += bytes.count
-    return chunkers[index][stream, default: InputChunker(maxLineBytes: maxLineBytes)].push(bytes).map { job($0, index) }
+    consumedBytes[index] += Int64(bytes.count)
+    let pieces = chunkers[index][stream, default: InputChunker(maxLineBytes: maxLineBytes)].push(bytes).map { job($0, index) }
+    // The last piece of a read ends where the carried partial line begins.
+    if let last = pieces.last, case .lines = last.kind, let chunker = chunkers[index][stream] {
+      last.endOffset = consumedBytes[index] - Int64(chunker.carriedBytes)
+    }
+    return pieces
   }
 
   /// Byte stream `stream` of input `index` ended, the input goes on: its last line, if

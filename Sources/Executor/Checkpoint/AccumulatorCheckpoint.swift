@@ -1,0 +1,103 @@
+import Planner
+
+/// Saves and restores the running state of every `Accumulator` kind.
+///
+/// Restoring never creates accumulators: the operator builds a group's accumulators as it does
+/// for a new group (so each has the right kind and arguments) and then hands each one here to
+/// take its saved fields back. A kind this file does not know is a programming error caught by
+/// `CheckpointSupport` before a run starts, and a decode error here.
+enum AccumulatorCheckpoint {
+  static func save(_ a: Accumulator, into w: inout CheckpointWriter) {
+    switch a {
+    case let a as CountStarAccumulator: w.int(a.count)
+    case let a as TrackedCountAccumulator: w.int(a.count)
+    case let a as CountAccumulator: w.int(a.count)
+    case let a as CountDistinctAccumulator: w.values(a.seen)
+    case let a as SumAccumulator:
+      w.int(a.integer)
+      w.double(a.real)
+      w.bool(a.sawValue)
+      w.bool(a.isReal)
+    case let a as AverageAccumulator:
+      w.double(a.sum)
+      w.int(a.count)
+    case let a as ExtremumAccumulator:
+      w.optionalValue(a.number)
+      w.optionalValue(a.other)
+    case let a as MomentsAccumulator:
+      w.double(a.count)
+      w.double(a.mean)
+      w.double(a.m2)
+    case let a as FirstLastAccumulator:
+      w.int(a.time)
+      w.optionalValue(a.value)
+    case let a as CollectListAccumulator: w.values(a.values)
+    case let a as PercentileAccumulator:
+      w.int(a.values.count)
+      for d in a.values { w.double(d) }
+    case let a as TopKAccumulator:
+      w.int(a.counts.count)
+      for (v, e) in a.counts {
+        w.value(v)
+        w.int(e.count)
+        w.int(e.order)
+      }
+    case let a as DistinctAccumulator:
+      w.values(a.order)
+      for v in a.order { w.int(a.seen[v] ?? 0) }
+    default:
+      preconditionFailure("no checkpoint encoding for \(type(of: a))")
+    }
+  }
+
+  static func restore(_ a: Accumulator, from r: inout CheckpointReader) throws(CheckpointError) {
+    switch a {
+    case let a as CountStarAccumulator: a.count = try r.int()
+    case let a as TrackedCountAccumulator: a.count = try r.int()
+    case let a as CountAccumulator: a.count = try r.int()
+    case let a as CountDistinctAccumulator: a.seen = Set(try r.values())
+    case let a as SumAccumulator:
+      a.integer = try r.int()
+      a.real = try r.double()
+      a.sawValue = try r.bool()
+      a.isReal = try r.bool()
+    case let a as AverageAccumulator:
+      a.sum = try r.double()
+      a.count = try r.int()
+    case let a as ExtremumAccumulator:
+      a.number = try r.optionalValue()
+      a.other = try r.optionalValue()
+    case let a as MomentsAccumulator:
+      a.count = try r.double()
+      a.mean = try r.double()
+      a.m2 = try r.double()
+    case let a as FirstLastAccumulator:
+      a.time = try r.int()
+      a.value = try r.optionalValue()
+    case let a as CollectListAccumulator: a.values = try r.values()
+    case let a as PercentileAccumulator:
+      let n = try r.count()
+      var values: [Double] = []
+      values.reserveCapacity(n)
+      for _ in 0..<n { values.append(try r.double()) }
+      a.values = values
+    case let a as TopKAccumulator:
+      let n = try r.count()
+      var counts: [Value: (count: Int64, order: Int)] = [:]
+      for _ in 0..<n {
+        let v = try r.value()
+        let c = try r.int()
+        counts[v] = (c, Int(try r.int()))
+      }
+      a.counts = counts
+    case let a as DistinctAccumulator:
+      let order = try r.values()
+      var seen: [Value: Int64] = [:]
+      for v in order { seen[v] = try r.int() }
+      a.order = order
+      a.seen = seen
+    default:
+      throw CheckpointError("no checkpoint encoding for \(type(of: a))")
+    }
+  }
+}

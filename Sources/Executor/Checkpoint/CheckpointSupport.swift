@@ -1,0 +1,133 @@
+import Planner
+
+/// What `--checkpoint` can resume exactly, decided before anything is read, and the plan
+/// fingerprint that ties a checkpoint to the run that wrote it.
+///
+/// A run that could not be resumed exactly (an input that cannot be re-read or sought, an
+/// output that cannot be cut back, state this version cannot save) is refused up front with a
+/// message naming what is not supported: a checkpoint must never resume silently wrong.
+public enum CheckpointSupport {
+  /// Why `--checkpoint` cannot be used for this run, or nil when it can.
+  public static func refusal(plan: ScriptPlan, options: RunOptions) -> String? {
+    let unsupported = "--checkpoint does not support"
+    if options.follow {
+      return "\(unsupported) --follow yet (a followed file never ends and may be rotated)"
+    }
+    if case .deadLetter = options.onError {
+      return "\(unsupported) --on-error dead-letter=PATH yet"
+    }
+    if options.lateOutputPath != nil { return "\(unsupported) --late-output yet" }
+    if options.replay != nil {
+      return "\(unsupported) --replay-speed, --from or --until yet (pacing and the range are not part of a checkpoint)"
+    }
+    if options.maxFutureMillis != nil {
+      return "\(unsupported) --max-future yet (it depends on the wall clock, so a resume would not repeat it)"
+    }
+    if plan.queries.contains(where: { $0.dedupe != nil }) {
+      return "\(unsupported) dedupe_key streams yet (the keys seen are not saved)"
+    }
+    if options.format == .table && options.outputPath != nil {
+      return "\(unsupported) --format table (it prints at the end)"
+    }
+    for source in plan.sources {
+      let names: [String]
+      switch source.location {
+      case .commandLine: names = options.inputs.isEmpty ? ["-"] : options.inputs
+      case .path(let p): names = [p]
+      }
+      var files = 0
+      for name in names {
+        if name == "-" || name == "stdin" {
+          return
+            "\(unsupported) stdin yet: it cannot be read again after a restart; give files with -i"
+        }
+        if SocketAddress.isURL(name) {
+          return
+            "\(unsupported) socket inputs yet (\(name)): they cannot be read again after a restart"
+        }
+        if POSIX.expandGlob(name).contains(where: { $0.hasSuffix(".gz") }) {
+          return
+            "\(unsupported) gzip inputs yet (\(name)): a compressed stream cannot be sought to an offset"
+        }
+        files += POSIX.expandGlob(name).count
+      }
+      if files > 1 {
+        return
+          "\(unsupported) several files in one source yet (\(names.joined(separator: " "))): how their rows interleave cannot be reproduced after a restart"
+      }
+    }
+    var feeders: [String: Set<Int>] = [:]
+    for query in plan.queries {
+      feeders["\(query.sink)", default: []].insert(query.sourceID ?? -1)
+      if feeders["\(query.sink)"]!.count > 1 {
+        return
+          "\(unsupported) queries over different sources writing to one output yet (\(query.sink)): how their rows interleave cannot be reproduced after a restart"
+      }
+    }
+    for query in plan.queries {
+      let q = "query \(query.number)"
+      guard query.sourceID != nil else {
+        return "\(unsupported) a query without FROM (\(q)): it would print again on every restart"
+      }
+      switch query.sink {
+      case .standardOutput where options.outputPath == nil:
+        return
+          "\(unsupported) results on stdout (\(q)): rows printed after the last checkpoint cannot be taken back; write them with -o FILE or INSERT INTO 'file'"
+      case .sqlite: return "\(unsupported) the SQLite sink yet (\(q))"
+      case .tcp: return "\(unsupported) the TCP sink yet (\(q))"
+      default: break
+      }
+      switch query.window {
+      case .session?: return "\(unsupported) session windows yet (\(q))"
+      case .moving?: return "\(unsupported) moving windows yet (\(q))"
+      case .countTumbling?, .countHopping?: return "\(unsupported) count windows yet (\(q))"
+      default: break
+      }
+      if query.mode == .aggregate && query.window != nil && query.eventTime == nil {
+        return
+          "\(unsupported) processing-time windows (\(q)): their results depend on the wall clock; add TIMESTAMP BY"
+      }
+    }
+    return nil
+  }
+
+  /// The text a checkpoint is tied to: EXPLAIN of the plan, then the options that change what
+  /// is read or written. Two runs with the same fingerprint produce the same output from the
+  /// same input.
+  public static func fingerprint(plan: ScriptPlan, options: RunOptions) -> String {
+    var text = plan.explain()
+    text += "option inputs: \(options.inputs.joined(separator: " "))\n"
+    text += "option output: \(options.outputPath ?? "stdout")\n"
+    text += "option format: \(options.format)\n"
+    text += "option on-error: \(options.onError)\n"
+    text += "option max-line-bytes: \(options.maxLineBytes)\n"
+    text += "option changelog: \(options.changelog)\n"
+    text += "option idle-timeout: \(options.idleTimeoutMillis.map(String.init) ?? "none")\n"
+    text += "option max-future: \(options.maxFutureMillis.map(String.init) ?? "none")\n"
+    return text
+  }
+
+  /// Why a checkpoint taken with fingerprint `old` cannot resume a run with fingerprint `new`:
+  /// the first few lines of the plan that differ, as they were and as they are.
+  public static func difference(old: String, new: String) -> String? {
+    guard old != new else { return nil }
+    let a = old.split(separator: "\n", omittingEmptySubsequences: false)
+    let b = new.split(separator: "\n", omittingEmptySubsequences: false)
+    var changes: [String] = []
+    for i in 0..<max(a.count, b.count) where changes.count < 3 {
+      let x = i < a.count ? String(a[i]) : "(nothing)"
+      let y = i < b.count ? String(b[i]) : "(nothing)"
+      if x != y {
+        changes.append("  was: \(x.trimmingLeadingSpaces)\n  now: \(y.trimmingLeadingSpaces)")
+      }
+    }
+    return changes.isEmpty
+      ? "the plan changed" : "the plan changed here:\n" + changes.joined(separator: "\n")
+  }
+}
+
+extension String {
+  fileprivate var trimmingLeadingSpaces: String {
+    String(drop { $0 == " " || $0 == "└" || $0 == "─" })
+  }
+}

@@ -1,0 +1,49 @@
+import Planner
+
+/// Saving and restoring a `DistinctTracker`.
+///
+/// Hashes are not saved: Swift seeds `Hasher` per process, so the entries are looked up again
+/// with hashes computed the way `TimeWindowOperator` computes them, in their saved order so
+/// that the overflow sets keep their entry numbers.
+extension DistinctTracker {
+  func save(into w: inout CheckpointWriter) {
+    w.int(sweptCount)
+    w.int(count)
+    for e in 0..<count {
+      w.values(keys[e * width..<(e + 1) * width])
+      w.int(bases[e])
+      w.int(Int64(bitPattern: masks[e]))
+      let extra = overflow[e].map { Array($0).sorted() } ?? []
+      w.int(extra.count)
+      for window in extra { w.int(window) }
+    }
+  }
+
+  mutating func restore(from r: inout CheckpointReader) throws(CheckpointError) {
+    let swept = try r.count()
+    let n = try r.count()
+    for _ in 0..<n {
+      let entryKeys = try r.values()
+      guard entryKeys.count == width else {
+        throw CheckpointError("the checkpoint does not match the query's COUNT(DISTINCT) state")
+      }
+      let group = Array(entryKeys[0..<width - 1])
+      let value = entryKeys[width - 1]
+      let base = try r.int()
+      let mask = UInt64(bitPattern: try r.int())
+      let extraCount = try r.count()
+      var extra = Set<Int64>()
+      for _ in 0..<extraCount { extra.insert(try r.int()) }
+      let e = group.withUnsafeBufferPointer { key in
+        var hasher = Hasher()
+        hasher.combine(GroupTable.hash(key))
+        hasher.combine(value)
+        return entry(group: key, value: value, hash: hasher.finalize(), firstWindow: base)
+      }
+      bases[e] = base
+      masks[e] = mask
+      if !extra.isEmpty { overflow[e] = extra }
+    }
+    sweptCount = swept
+  }
+}
