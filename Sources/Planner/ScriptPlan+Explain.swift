@@ -47,9 +47,14 @@ extension QueryPlan {
       lines.append("Project \(columns.joined(separator: ", "))")
     }
     if let filter { lines.append("Filter \(filter)") }
+
     if sourceID != nil {
       if let eventTime {
         lines.append("Watermark max(event time) - \(DurationText.format(graceMillis))")
+        // Dropped repeats never reach the watermark.
+        if let dedupe {
+          lines.append("Deduplicate key=\(dedupe.key) within=\(DurationText.format(dedupe.withinMillis)) by \(dedupe.time)")
+        }
         lines.append("EventTime \(eventTime)")
       } else if mode == .aggregate && !(window?.isCountBased ?? true) {
         lines.append("ProcessingTime (wall clock at arrival)")
