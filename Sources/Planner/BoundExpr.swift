@@ -40,14 +40,16 @@ public indirect enum BoundExpr: Sendable, Equatable, CustomStringConvertible {
     switch self {
     case .literal: return true
     case .slot: return false
-    case .path(let e, _), .unary(_, let e), .isNull(let e, _), .cast(let e, _, _), .extract(_, let e):
+    case .path(let e, _), .unary(_, let e), .isNull(let e, _), .cast(let e, _, _),
+      .extract(_, let e):
       return e.isConstant
     case .binary(_, let a, let b): return a.isConstant && b.isConstant
     case .between(let a, let b, let c, _): return a.isConstant && b.isConstant && c.isConstant
     case .inList(let a, let list, _): return a.isConstant && list.allSatisfy(\.isConstant)
     case .like(let a, let p, _, _, _): return a.isConstant && p.isConstant
     case .caseWhen(let branches, let other):
-      return branches.allSatisfy { $0.condition.isConstant && $0.result.isConstant } && (other?.isConstant ?? true)
+      return branches.allSatisfy { $0.condition.isConstant && $0.result.isConstant }
+        && (other?.isConstant ?? true)
     case .call(let f, let args): return f != .now && args.allSatisfy(\.isConstant)
     }
   }
@@ -57,7 +59,8 @@ public indirect enum BoundExpr: Sendable, Equatable, CustomStringConvertible {
     case .literal(let v): return v.description
     case .slot(_, let name): return name
     case .path(let base, let steps): return "\(render(base))\(steps.map { "[\($0)]" }.joined())"
-    case .unary(let op, let x): return op == .not ? "NOT \(render(x))" : "\(op.rawValue)\(render(x))"
+    case .unary(let op, let x):
+      return op == .not ? "NOT \(render(x))" : "\(op.rawValue)\(render(x))"
     case .binary(let op, let a, let b): return "(\(render(a)) \(op.rawValue) \(render(b)))"
     case .between(let x, let lo, let hi, let neg):
       return "(\(render(x))\(neg ? " NOT" : "") BETWEEN \(render(lo)) AND \(render(hi)))"
@@ -71,7 +74,8 @@ public indirect enum BoundExpr: Sendable, Equatable, CustomStringConvertible {
       for b in branches { s += " WHEN \(render(b.condition)) THEN \(render(b.result))" }
       if let other { s += " ELSE \(render(other))" }
       return s + " END"
-    case .cast(let x, let t, let isTry): return "\(isTry ? "TRY_CAST" : "CAST")(\(render(x)) AS \(t.rawValue))"
+    case .cast(let x, let t, let isTry):
+      return "\(isTry ? "TRY_CAST" : "CAST")(\(render(x)) AS \(t.rawValue))"
     case .call(let f, let args): return "\(f.rawValue)(\(args.map(render).joined(separator: ", ")))"
     case .extract(let field, let x): return "extract(\(field) FROM \(render(x)))"
     }

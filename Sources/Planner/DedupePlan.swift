@@ -37,19 +37,24 @@ public struct DedupeOptions: Sendable, Equatable {
 
   /// Reads the dedupe options of `options`; nil when there are none. Both must be present,
   /// the key an expression in a string and the span a positive duration.
-  public static func parse(_ options: [StreamOption], span: SourceSpan) throws(Diagnostic) -> DedupeOptions? {
+  public static func parse(_ options: [StreamOption], span: SourceSpan) throws(Diagnostic)
+    -> DedupeOptions?
+  {
     var key: Expr?
     var within: Int64?
     for option in options {
       switch option.key.lowercased() {
       case "dedupe_key":
         guard case .string(let text) = option.value else {
-          throw Diagnostic("dedupe_key must be a string holding an expression, e.g. dedupe_key = 'event_id'", span: option.span)
+          throw Diagnostic(
+            "dedupe_key must be a string holding an expression, e.g. dedupe_key = 'event_id'",
+            span: option.span)
         }
         do {
           key = try Parser.parseExpression(text)
         } catch {
-          throw Diagnostic("dedupe_key '\(text)' is not an expression: \(error.message)", span: option.span)
+          throw Diagnostic(
+            "dedupe_key '\(text)' is not an expression: \(error.message)", span: option.span)
         }
       case "dedupe_within":
         within = try duration(option)
@@ -60,20 +65,25 @@ public struct DedupeOptions: Sendable, Equatable {
     switch (key, within) {
     case (nil, nil): return nil
     case (let k?, let w?): return DedupeOptions(key: k, withinMillis: w)
-    case (nil, _): throw Diagnostic("dedupe_within needs dedupe_key = 'field' naming what identifies a row", span: span)
-    case (_, nil): throw Diagnostic("dedupe_key needs dedupe_within = 'duration', e.g. '10 minutes'", span: span)
+    case (nil, _):
+      throw Diagnostic(
+        "dedupe_within needs dedupe_key = 'field' naming what identifies a row", span: span)
+    case (_, nil):
+      throw Diagnostic("dedupe_key needs dedupe_within = 'duration', e.g. '10 minutes'", span: span)
     }
   }
 
   private static func duration(_ option: StreamOption) throws(Diagnostic) -> Int64 {
-    let bad = Diagnostic("dedupe_within must be a positive duration such as '10 minutes' or '30s'", span: option.span)
+    let bad = Diagnostic(
+      "dedupe_within must be a positive duration such as '10 minutes' or '30s'", span: option.span)
     switch option.value {
     case .interval(let ms):
       guard ms > 0 else { throw bad }
       return ms
     case .string(let text):
       // The INTERVAL grammar already knows every unit spelling ('10 minutes', '1 HOUR').
-      let spelled = String(text.filter { $0 != "'" }.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+      let spelled = String(
+        text.filter { $0 != "'" }.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
       if let ms = try? Parser.parseExpression("INTERVAL '\(spelled)'"),
         case .literal(.interval(let v)) = ms.kind, v > 0
       {

@@ -47,7 +47,8 @@ struct ExpressionBinder {
     case .subscript(let base, let index):
       guard let p = path(of: base) else { return nil }
       switch index.kind {
-      case .literal(.integer(let i)) where i >= 0 && i <= Int64(Int32.max): return p + [.index(Int(i))]
+      case .literal(.integer(let i)) where i >= 0 && i <= Int64(Int32.max):
+        return p + [.index(Int(i))]
       case .literal(.string(let k)): return p + [.key(k)]
       default: return nil
       }
@@ -71,7 +72,9 @@ struct ExpressionBinder {
 
   func bind(_ e: Expr) throws(Diagnostic) -> BoundExpr {
     if let aggregation {
-      if case .function(let name, let args, let distinct, let star) = e.kind, let fn = AggregateFunction.lookup(name) {
+      if case .function(let name, let args, let distinct, let star) = e.kind,
+        let fn = AggregateFunction.lookup(name)
+      {
         let call = try bindAggregateCall(fn, name, args, distinct, star, e.span)
         return .slot(aggregation.slot(for: call), name: call.description)
       }
@@ -98,14 +101,16 @@ struct ExpressionBinder {
       }
       if ExpressionBinder.path(of: e) != nil {
         throw Diagnostic(
-          "column '\(SQLPrinter.print(e))' must appear in GROUP BY or be used in an aggregate function", span: e.span)
+          "column '\(SQLPrinter.print(e))' must appear in GROUP BY or be used in an aggregate function",
+          span: e.span)
       }
     }
     return try bindStructure(e)
   }
 
   private func bindAggregateCall(
-    _ fn: AggregateFunction, _ name: String, _ args: [Expr], _ distinct: Bool, _ star: Bool, _ span: SourceSpan
+    _ fn: AggregateFunction, _ name: String, _ args: [Expr], _ distinct: Bool, _ star: Bool,
+    _ span: SourceSpan
   ) throws(Diagnostic) -> AggregateCall {
     if star && fn != .count {
       throw Diagnostic("\(name)(*) is not allowed; only COUNT(*)", span: span)
@@ -123,7 +128,8 @@ struct ExpressionBinder {
     }
     if fn == .approxPercentile || fn == .topK {
       guard bound[1].isConstant else {
-        throw Diagnostic("the second argument of \(fn.rawValue) must be a constant", span: args[1].span)
+        throw Diagnostic(
+          "the second argument of \(fn.rawValue) must be a constant", span: args[1].span)
       }
     }
     return AggregateCall(function: fn, arguments: bound, distinct: distinct)
@@ -165,7 +171,9 @@ struct ExpressionBinder {
         }
         escapeText = s
       }
-      return .like(try bind(x), pattern: try bind(pattern), escape: escapeText, caseInsensitive: ci, negated: negated)
+      return .like(
+        try bind(x), pattern: try bind(pattern), escape: escapeText, caseInsensitive: ci,
+        negated: negated)
     case .isNull(let x, let negated):
       return .isNull(try bind(x), negated: negated)
     case .caseWhen(let operand, let branches, let otherwise):
@@ -176,26 +184,31 @@ struct ExpressionBinder {
         if let boundOperand { condition = .binary(.equal, boundOperand, condition) }
         bound.append(BoundWhen(condition: condition, result: try bind(branch.result)))
       }
-      return .caseWhen(bound, otherwise: try otherwise.map { (o) throws(Diagnostic) in try bind(o) })
+      return .caseWhen(
+        bound, otherwise: try otherwise.map { (o) throws(Diagnostic) in try bind(o) })
     case .cast(let x, let type, let isTry, _):
       return .cast(try bind(x), type, isTry: isTry)
     case .extract(let field, let x):
       guard ExpressionBinder.extractFields.contains(field.lowercased()) else {
-        throw Diagnostic("unknown EXTRACT field '\(field)'", span: e.span,
-                         note: Scope.suggest(field, among: ExpressionBinder.extractFields.sorted()))
+        throw Diagnostic(
+          "unknown EXTRACT field '\(field)'", span: e.span,
+          note: Scope.suggest(field, among: ExpressionBinder.extractFields.sorted()))
       }
       return .extract(field.lowercased(), try bind(x))
     case .function(let name, let args, _, let star):
       if AggregateFunction.lookup(name) != nil {
-        throw Diagnostic("aggregate function '\(name.lowercased())' is not allowed here", span: e.span)
+        throw Diagnostic(
+          "aggregate function '\(name.lowercased())' is not allowed here", span: e.span)
       }
       guard let fn = ScalarFunction.lookup(name) else {
         let candidates = ScalarFunction.allNames + AggregateFunction.allCases.map(\.rawValue)
-        throw Diagnostic("unknown function '\(name)'", span: e.span, note: Scope.suggest(name, among: candidates))
+        throw Diagnostic(
+          "unknown function '\(name)'", span: e.span, note: Scope.suggest(name, among: candidates))
       }
       if star { throw Diagnostic("\(name)(*) is not allowed", span: e.span) }
       guard fn.arity.contains(args.count) else {
-        throw Diagnostic("wrong number of arguments for \(name.lowercased()) (got \(args.count))", span: e.span)
+        throw Diagnostic(
+          "wrong number of arguments for \(name.lowercased()) (got \(args.count))", span: e.span)
       }
       var bound: [BoundExpr] = []
       for arg in args { bound.append(try bind(arg)) }

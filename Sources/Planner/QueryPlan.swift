@@ -26,7 +26,10 @@ public struct SourcePlan: Sendable, Equatable {
   /// Declared types of top-level columns (CREATE STREAM with a column list): rows are coerced.
   public var declaredTypes: [String: TypeName]
 
-  public init(id: Int, location: SourceLocation, fields: [FieldPath] = [], declaredTypes: [String: TypeName] = [:]) {
+  public init(
+    id: Int, location: SourceLocation, fields: [FieldPath] = [],
+    declaredTypes: [String: TypeName] = [:]
+  ) {
     self.id = id
     self.location = location
     self.fields = fields
@@ -54,7 +57,8 @@ public enum WindowPlan: Sendable, Equatable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .tumbling(let s): return "TUMBLING size=\(DurationText.format(s))"
-    case .hopping(let s, let a): return "HOPPING size=\(DurationText.format(s)) advance=\(DurationText.format(a))"
+    case .hopping(let s, let a):
+      return "HOPPING size=\(DurationText.format(s)) advance=\(DurationText.format(a))"
     case .moving(let s): return "SLIDING (moving) size=\(DurationText.format(s))"
     case .session(let g): return "SESSION gap=\(DurationText.format(g))"
     case .countTumbling(let n): return "TUMBLING size=\(n) rows"

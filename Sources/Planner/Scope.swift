@@ -45,7 +45,8 @@ final class Scope {
   let hasSource: Bool
 
   init(
-    fields: FieldAllocator, qualifiers: Set<String>, declared: [ColumnDefinition] = [], view: View? = nil,
+    fields: FieldAllocator, qualifiers: Set<String>, declared: [ColumnDefinition] = [],
+    view: View? = nil,
     hasSource: Bool = true
   ) {
     self.fields = fields
@@ -75,19 +76,29 @@ final class Scope {
       throw Diagnostic("a field path must start with a name", span: span)
     }
     guard hasSource else {
-      throw Diagnostic("column '\(head)' not found: this SELECT has no FROM clause", span: span,
-                       note: "add FROM stdin to read the input")
+      throw Diagnostic(
+        "column '\(head)' not found: this SELECT has no FROM clause", span: span,
+        note: "add FROM stdin to read the input")
     }
     if let view {
-      if let item = view.items.first(where: { $0.name == head }) ?? view.items.first(where: { $0.name.lowercased() == head.lowercased() }) {
+      if let item = view.items.first(where: { $0.name == head })
+        ?? view.items.first(where: { $0.name.lowercased() == head.lowercased() })
+      {
         return path.count == 1 ? item.expr : .path(item.expr, Array(path.dropFirst()))
       }
       if view.passesThrough { return try view.base.resolve(path, span: span) }
-      throw Diagnostic("column '\(head)' not found", span: span, note: Scope.suggest(head, among: view.items.map(\.name)))
+      throw Diagnostic(
+        "column '\(head)' not found", span: span,
+        note: Scope.suggest(head, among: view.items.map(\.name)))
     }
     if !declared.isEmpty {
-      guard let column = declared.first(where: { $0.name == head }) ?? declared.first(where: { $0.name.lowercased() == head.lowercased() }) else {
-        throw Diagnostic("column '\(head)' not found", span: span, note: Scope.suggest(head, among: declared.map(\.name)))
+      guard
+        let column = declared.first(where: { $0.name == head })
+          ?? declared.first(where: { $0.name.lowercased() == head.lowercased() })
+      else {
+        throw Diagnostic(
+          "column '\(head)' not found", span: span,
+          note: Scope.suggest(head, among: declared.map(\.name)))
       }
       path[0] = .key(column.name)
     }
@@ -105,7 +116,8 @@ final class Scope {
   }
 
   static func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
+    let a = Array(a.unicodeScalars)
+    let b = Array(b.unicodeScalars)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
     var previous = Array(0...b.count)
@@ -113,7 +125,8 @@ final class Scope {
     for i in 1...a.count {
       current[0] = i
       for j in 1...b.count {
-        current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        current[j] = Swift.min(
+          previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
       }
       swap(&previous, &current)
     }

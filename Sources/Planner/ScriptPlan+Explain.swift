@@ -10,7 +10,10 @@ extension ScriptPlan {
       out += readers.count > 1 ? " for queries \(readers.joined(separator: ", "))\n" : "\n"
       out += "  extract: \(fields.isEmpty ? "(nothing)" : fields.joined(separator: ", "))\n"
       if !source.declaredTypes.isEmpty {
-        out += "  schema: " + source.declaredTypes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.rawValue)" }.joined(separator: ", ") + "\n"
+        out +=
+          "  schema: "
+          + source.declaredTypes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.rawValue)" }
+          .joined(separator: ", ") + "\n"
       }
     }
     for query in queries {
@@ -26,20 +29,29 @@ extension QueryPlan {
     var lines: [String] = []
     lines.append("Query \(number) -> \(sink)")
     let columns = zip(outputNames, projections).enumerated().map { i, pair in
-      spread.indices.contains(i) && spread[i] ? "*" : (pair.0 == pair.1.description ? pair.0 : "\(pair.0) := \(pair.1)")
+      spread.indices.contains(i) && spread[i]
+        ? "*" : (pair.0 == pair.1.description ? pair.0 : "\(pair.0) := \(pair.1)")
     }
     if mode == .aggregate {
       if limit != nil || !orderBy.isEmpty {
-        lines.append("TopN \(window == nil ? "" : "per window ")" + orderText + (limit.map { " limit \($0)" } ?? ""))
+        lines.append(
+          "TopN \(window == nil ? "" : "per window ")" + orderText
+            + (limit.map { " limit \($0)" } ?? ""))
       }
       lines.append("Project \(columns.joined(separator: ", "))")
       if let having { lines.append("Having \(having)") }
       var agg = window.map { "WindowAggregate \($0)" } ?? "Aggregate (whole input)"
-      if window != nil && !(window?.isCountBased ?? false) { agg += " grace=\(DurationText.format(graceMillis))" }
+      if window != nil && !(window?.isCountBased ?? false) {
+        agg += " grace=\(DurationText.format(graceMillis))"
+      }
       agg += " emit=\(emit.rawValue)"
       lines.append(agg)
-      lines.append("  keys: \(groupKeys.isEmpty ? "(none)" : groupKeys.map(\.description).joined(separator: ", "))")
-      lines.append("  aggregates: \(aggregates.isEmpty ? "(none)" : aggregates.map(\.description).joined(separator: ", "))")
+      lines.append(
+        "  keys: \(groupKeys.isEmpty ? "(none)" : groupKeys.map(\.description).joined(separator: ", "))"
+      )
+      lines.append(
+        "  aggregates: \(aggregates.isEmpty ? "(none)" : aggregates.map(\.description).joined(separator: ", "))"
+      )
     } else {
       if let limit { lines.append("Limit \(limit)") }
       if !orderBy.isEmpty { lines.append("Sort \(orderText) (at end of input)") }
@@ -53,7 +65,9 @@ extension QueryPlan {
         lines.append("Watermark max(event time) - \(DurationText.format(graceMillis))")
         // Dropped repeats never reach the watermark.
         if let dedupe {
-          lines.append("Deduplicate key=\(dedupe.key) within=\(DurationText.format(dedupe.withinMillis)) by \(dedupe.time)")
+          lines.append(
+            "Deduplicate key=\(dedupe.key) within=\(DurationText.format(dedupe.withinMillis)) by \(dedupe.time)"
+          )
         }
         lines.append("EventTime \(eventTime)")
       } else if mode == .aggregate && !(window?.isCountBased ?? true) {

@@ -21,7 +21,8 @@ struct SelectBinder {
 
   func resolve(_ from: FromClause?, depth: Int = 0) throws(Diagnostic) -> ResolvedSource {
     guard let from else {
-      return ResolvedSource(location: nil, scope: Scope(fields: FieldAllocator(), qualifiers: [], hasSource: false))
+      return ResolvedSource(
+        location: nil, scope: Scope(fields: FieldAllocator(), qualifiers: [], hasSource: false))
     }
     var qualifiers: Set<String> = []
     if let alias = from.alias { qualifiers.insert(alias.lowercased()) }
@@ -30,10 +31,12 @@ struct SelectBinder {
     case .stdin:
       qualifiers.insert("stdin")
       let s = source(.commandLine, [])
-      resolved = ResolvedSource(location: .commandLine, scope: Scope(fields: s.fields, qualifiers: qualifiers))
+      resolved = ResolvedSource(
+        location: .commandLine, scope: Scope(fields: s.fields, qualifiers: qualifiers))
     case .path(let path):
       let s = source(.path(path), [])
-      resolved = ResolvedSource(location: .path(path), scope: Scope(fields: s.fields, qualifiers: qualifiers))
+      resolved = ResolvedSource(
+        location: .path(path), scope: Scope(fields: s.fields, qualifiers: qualifiers))
     case .stream(let name):
       qualifiers.insert(name.lowercased())
       guard let entry = catalog.lookup(name) else {
@@ -50,7 +53,8 @@ struct SelectBinder {
         if let ts = entry.timestamp {
           resolved.eventTime = try ExpressionBinder(scope: scope).bind(ts)
         }
-        resolved.dedupe = try bindDedupe(entry, scope: scope, eventTime: resolved.eventTime, span: from.span)
+        resolved.dedupe = try bindDedupe(
+          entry, scope: scope, eventTime: resolved.eventTime, span: from.span)
       case .view(let select):
         guard depth < 32 else { throw Diagnostic("streams defined in a cycle", span: from.span) }
         resolved = try resolveView(select, qualifiers: qualifiers, span: from.span, depth: depth)
@@ -64,7 +68,9 @@ struct SelectBinder {
 
   /// Inlines `CREATE STREAM v AS SELECT ... FROM base WHERE ...`: the view's columns become
   /// expressions over the base source and its filter joins the reader's.
-  private func resolveView(_ select: SelectStatement, qualifiers: Set<String>, span: SourceSpan, depth: Int)
+  private func resolveView(
+    _ select: SelectStatement, qualifiers: Set<String>, span: SourceSpan, depth: Int
+  )
     throws(Diagnostic) -> ResolvedSource
   {
     if select.window != nil || !select.groupBy.isEmpty || select.having != nil || select.distinct
@@ -92,13 +98,16 @@ struct SelectBinder {
     }
     let view = Scope.View(items: items, passesThrough: passesThrough, base: base.scope)
     return ResolvedSource(
-      location: base.location, scope: Scope(fields: base.scope.fields, qualifiers: qualifiers, view: view),
+      location: base.location,
+      scope: Scope(fields: base.scope.fields, qualifiers: qualifiers, view: view),
       eventTime: base.eventTime, filter: filter, dedupe: base.dedupe)
   }
 
   // MARK: SELECT
 
-  func bind(_ select: SelectStatement, number: Int, label: String, sink: SinkPlan) throws(Diagnostic) -> QueryPlan {
+  func bind(_ select: SelectStatement, number: Int, label: String, sink: SinkPlan)
+    throws(Diagnostic) -> QueryPlan
+  {
     if let join = select.joins.first {
       throw Diagnostic("JOIN is not supported yet", span: join.span)
     }
@@ -107,13 +116,16 @@ struct SelectBinder {
     let rowBinder = ExpressionBinder(scope: scope)
     let sourceID = from.location.map { source($0, []).id }
 
-    let hasAggregate = containsAggregate(select.items.map(\.expr) + (select.having.map { [$0] } ?? []))
+    let hasAggregate = containsAggregate(
+      select.items.map(\.expr) + (select.having.map { [$0] } ?? []))
     var groupBy = select.groupBy
     if select.distinct && !hasAggregate && groupBy.isEmpty && select.window != nil {
       groupBy = select.items.map(\.expr)
     }
     let aggregating = hasAggregate || !groupBy.isEmpty || select.window != nil
-    var plan = QueryPlan(number: number, label: label, sourceID: sourceID, mode: aggregating ? .aggregate : .project, sink: sink)
+    var plan = QueryPlan(
+      number: number, label: label, sourceID: sourceID, mode: aggregating ? .aggregate : .project,
+      sink: sink)
     plan.eventTime = from.eventTime
     plan.dedupe = from.dedupe
     plan.filter = from.filter
@@ -123,7 +135,8 @@ struct SelectBinder {
     }
     if let window = select.window {
       if !hasAggregate && groupBy.isEmpty {
-        throw Diagnostic("a windowed query needs GROUP BY or an aggregate function", span: window.span)
+        throw Diagnostic(
+          "a windowed query needs GROUP BY or an aggregate function", span: window.span)
       }
       plan.window = SelectBinder.windowPlan(window)
       plan.graceMillis = window.graceMillis ?? 0
@@ -141,12 +154,15 @@ struct SelectBinder {
       try bindAggregating(select, groupBy: groupBy, scope: scope, into: &plan, names: &names)
     } else {
       if select.having != nil {
-        throw Diagnostic("HAVING needs GROUP BY or an aggregate function", span: select.having!.span)
+        throw Diagnostic(
+          "HAVING needs GROUP BY or an aggregate function", span: select.having!.span)
       }
       for (i, item) in select.items.enumerated() {
         if case .star = item.expr.kind {
           guard scope.hasSource else {
-            throw Diagnostic("SELECT * needs a FROM clause", span: item.expr.span, note: "add FROM stdin to read the input")
+            throw Diagnostic(
+              "SELECT * needs a FROM clause", span: item.expr.span,
+              note: "add FROM stdin to read the input")
           }
           for (name, expr, spread) in try expandStar(scope) {
             plan.projections.append(expr)
@@ -160,7 +176,8 @@ struct SelectBinder {
         names.append(SelectBinder.outputName(item, position: i))
       }
       plan.distinct = select.distinct
-      plan.orderBy = try bindOrderBy(select, binder: rowBinder, names: names, projections: plan.projections)
+      plan.orderBy = try bindOrderBy(
+        select, binder: rowBinder, names: names, projections: plan.projections)
     }
     plan.outputNames = SelectBinder.deduplicate(names)
     if let limit = select.limit {
@@ -171,7 +188,8 @@ struct SelectBinder {
   }
 
   private func bindAggregating(
-    _ select: SelectStatement, groupBy: [Expr], scope: Scope, into plan: inout QueryPlan, names: inout [String]
+    _ select: SelectStatement, groupBy: [Expr], scope: Scope, into plan: inout QueryPlan,
+    names: inout [String]
   ) throws(Diagnostic) {
     let rowBinder = ExpressionBinder(scope: scope)
     var keys: [BoundExpr] = []
@@ -192,7 +210,8 @@ struct SelectBinder {
     var namesWindowEnd = false
     for (i, item) in select.items.enumerated() {
       if case .star = item.expr.kind {
-        throw Diagnostic("'*' cannot be selected in an aggregating query; name the columns", span: item.expr.span)
+        throw Diagnostic(
+          "'*' cannot be selected in an aggregating query; name the columns", span: item.expr.span)
       }
       let bound = try selectBinder.bind(item.expr)
       if bound == .slot(0, name: "window_start") { namesWindowStart = true }
@@ -214,7 +233,8 @@ struct SelectBinder {
     if let having = select.having {
       plan.having = try postBinder.bind(having)
     }
-    plan.orderBy = try bindOrderBy(select, binder: postBinder, names: itemNames, projections: projections)
+    plan.orderBy = try bindOrderBy(
+      select, binder: postBinder, names: itemNames, projections: projections)
     plan.groupKeys = keys
     plan.aggregates = context.aggregates
     plan.projections = projections
@@ -226,7 +246,8 @@ struct SelectBinder {
   private func groupExpression(_ g: Expr, items: [SelectItem]) throws(Diagnostic) -> Expr {
     if case .literal(.integer(let n)) = g.kind {
       guard n >= 1 && n <= items.count else {
-        throw Diagnostic("GROUP BY position \(n) is not in the select list (1...\(items.count))", span: g.span)
+        throw Diagnostic(
+          "GROUP BY position \(n) is not in the select list (1...\(items.count))", span: g.span)
       }
       return items[Int(n) - 1].expr
     }
@@ -236,7 +257,9 @@ struct SelectBinder {
     return g
   }
 
-  private func bindOrderBy(_ select: SelectStatement, binder: ExpressionBinder, names: [String], projections: [BoundExpr])
+  private func bindOrderBy(
+    _ select: SelectStatement, binder: ExpressionBinder, names: [String], projections: [BoundExpr]
+  )
     throws(Diagnostic) -> [SortKey]
   {
     var keys: [SortKey] = []
@@ -252,7 +275,9 @@ struct SelectBinder {
       } else {
         expr = try binder.bind(item.expr)
       }
-      keys.append(SortKey(expr: expr, descending: item.descending, nullsFirst: item.nullsFirst ?? item.descending))
+      keys.append(
+        SortKey(
+          expr: expr, descending: item.descending, nullsFirst: item.nullsFirst ?? item.descending))
     }
     return keys
   }
@@ -265,7 +290,8 @@ struct SelectBinder {
       if !scope.declared.isEmpty {
         var out: [(String, BoundExpr, Bool)] = []
         for column in scope.declared {
-          out.append((column.name, try scope.resolve([.key(column.name)], span: column.span), false))
+          out.append(
+            (column.name, try scope.resolve([.key(column.name)], span: column.span), false))
         }
         return out
       }
@@ -286,11 +312,14 @@ struct SelectBinder {
     case .function(let name, let args, _, _):
       return AggregateFunction.lookup(name) != nil || args.contains(where: containsAggregate)
     case .literal, .identifier, .star: return false
-    case .member(let x, _), .unary(_, let x), .isNull(let x, _), .cast(let x, _, _, _), .extract(_, let x):
+    case .member(let x, _), .unary(_, let x), .isNull(let x, _), .cast(let x, _, _, _),
+      .extract(_, let x):
       return containsAggregate(x)
-    case .subscript(let a, let b), .binary(_, let a, let b): return containsAggregate(a) || containsAggregate(b)
+    case .subscript(let a, let b), .binary(_, let a, let b):
+      return containsAggregate(a) || containsAggregate(b)
     case .between(let a, let b, let c, _): return [a, b, c].contains(where: containsAggregate)
-    case .inList(let a, let list, _): return containsAggregate(a) || list.contains(where: containsAggregate)
+    case .inList(let a, let list, _):
+      return containsAggregate(a) || list.contains(where: containsAggregate)
     case .like(let a, let p, _, _, _): return containsAggregate(a) || containsAggregate(p)
     case .caseWhen(let o, let branches, let other):
       return (o.map(containsAggregate) ?? false) || (other.map(containsAggregate) ?? false)

@@ -47,7 +47,9 @@ public struct StreamCatalog: Sendable {
   public func dependents(of name: String) -> [String] {
     let key = name.lowercased()
     return entries.compactMap { entry in
-      if case .view(let select) = entry.kind, case .stream(let s)? = select.from?.source, s.lowercased() == key {
+      if case .view(let select) = entry.kind, case .stream(let s)? = select.from?.source,
+        s.lowercased() == key
+      {
         return entry.name
       }
       return nil

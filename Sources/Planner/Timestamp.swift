@@ -117,11 +117,15 @@ public enum Timestamp {
       i += 1
       return true
     }
-    guard let year = num(4), expect(45), let month = num(2), expect(45), let day = num(2) else { return nil }
+    guard let year = num(4), expect(45), let month = num(2), expect(45), let day = num(2) else {
+      return nil
+    }
     guard month >= 1 && month <= 12 && day >= 1 && day <= 31 else { return nil }
     var ms = days(year: year, month: month, day: day) * millisPerDay
     if i == n { return ms }
-    guard b[i] == UInt8(ascii: "T") || b[i] == UInt8(ascii: "t") || b[i] == UInt8(ascii: " ") else { return nil }
+    guard b[i] == UInt8(ascii: "T") || b[i] == UInt8(ascii: "t") || b[i] == UInt8(ascii: " ") else {
+      return nil
+    }
     i += 1
     guard let hour = num(2), expect(58), let minute = num(2) else { return nil }
     var second: Int64 = 0

@@ -46,7 +46,9 @@ public enum Value: Sendable, Hashable, CustomStringConvertible {
     case .bool(let b): return b ? "TRUE" : "FALSE"
     case .int(let v): return String(v)
     case .double(let v): return String(v)
-    case .string(let s): return "'" + s.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
+    case .string(let s):
+      return "'" + s.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''")
+        + "'"
     case .timestamp(let ms): return Timestamp.format(ms)
     case .interval(let ms): return "INTERVAL '\(ms) milliseconds'"
     case .json(let text): return text
@@ -96,9 +98,12 @@ extension Array where Element == PathStep {
     for step in self {
       switch step {
       case .key(let k):
-        let plain = !k.isEmpty && k.unicodeScalars.allSatisfy {
-          ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || $0 == "_"
-        }
+        let plain =
+          !k.isEmpty
+          && k.unicodeScalars.allSatisfy {
+            ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9")
+              || $0 == "_"
+          }
         if plain {
           out += out.isEmpty ? k : "." + k
         } else {

@@ -51,7 +51,9 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
     var out = "error: \(message)\n"
     out += "\(gutter)--> \(name):\(line):\(column)\n"
     out += "\(line) | \(text)\n"
-    out += "\(gutter) | " + String(repeating: " ", count: column - 1) + String(repeating: "^", count: width)
+    out +=
+      "\(gutter) | " + String(repeating: " ", count: column - 1)
+      + String(repeating: "^", count: width)
     if let note { out += " \(note)" }
     return out + "\n"
   }

@@ -189,10 +189,16 @@ public enum SQLPrinter {
 
   /// Replaces every `target` scalar. Scalars, not Characters: a quote followed by a combining
   /// mark is one Character but still a quote to the lexer, which reads bytes.
-  static func replacing(_ text: String, _ target: Unicode.Scalar, with replacement: String) -> String {
+  static func replacing(_ text: String, _ target: Unicode.Scalar, with replacement: String)
+    -> String
+  {
     var out = String.UnicodeScalarView()
     for scalar in text.unicodeScalars {
-      if scalar == target { out.append(contentsOf: replacement.unicodeScalars) } else { out.append(scalar) }
+      if scalar == target {
+        out.append(contentsOf: replacement.unicodeScalars)
+      } else {
+        out.append(scalar)
+      }
     }
     return String(out)
   }

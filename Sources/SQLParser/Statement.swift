@@ -71,7 +71,8 @@ public struct SelectStatement: Sendable, Equatable {
   public static func == (lhs: SelectStatement, rhs: SelectStatement) -> Bool {
     lhs.distinct == rhs.distinct && lhs.items == rhs.items && lhs.from == rhs.from
       && lhs.joins == rhs.joins
-      && lhs.window == rhs.window && lhs.whereClause == rhs.whereClause && lhs.groupBy == rhs.groupBy
+      && lhs.window == rhs.window && lhs.whereClause == rhs.whereClause
+      && lhs.groupBy == rhs.groupBy
       && lhs.having == rhs.having && lhs.emit == rhs.emit && lhs.orderBy == rhs.orderBy
       && lhs.limit == rhs.limit
   }
@@ -102,7 +103,9 @@ public struct FromClause: Sendable, Equatable {
   public var timestampBy: Expr?
   public var span: SourceSpan
 
-  public init(source: Source, alias: String? = nil, timestampBy: Expr? = nil, span: SourceSpan = .synthetic) {
+  public init(
+    source: Source, alias: String? = nil, timestampBy: Expr? = nil, span: SourceSpan = .synthetic
+  ) {
     self.source = source
     self.alias = alias
     self.timestampBy = timestampBy

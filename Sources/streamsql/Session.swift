@@ -3,9 +3,9 @@ import Planner
 import SQLParser
 
 #if canImport(Glibc)
-  @preconcurrency import Glibc
+@preconcurrency import Glibc
 #elseif canImport(Musl)
-  import Musl
+import Musl
 #endif
 
 /// One command-line run: parse and plan every statement before any input is read (query errors
@@ -15,7 +15,9 @@ struct Session {
   let arguments: RunArguments
 
   /// Parses and plans `text`; a query error becomes exit status 2 with a caret diagnostic.
-  static func plan(_ text: String, name: String) throws -> (planner: ScriptPlanner, outcomes: [ScriptPlanner.Outcome]) {
+  static func plan(_ text: String, name: String) throws -> (
+    planner: ScriptPlanner, outcomes: [ScriptPlanner.Outcome]
+  ) {
     var planner = ScriptPlanner()
     do {
       let statements = try Parser.parseScript(text)
@@ -25,7 +27,8 @@ struct Session {
       let outcomes = try planner.add(script: statements)
       return (planner, outcomes)
     } catch let diagnostic as Diagnostic {
-      throw CLIExit(code: 2, message: diagnostic.render(source: text, name: name).trimmingSuffixNewline)
+      throw CLIExit(
+        code: 2, message: diagnostic.render(source: text, name: name).trimmingSuffixNewline)
     }
   }
 
@@ -40,7 +43,8 @@ struct Session {
       case .explain(let text): writeStdout(text)
       case .table(var columns, var rows):
         if k < statements.count, case .describe(let stream) = statements[k].kind,
-          let sampled = StreamDescription.sampled(stream, catalog: planner.catalog, inputs: options.inputs)
+          let sampled = StreamDescription.sampled(
+            stream, catalog: planner.catalog, inputs: options.inputs)
         {
           (columns, rows) = (StreamDescription.columns, sampled)
         }

@@ -23,16 +23,24 @@ enum StreamDescription {
     var listed = Set<String>()
     for column in entry.columns {
       let field = inferred?.fields.first { $0.path == column.name }
-      rows.append([.string(column.name), .string(column.type.rawValue), .string(field.map(typeSummary) ?? "-"),
-                   .string("\(field?.count ?? 0)/\(seen)")])
+      rows.append([
+        .string(column.name), .string(column.type.rawValue), .string(field.map(typeSummary) ?? "-"),
+        .string("\(field?.count ?? 0)/\(seen)"),
+      ])
       listed.insert(column.name)
     }
     for field in inferred?.fields ?? [] where !listed.contains(field.path) {
-      rows.append([.string(field.path), .string(entry.columns.isEmpty ? "" : "(undeclared)"), .string(typeSummary(field)),
-                   .string("\(field.count)/\(seen)")])
+      rows.append([
+        .string(field.path), .string(entry.columns.isEmpty ? "" : "(undeclared)"),
+        .string(typeSummary(field)),
+        .string("\(field.count)/\(seen)"),
+      ])
     }
     if rows.isEmpty {
-      rows.append([.string("*"), .null, .string("no rows sampled (not a regular file, or empty)"), .string("0/0")])
+      rows.append([
+        .string("*"), .null, .string("no rows sampled (not a regular file, or empty)"),
+        .string("0/0"),
+      ])
     }
     return rows
   }
@@ -41,7 +49,8 @@ enum StreamDescription {
   static func typeSummary(_ field: SchemaInference.Field) -> String {
     let types = field.types
     if types.count == 1 { return types[0].name }
-    return types.map { "\($0.name) \($0.count * 100 / max(1, field.count))%" }.joined(separator: ", ")
+    return types.map { "\($0.name) \($0.count * 100 / max(1, field.count))%" }.joined(
+      separator: ", ")
   }
 
   /// The paths a source stream reads: its file, or the command line's `-i` inputs.
@@ -56,7 +65,8 @@ enum StreamDescription {
   /// For the command line: the sampled description when the stream reads regular files (not
   /// stdin), else nil so that the planner's answer stands.
   static func sampled(_ name: String, catalog: StreamCatalog, inputs: [String]) -> [[Value]]? {
-    guard let entry = catalog.lookup(name), let paths = paths(of: entry, inputs: inputs), !paths.isEmpty,
+    guard let entry = catalog.lookup(name), let paths = paths(of: entry, inputs: inputs),
+      !paths.isEmpty,
       !paths.contains("-"), !paths.contains("stdin")
     else { return nil }
     var samples = StreamSamples()

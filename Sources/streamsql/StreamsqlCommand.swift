@@ -4,9 +4,9 @@ import Planner
 import SQLParser
 
 #if canImport(Glibc)
-  @preconcurrency import Glibc
+@preconcurrency import Glibc
 #elseif canImport(Musl)
-  import Musl
+import Musl
 #endif
 
 /// `streamsql [OPTIONS] 'QUERY'`, `streamsql -f script.sql`, `streamsql explain 'QUERY'`.
@@ -37,10 +37,14 @@ struct StreamsqlCommand: ParsableCommand {
   @Argument(help: "The query (one statement, or several separated by ';').")
   var query: String?
 
-  @Option(name: [.customShort("f"), .customLong("file")], help: "Run the statements of a script file.")
+  @Option(
+    name: [.customShort("f"), .customLong("file")], help: "Run the statements of a script file.")
   var script: String?
 
-  @Flag(help: "Start the interactive REPL (the default when stdin and stdout are terminals and no query is given); -i FILE becomes the stream 'input'.")
+  @Flag(
+    help:
+      "Start the interactive REPL (the default when stdin and stdout are terminals and no query is given); -i FILE becomes the stream 'input'."
+  )
   var repl = false
 
   mutating func validate() throws {
@@ -56,7 +60,9 @@ struct StreamsqlCommand: ParsableCommand {
     let (text, name): (String, String)
     if let script {
       guard let contents = readTextFile(script) else {
-        throw CLIExit(code: 2, message: "error: cannot read script '\(script)': \(String(cString: strerror(errno)))")
+        throw CLIExit(
+          code: 2,
+          message: "error: cannot read script '\(script)': \(String(cString: strerror(errno)))")
       }
       (text, name) = (contents, script)
     } else if let query {
@@ -80,7 +86,9 @@ struct ExplainCommand: ParsableCommand {
   @Argument(help: "The query (or several statements separated by ';').")
   var query: String?
 
-  @Option(name: [.customShort("f"), .customLong("file")], help: "Explain the statements of a script file.")
+  @Option(
+    name: [.customShort("f"), .customLong("file")], help: "Explain the statements of a script file."
+  )
   var script: String?
 
   func run() throws {

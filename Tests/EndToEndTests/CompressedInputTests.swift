@@ -40,7 +40,8 @@ import Testing
   @Test func corruptGzipIsARuntimeError() throws {
     let dir = try StreamsqlBinary.makeTemporaryDirectory()
     try Data("not gzip at all".utf8).write(to: dir.appendingPathComponent("broken.ndjson.gz"))
-    let result = try StreamsqlBinary.run(["-i", "broken.ndjson.gz", "SELECT * FROM stdin"], in: dir)
+    let result = try StreamsqlBinary.run(
+      ["-i", "broken.ndjson.gz", "SELECT * FROM stdin"], in: dir)
     #expect(result.status == 1, "\(result.stderr)")
     #expect(result.stderr.contains("broken.ndjson.gz"))
   }

@@ -28,7 +28,8 @@ private func exampleScripts() -> [String] {
     #expect(!lines.isEmpty, "\(name) printed nothing")
     for (i, line) in lines.enumerated() {
       let object = try? JSONSerialization.jsonObject(with: Data(line.utf8))
-      #expect(object is [String: Any], "\(name): output line \(i + 1) is not a JSON object: \(line)")
+      #expect(
+        object is [String: Any], "\(name): output line \(i + 1) is not a JSON object: \(line)")
     }
     // The data holds a few malformed lines (gen_events.py --bad-fraction 0.01): counted, not fatal.
     #expect(result.stderr.contains("bad input line"), "\(name): \(result.stderr)")

@@ -100,7 +100,9 @@ struct GoldenFile {
       case "input":
         if words.count == 1 {
           let r = block { $0 == "----" }
-          guard i < lines.count else { throw FormatError(description: "line \(headerLine): input block without ----") }
+          guard i < lines.count else {
+            throw FormatError(description: "line \(headerLine): input block without ----")
+          }
           i += 1
           stdin = content(r)
         } else if words[1] == "none" {
@@ -109,9 +111,13 @@ struct GoldenFile {
           stdin = try Data(contentsOf: inputsDirectory.appendingPathComponent(words[1]))
         }
       case "file":
-        guard words.count == 2 else { throw FormatError(description: "line \(headerLine): file NAME") }
+        guard words.count == 2 else {
+          throw FormatError(description: "line \(headerLine): file NAME")
+        }
         let r = block { $0 == "----" }
-        guard i < lines.count else { throw FormatError(description: "line \(headerLine): file block without ----") }
+        guard i < lines.count else {
+          throw FormatError(description: "line \(headerLine): file block without ----")
+        }
         i += 1
         files.removeAll { $0.0 == words[1] }
         files.append((words[1], content(r)))
@@ -134,7 +140,8 @@ struct GoldenFile {
           }
           if !rest.isEmpty { c.stderrRegex.append(rest.joined(separator: " ")) }
         } else if words[0] == "statement" {
-          throw FormatError(description: "line \(headerLine): 'statement' is only used as 'statement error'")
+          throw FormatError(
+            description: "line \(headerLine): 'statement' is only used as 'statement error'")
         }
         // Modifier lines.
         while i < lines.count {

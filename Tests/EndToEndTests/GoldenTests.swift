@@ -24,7 +24,8 @@ private let recording = ProcessInfo.processInfo.environment["STREAMSQL_RECORD"] 
   func golden(_ name: String) throws {
     let fileURL = goldensDirectory.appendingPathComponent(name)
     let text = try String(contentsOf: fileURL, encoding: .utf8)
-    let golden = try GoldenFile(text: text, inputsDirectory: goldensDirectory.appendingPathComponent("inputs"))
+    let golden = try GoldenFile(
+      text: text, inputsDirectory: goldensDirectory.appendingPathComponent("inputs"))
     #expect(!golden.cases.isEmpty, "\(name) has no cases")
     var recorded: [Int: [[String]]] = [:]
     for (index, c) in golden.cases.enumerated() {
@@ -36,7 +37,8 @@ private let recording = ProcessInfo.processInfo.environment["STREAMSQL_RECORD"] 
         continue
       }
       if c.expectError {
-        #expect(actual.result.status == c.exitStatus, "\(label): exit status\n\(actual.result.stderr)")
+        #expect(
+          actual.result.status == c.exitStatus, "\(label): exit status\n\(actual.result.stderr)")
       } else {
         #expect(
           actual.result.status == 0,
@@ -83,7 +85,9 @@ private let recording = ProcessInfo.processInfo.environment["STREAMSQL_RECORD"] 
   }
 
   /// Runs one case; returns the process result and the actual text for each expected block.
-  private func run(_ c: GoldenFile.Case) throws -> (result: StreamsqlBinary.Result, blocks: [[String]]) {
+  private func run(_ c: GoldenFile.Case) throws -> (
+    result: StreamsqlBinary.Result, blocks: [[String]]
+  ) {
     let dir = try StreamsqlBinary.makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     for (path, data) in c.files {
@@ -106,7 +110,9 @@ private let recording = ProcessInfo.processInfo.environment["STREAMSQL_RECORD"] 
       let text: String
       if let header = block.header {
         let path = String(header.dropFirst("file ".count))
-        text = (try? String(contentsOf: dir.appendingPathComponent(path), encoding: .utf8)) ?? "<missing file \(path)>"
+        text =
+          (try? String(contentsOf: dir.appendingPathComponent(path), encoding: .utf8))
+          ?? "<missing file \(path)>"
       } else {
         text = c.expectError ? result.stderr : result.stdout
       }

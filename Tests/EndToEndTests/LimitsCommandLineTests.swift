@@ -33,13 +33,18 @@ import Testing
 
       """
     let result = try StreamsqlBinary.run(
-      ["--max-future", "1h", "--stats", "--on-error", "dead-letter=dead.ndjson", "SELECT k FROM stdin TIMESTAMP BY ts"],
+      [
+        "--max-future", "1h", "--stats", "--on-error", "dead-letter=dead.ndjson",
+        "SELECT k FROM stdin TIMESTAMP BY ts",
+      ],
       stdin: Data(input.utf8), in: directory)
     #expect(result.status == 0)
     #expect(result.stdout == "{\"k\":1}\n{\"k\":3}\n")
-    #expect(result.stderr.contains("1 row dated more than --max-future ahead of the clock quarantined"))
+    #expect(
+      result.stderr.contains("1 row dated more than --max-future ahead of the clock quarantined"))
     #expect(result.stderr.contains("future rows:    1"))
-    let dead = try String(contentsOf: directory.appendingPathComponent("dead.ndjson"), encoding: .utf8)
+    let dead = try String(
+      contentsOf: directory.appendingPathComponent("dead.ndjson"), encoding: .utf8)
     #expect(dead == "{\"ts\":\"2099-01-01T00:00:00Z\",\"k\":2}\n")
   }
 

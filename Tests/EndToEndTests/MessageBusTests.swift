@@ -31,9 +31,15 @@ import Testing
 
     try broker.publishLines(readings, topic: "sensors/readings")
 
-    try #require(pipeline.waitForExit(timeout: 60), "pipeline did not finish; streamsql stderr:\n\(pipeline.stderr)")
-    #expect(pipeline.subscriber.terminationStatus == 0, "mosquitto_sub exited \(pipeline.subscriber.terminationStatus)")
-    #expect(pipeline.streamsql.terminationStatus == 0, "streamsql exited \(pipeline.streamsql.terminationStatus): \(pipeline.stderr)")
+    try #require(
+      pipeline.waitForExit(timeout: 60),
+      "pipeline did not finish; streamsql stderr:\n\(pipeline.stderr)")
+    #expect(
+      pipeline.subscriber.terminationStatus == 0,
+      "mosquitto_sub exited \(pipeline.subscriber.terminationStatus)")
+    #expect(
+      pipeline.streamsql.terminationStatus == 0,
+      "streamsql exited \(pipeline.streamsql.terminationStatus): \(pipeline.stderr)")
     #expect(!pipeline.stderr.contains("late"), "\(pipeline.stderr)")
     #expect(!pipeline.stderr.contains("bad"), "\(pipeline.stderr)")
 
@@ -65,7 +71,9 @@ import Testing
     try broker.publishLines(readings, topic: "sensors/readings")
 
     let expected = try averagesPerWindowAndSensor(readings)
-    let closedEarly = expected.filter { $0.key.windowStartMillis < windowStart("2026-11-26T08:10:00.000Z") }
+    let closedEarly = expected.filter {
+      $0.key.windowStartMillis < windowStart("2026-11-26T08:10:00.000Z")
+    }
     #expect(closedEarly.count == 8)
     let sawThem = poll(timeout: 30) { (try? pipeline.outputRows().count) ?? 0 >= closedEarly.count }
     #expect(sawThem, "closed windows not printed while the subscriber runs: \(pipeline.stdout)")
@@ -116,11 +124,13 @@ private func windowStart(_ iso: String) -> Int64 {
 private func averagesPerWindowAndSensor(_ ndjson: String) throws -> [GroupKey: Aggregate] {
   var groups: [GroupKey: Aggregate] = [:]
   for line in ndjson.split(separator: "\n") {
-    let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
     let ts = windowStart(try #require(object["ts"] as? String))
     let size: Int64 = 5 * 60 * 1000
     let key = GroupKey(
-      windowStartMillis: ts - ((ts % size) + size) % size, sensor: try #require(object["sensor"] as? String))
+      windowStartMillis: ts - ((ts % size) + size) % size,
+      sensor: try #require(object["sensor"] as? String))
     let temp = try #require((object["temp"] as? NSNumber)?.doubleValue)
     let humidity = try #require((object["humidity"] as? NSNumber)?.doubleValue)
     var a = groups[key] ?? Aggregate()
@@ -154,8 +164,11 @@ private func checkRows(_ rows: [[String: Any]], against expected: [GroupKey: Agg
     #expect((row["max_temp"] as? NSNumber)?.doubleValue == e.maxTemp, "\(row)")
     let avgTemp = try #require((row["avg_temp"] as? NSNumber)?.doubleValue)
     let avgHumidity = try #require((row["avg_humidity"] as? NSNumber)?.doubleValue)
-    #expect(abs(avgTemp - e.tempSum / n) <= 0.005 + 1e-9, "\(row): expected avg_temp \(e.tempSum / n)")
-    #expect(abs(avgHumidity - e.humiditySum / n) <= 0.005 + 1e-9, "\(row): expected avg_humidity \(e.humiditySum / n)")
+    #expect(
+      abs(avgTemp - e.tempSum / n) <= 0.005 + 1e-9, "\(row): expected avg_temp \(e.tempSum / n)")
+    #expect(
+      abs(avgHumidity - e.humiditySum / n) <= 0.005 + 1e-9,
+      "\(row): expected avg_humidity \(e.humiditySum / n)")
   }
 }
 
@@ -163,14 +176,18 @@ private func checkRows(_ rows: [[String: Any]], against expected: [GroupKey: Agg
 
 private struct ToolMissing: Error, CustomStringConvertible {
   var name: String
-  var description: String { "\(name) not found (apt-get install mosquitto mosquitto-clients python3)" }
+  var description: String {
+    "\(name) not found (apt-get install mosquitto mosquitto-clients python3)"
+  }
 }
 
 /// `name` on PATH, or in the directories Debian installs it to (`mosquitto` is in /usr/sbin,
 /// which a non-root PATH may lack).
 private func executable(_ name: String) throws -> URL {
   let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-  for dir in path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/bin", "/sbin", "/bin"] {
+  for dir in path.split(separator: ":").map(String.init) + [
+    "/usr/sbin", "/usr/bin", "/sbin", "/bin",
+  ] {
     let candidate = URL(fileURLWithPath: dir).appendingPathComponent(name)
     if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
   }
@@ -194,7 +211,8 @@ private func runToCompletion(
 ) throws -> (status: Int32, stdout: Data, stderr: String) {
   let dir = try StreamsqlBinary.makeTemporaryDirectory()
   defer { try? FileManager.default.removeItem(at: dir) }
-  let inURL = dir.appendingPathComponent("in"), outURL = dir.appendingPathComponent("out")
+  let inURL = dir.appendingPathComponent("in")
+  let outURL = dir.appendingPathComponent("out")
   let errURL = dir.appendingPathComponent("err")
   try input.write(to: inURL)
   try Data().write(to: outURL)
@@ -274,13 +292,13 @@ private final class MosquittoBroker {
     let config = directory.appendingPathComponent("mosquitto.conf")
     // max_queued_messages: a durable session may hold all the test's readings while offline.
     try """
-      listener \(port) 127.0.0.1
-      allow_anonymous true
-      persistence false
-      max_queued_messages 100000
-      log_dest stderr
+    listener \(port) 127.0.0.1
+    allow_anonymous true
+    persistence false
+    max_queued_messages 100000
+    log_dest stderr
 
-      """.write(to: config, atomically: true, encoding: .utf8)
+    """.write(to: config, atomically: true, encoding: .utf8)
     let log = directory.appendingPathComponent("mosquitto.log")
     try Data().write(to: log)
     process.executableURL = try executable("mosquitto")
@@ -306,14 +324,16 @@ private final class MosquittoBroker {
   /// keeps the topic's messages for `clientID` until it connects again with `-c`.
   func makeDurableSubscription(clientID: String, topic: String) throws {
     let result = try runToCompletion(
-      try executable("mosquitto_sub"), arguments + ["-i", clientID, "-c", "-q", "1", "-t", topic, "-E"])
+      try executable("mosquitto_sub"),
+      arguments + ["-i", clientID, "-c", "-q", "1", "-t", topic, "-E"])
     try #require(result.status == 0, "mosquitto_sub -E failed: \(result.stderr)")
   }
 
   /// `mosquitto_pub -l`: one QoS 1 message per line.
   func publishLines(_ text: String, topic: String) throws {
     let result = try runToCompletion(
-      try executable("mosquitto_pub"), arguments + ["-q", "1", "-t", topic, "-l"], input: Data(text.utf8),
+      try executable("mosquitto_pub"), arguments + ["-q", "1", "-t", topic, "-l"],
+      input: Data(text.utf8),
       timeout: 60)
     try #require(result.status == 0, "mosquitto_pub failed: \(result.stderr)")
   }
@@ -340,7 +360,8 @@ private final class SubscriberPipeline {
   private let streamsqlExited = DispatchSemaphore(value: 0)
 
   init(
-    broker: MosquittoBroker, clientID: String, topic: String, messages: Int?, query: URL, in directory: URL
+    broker: MosquittoBroker, clientID: String, topic: String, messages: Int?, query: URL,
+    in directory: URL
   ) throws {
     outURL = directory.appendingPathComponent("streamsql.out")
     errURL = directory.appendingPathComponent("streamsql.err")
@@ -350,7 +371,8 @@ private final class SubscriberPipeline {
     let pipe = Pipe()
     subscriber.executableURL = try executable("mosquitto_sub")
     subscriber.arguments =
-      broker.arguments + ["-i", clientID, "-c", "-q", "1", "-t", topic] + (messages.map { ["-C", "\($0)"] } ?? [])
+      broker.arguments + ["-i", clientID, "-c", "-q", "1", "-t", topic]
+      + (messages.map { ["-C", "\($0)"] } ?? [])
     subscriber.standardInput = FileHandle.nullDevice
     subscriber.standardOutput = pipe.fileHandleForWriting
     subscriber.standardError = try FileHandle(forWritingTo: subErrURL)
@@ -364,7 +386,8 @@ private final class SubscriberPipeline {
     environment["SWIFT_BACKTRACE"] = "enable=no"
     streamsql.environment = environment
 
-    let s1 = subscriberExited, s2 = streamsqlExited
+    let s1 = subscriberExited
+    let s2 = streamsqlExited
     subscriber.terminationHandler = { _ in s1.signal() }
     streamsql.terminationHandler = { _ in s2.signal() }
     try streamsql.run()
@@ -393,12 +416,15 @@ private final class SubscriberPipeline {
     var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
     lines.removeLast()  // the part after the last newline (empty once a line is complete)
     return try lines.map { line in
-      try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not JSON: \(line)")
+      try #require(
+        try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+        "not JSON: \(line)")
     }
   }
 
   func stop() {
-    for (process, exited) in [(subscriber, subscriberExited), (streamsql, streamsqlExited)] where process.isRunning {
+    for (process, exited) in [(subscriber, subscriberExited), (streamsql, streamsqlExited)]
+    where process.isRunning {
       kill(process.processIdentifier, SIGKILL)
       exited.wait()
       exited.signal()

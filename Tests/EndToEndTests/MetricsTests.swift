@@ -1,8 +1,9 @@
 import Foundation
-#if canImport(Glibc)
-  import Glibc
-#endif
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `--metrics`, the progress bar and type drift as a user meets them: the built binary reading
 /// an open pipe while the test scrapes `GET /metrics` over a real socket; the bar in a tmux pane
@@ -19,7 +20,7 @@ struct MetricsTests {
 
     init(_ arguments: [String]) throws {
       directory = try StreamsqlBinary.makeTemporaryDirectory()
-      FileManager.default.createFile(atPath: stderrPath, contents: nil)
+      _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
       process.executableURL = StreamsqlBinary.url
       process.arguments = arguments
       process.currentDirectoryURL = directory
@@ -36,7 +37,10 @@ struct MetricsTests {
     /// The port from `streamsql: metrics at http://127.0.0.1:PORT/metrics`.
     func port() throws -> Int {
       let line = try poll("the metrics address on stderr") { () -> Int? in
-        guard let range = self.stderr.range(of: #"127\.0\.0\.1:(\d+)/metrics"#, options: .regularExpression) else { return nil }
+        guard
+          let range = self.stderr.range(
+            of: #"127\.0\.0\.1:(\d+)/metrics"#, options: .regularExpression)
+        else { return nil }
         return Int(self.stderr[range].dropFirst("127.0.0.1:".count).prefix { $0.isNumber })
       }
       return line
@@ -72,7 +76,9 @@ struct MetricsTests {
     address.sin_port = in_port_t(UInt16(port).bigEndian)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     let connected = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
     }
     guard connected == 0 else { throw PaneError("connect to \(port) failed") }
     let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAccept: text/plain\r\n\r\n"
@@ -87,7 +93,9 @@ struct MetricsTests {
     }
     let text = String(decoding: bytes, as: UTF8.self)
     let parts = text.components(separatedBy: "\r\n\r\n")
-    return (parts[0].components(separatedBy: "\r\n")[0], parts.dropFirst().joined(separator: "\r\n\r\n"))
+    return (
+      parts[0].components(separatedBy: "\r\n")[0], parts.dropFirst().joined(separator: "\r\n\r\n")
+    )
   }
 
   /// The value of the sample `name` (with its labels, e.g. `x{query="1"}`) in an exposition body.
@@ -99,9 +107,12 @@ struct MetricsTests {
   }
 
   @Test func metricsEndpointCountsTheLinesWrittenSoFar() throws {
-    let run = try Running(["--metrics", "127.0.0.1:0", "SELECT url FROM stdin TIMESTAMP BY ts WHERE status >= 500"])
+    let run = try Running([
+      "--metrics", "127.0.0.1:0", "SELECT url FROM stdin TIMESTAMP BY ts WHERE status >= 500",
+    ])
     let port = try run.port()
-    run.write("""
+    run.write(
+      """
       {"ts":"2026-11-26T08:00:01Z","url":"/a","status":500}
       {"ts":"2026-11-26T08:00:02Z","url":"/b","status":200}
       not json
@@ -121,7 +132,8 @@ struct MetricsTests {
     #expect(Self.value("streamsql_latency_seconds_bucket{le=\"+Inf\"}", in: body) == 1)
     #expect(Self.value("streamsql_input_bytes_total", in: body).map { $0 > 100 } == true)
     // The watermark (08:00:02) is far behind the wall clock.
-    #expect(Self.value("streamsql_watermark_lag_seconds{query=\"1\"}", in: body).map { $0 > 0 } == true)
+    #expect(
+      Self.value("streamsql_watermark_lag_seconds{query=\"1\"}", in: body).map { $0 > 0 } == true)
 
     run.write(#"{"ts":"2026-11-26T08:00:03Z","url":"/d","status":502}"# + "\n")
     let later = try Self.poll("5 lines counted") { () -> String? in
@@ -139,7 +151,8 @@ struct MetricsTests {
       "SELECT k, COUNT(*) AS n FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY k",
     ])
     let port = try run.port()
-    run.write("""
+    run.write(
+      """
       {"ts":"2026-11-26T08:00:01Z","k":"a"}
       {"ts":"2026-11-26T08:00:02Z","k":"b"}
       {"ts":"2026-11-26T08:01:02Z","k":"c"}
@@ -161,7 +174,8 @@ struct MetricsTests {
     let run = try Running(["--metrics", "0", "SELECT a FROM stdin"])
     let port = try run.port()
     let dir = try StreamsqlBinary.makeTemporaryDirectory()
-    let second = try StreamsqlBinary.run(["--metrics", "127.0.0.1:\(port)", "SELECT a FROM stdin"], in: dir)
+    let second = try StreamsqlBinary.run(
+      ["--metrics", "127.0.0.1:\(port)", "SELECT a FROM stdin"], in: dir)
     #expect(second.status == 1)
     #expect(second.stderr.contains("cannot listen on 127.0.0.1:\(port)"))
     #expect(try run.end() == 0)
@@ -169,11 +183,17 @@ struct MetricsTests {
 
   @Test func statsShowTypeDrift() throws {
     let dir = try StreamsqlBinary.makeTemporaryDirectory()
-    let lines = (0..<999).map { #"{"status":\#(200 + $0 % 3)}"# } + [#"{"status":"oops"}"#, #"{"status":null}"#]
+    let lines =
+      (0..<999).map { #"{"status":\#(200 + $0 % 3)}"# } + [
+        #"{"status":"oops"}"#, #"{"status":null}"#,
+      ]
     let result = try StreamsqlBinary.run(
-      ["--stats", "SELECT status FROM stdin"], stdin: (lines.joined(separator: "\n") + "\n").data(using: .utf8)!, in: dir)
+      ["--stats", "SELECT status FROM stdin"],
+      stdin: (lines.joined(separator: "\n") + "\n").data(using: .utf8)!, in: dir)
     #expect(result.status == 0)
-    #expect(result.stderr.contains("  type drift:\n    status: BIGINT 99.9%, VARCHAR 0.1% (1 of 1000 rows not BIGINT)\n"))
+    #expect(
+      result.stderr.contains(
+        "  type drift:\n    status: BIGINT 99.9%, VARCHAR 0.1% (1 of 1000 rows not BIGINT)\n"))
     // Not a terminal: no progress bar.
     #expect(!result.stderr.contains("ETA"))
   }
@@ -185,23 +205,30 @@ struct MetricsTests {
     try String(repeating: line, count: 50_000).write(to: big, atomically: true, encoding: .utf8)  // 3.1 MB
     let bin = try TmuxPane.binary()
     // The reader of the output never reads: the run blocks on output with the bar on screen.
-    let blocked = try TmuxPane(command: ["sh", "-c", "'\(bin)' -i big.ndjson 'SELECT * FROM stdin' | sleep 60"], directory: dir.path)
+    let blocked = try TmuxPane(
+      command: ["sh", "-c", "'\(bin)' -i big.ndjson 'SELECT * FROM stdin' | sleep 60"],
+      directory: dir.path)
     let screen = try blocked.waitFor("/ 3.1 MB")
     #expect(screen.contains("ETA"))
     #expect(screen.contains("["))
     // A run to the end erases the bar before --stats print.
     let done = try TmuxPane(
-      command: ["sh", "-c", "'\(bin)' --stats -i big.ndjson 'SELECT COUNT(*) AS n FROM stdin' > /dev/null; echo finished"],
+      command: [
+        "sh", "-c",
+        "'\(bin)' --stats -i big.ndjson 'SELECT COUNT(*) AS n FROM stdin' > /dev/null; echo finished",
+      ],
       directory: dir.path)
     let after = try done.waitFor("finished")
     #expect(after.contains("events read:    50000"))
     #expect(!after.contains("ETA"))
     // Every byte written to the terminal, recorded by util-linux `script`: the bar is drawn,
     // then erased (`\r` and erase-line) as the last thing; with --no-progress it never is.
-    let drawn = try Self.terminalBytes("'\(bin)' -i big.ndjson 'SELECT COUNT(*) AS n FROM stdin' > /dev/null", in: dir)
+    let drawn = try Self.terminalBytes(
+      "'\(bin)' -i big.ndjson 'SELECT COUNT(*) AS n FROM stdin' > /dev/null", in: dir)
     #expect(drawn.contains("ETA"))
     #expect(drawn.contains("\r\u{1B}[K"))
-    let quiet = try Self.terminalBytes("'\(bin)' --no-progress -i big.ndjson 'SELECT COUNT(*) AS n FROM stdin' > /dev/null", in: dir)
+    let quiet = try Self.terminalBytes(
+      "'\(bin)' --no-progress -i big.ndjson 'SELECT COUNT(*) AS n FROM stdin' > /dev/null", in: dir)
     #expect(!quiet.contains("ETA"))
   }
 

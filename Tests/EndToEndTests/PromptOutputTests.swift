@@ -104,11 +104,13 @@ import Testing
     try child.write("{\"ts\":11}\n")  // W = 11 ≥ 10: [0, 10) fires now, not at end of input
     #expect(
       child.readLine()
-        == "{\"window_start\":\"1970-01-01T00:00:00.000Z\",\"window_end\":\"1970-01-01T00:00:10.000Z\",\"n\":2}")
+        == "{\"window_start\":\"1970-01-01T00:00:00.000Z\",\"window_end\":\"1970-01-01T00:00:10.000Z\",\"n\":2}"
+    )
     try child.write("{\"ts\":25}\n")
     #expect(
       child.readLine()
-        == "{\"window_start\":\"1970-01-01T00:00:10.000Z\",\"window_end\":\"1970-01-01T00:00:20.000Z\",\"n\":1}")
+        == "{\"window_start\":\"1970-01-01T00:00:10.000Z\",\"window_end\":\"1970-01-01T00:00:20.000Z\",\"n\":1}"
+    )
     #expect(child.finish() == 0)
   }
 
@@ -123,12 +125,14 @@ import Testing
     // The first window's row proves the rows were read; [10, 20) is still open.
     #expect(
       child.readLine()
-        == "{\"window_start\":\"1970-01-01T00:00:00.000Z\",\"window_end\":\"1970-01-01T00:00:10.000Z\",\"n\":1}")
+        == "{\"window_start\":\"1970-01-01T00:00:00.000Z\",\"window_end\":\"1970-01-01T00:00:10.000Z\",\"n\":1}"
+    )
     kill(child.process.processIdentifier, signal)
     #expect(child.waitForExit() == 0)
     #expect(
       child.readLine(timeout: 1)
-        == "{\"window_start\":\"1970-01-01T00:00:10.000Z\",\"window_end\":\"1970-01-01T00:00:20.000Z\",\"n\":2}")
+        == "{\"window_start\":\"1970-01-01T00:00:10.000Z\",\"window_end\":\"1970-01-01T00:00:20.000Z\",\"n\":2}"
+    )
   }
 
   /// SPEC 4: without TIMESTAMP BY, windows close on the wall clock even when no input arrives.

@@ -1,8 +1,9 @@
 import Foundation
-#if canImport(Glibc)
-  import Glibc
-#endif
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The REPL as a person sees it: the real binary in a tmux pane (a real pseudo-terminal, with
 /// readline's line editing), keys sent with `send-keys`, the screen read with `capture-pane`.
@@ -27,13 +28,17 @@ struct REPLTests {
     var history: String { directory.appendingPathComponent("history").path }
 
     init() throws {
-      directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamsql-repl-\(UUID().uuidString)")
+      directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "streamsql-repl-\(UUID().uuidString)")
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
       try REPLTests.clicks.write(toFile: data, atomically: true, encoding: .utf8)
     }
 
     func open() throws -> TmuxPane {
-      try TmuxPane(command: ["env", "STREAMSQL_HISTORY=\(history)", try TmuxPane.binary(), "--repl", "-i", data], directory: directory.path)
+      try TmuxPane(
+        command: [
+          "env", "STREAMSQL_HISTORY=\(history)", try TmuxPane.binary(), "--repl", "-i", data,
+        ], directory: directory.path)
     }
   }
 
@@ -159,7 +164,9 @@ struct REPLTests {
     pane.press("Enter")
     let screen = try pane.waitFor("| /c  | 1 |")
     try pane.waitForLastLine("streamsql> ")
-    #expect(screen.components(separatedBy: "| url | n |").count == 2, "the table is redrawn in place, one header")
+    #expect(
+      screen.components(separatedBy: "| url | n |").count == 2,
+      "the table is redrawn in place, one header")
     #expect(screen.contains("| /a  | 2 |"))
   }
 
@@ -179,17 +186,20 @@ final class TmuxPane {
   let socket = "streamsql-test-\(UUID().uuidString.prefix(8))"
 
   static var isAvailable: Bool {
-    FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/tmux")
+    FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")
+      || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/tmux")
   }
 
   /// The `streamsql` binary built next to this test bundle (`.build/<config>/`).
   static func binary() throws -> String {
-    var url = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+    var url = URL(
+      fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
     while url.path != "/" {
       url.deleteLastPathComponent()
       let candidate = url.appendingPathComponent("streamsql")
       var isDirectory: ObjCBool = false
-      if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue,
+      if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory),
+        !isDirectory.boolValue,
         FileManager.default.isExecutableFile(atPath: candidate.path)
       {
         return candidate.path
@@ -199,9 +209,14 @@ final class TmuxPane {
   }
 
   init(command: [String], directory: String) throws {
-    guard TmuxPane.isAvailable else { throw PaneError("tmux is not installed: apt-get install tmux") }
-    let quoted = command.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
-    let status = tmux(["new-session", "-d", "-s", "main", "-x", "120", "-y", "30", "-c", directory, quoted])
+    guard TmuxPane.isAvailable else {
+      throw PaneError("tmux is not installed: apt-get install tmux")
+    }
+    let quoted = command.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(
+      separator: " ")
+    let status = tmux([
+      "new-session", "-d", "-s", "main", "-x", "120", "-y", "30", "-c", directory, quoted,
+    ])
     guard status == 0 else { throw PaneError("tmux new-session failed (\(status))") }
     _ = tmux(["set-option", "-t", "main", "remain-on-exit", "on"])
   }
@@ -212,7 +227,9 @@ final class TmuxPane {
 
   /// Types text literally (a trailing `;` escaped from tmux's command parser).
   func type(_ text: String) {
-    _ = tmux(["send-keys", "-t", "main", "-l", text.hasSuffix(";") ? String(text.dropLast()) + "\\;" : text])
+    _ = tmux([
+      "send-keys", "-t", "main", "-l", text.hasSuffix(";") ? String(text.dropLast()) + "\\;" : text,
+    ])
   }
 
   /// Presses keys by tmux name: `Enter`, `Tab`, `Up`, `C-c`, `C-d`.
@@ -222,8 +239,11 @@ final class TmuxPane {
 
   /// The pane's screen and scrollback, trailing blank lines removed.
   func screen() -> String {
-    var lines = output(["capture-pane", "-p", "-t", "main", "-S", "-200"]).components(separatedBy: "\n")
-    while let last = lines.last, last.trimmingCharacters(in: .whitespaces).isEmpty { lines.removeLast() }
+    var lines = output(["capture-pane", "-p", "-t", "main", "-S", "-200"]).components(
+      separatedBy: "\n")
+    while let last = lines.last, last.trimmingCharacters(in: .whitespaces).isEmpty {
+      lines.removeLast()
+    }
     return lines.joined(separator: "\n")
   }
 

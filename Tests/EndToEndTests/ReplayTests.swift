@@ -48,9 +48,12 @@ import Testing
     dirty += Self.event(3000, id: "e10", v: 3)
     try Self.write(clean, "clean.ndjson", in: directory)
     try Self.write(dirty, "dirty.ndjson", in: directory)
-    let expected = try StreamsqlBinary.run(["-f", "/dev/stdin"], stdin: Data(Self.script("clean.ndjson").utf8), in: directory, timeout: 60)
+    let expected = try StreamsqlBinary.run(
+      ["-f", "/dev/stdin"], stdin: Data(Self.script("clean.ndjson").utf8), in: directory,
+      timeout: 60)
     let result = try StreamsqlBinary.run(
-      ["--stats", "-f", "/dev/stdin"], stdin: Data(Self.script("dirty.ndjson").utf8), in: directory, timeout: 60)
+      ["--stats", "-f", "/dev/stdin"], stdin: Data(Self.script("dirty.ndjson").utf8), in: directory,
+      timeout: 60)
     #expect(expected.status == 0 && result.status == 0)
     #expect(result.stdout == expected.stdout)
     #expect(result.stdout.contains("\"id\":\"e10\""))
@@ -76,7 +79,8 @@ import Testing
       CREATE STREAM s WITH (source = 'in.ndjson', timestamp = 'ts', dedupe_key = 'id', dedupe_within = '1 minute');
       SELECT v FROM s;
       """
-    let result = try StreamsqlBinary.run(["-f", "/dev/stdin"], stdin: Data(script.utf8), in: directory)
+    let result = try StreamsqlBinary.run(
+      ["-f", "/dev/stdin"], stdin: Data(script.utf8), in: directory)
     #expect(result.status == 0)
     // a@0 kept; b@10 kept; a@5 within 1 min of a@0: dropped; a@60 exactly 1 min after: dropped
     // (the span is inclusive); a@61 kept; b@90, 80 s after b@10: kept; NULL keys kept.
@@ -93,7 +97,8 @@ import Testing
         CREATE STREAM s WITH (source = 'in.ndjson', timestamp = 'ts', dedupe_key = 'id', dedupe_within = '30 seconds');
         SELECT COUNT(*) AS n FROM s;
         """
-      let result = try StreamsqlBinary.run(["--stats", "-f", "/dev/stdin"], stdin: Data(script.utf8), in: directory, timeout: 120)
+      let result = try StreamsqlBinary.run(
+        ["--stats", "-f", "/dev/stdin"], stdin: Data(script.utf8), in: directory, timeout: 120)
       #expect(result.status == 0)
       #expect(result.stdout == "{\"n\":\(count)}\n")
       let line = result.stderr.split(separator: "\n").first { $0.contains("duplicates:") } ?? ""
@@ -118,7 +123,8 @@ import Testing
     ]
     for (options, message) in cases {
       let script = "CREATE STREAM s WITH (source = 'x.ndjson', \(options)); SELECT * FROM s;"
-      let result = try StreamsqlBinary.run(["-f", "/dev/stdin"], stdin: Data(script.utf8), in: directory)
+      let result = try StreamsqlBinary.run(
+        ["-f", "/dev/stdin"], stdin: Data(script.utf8), in: directory)
       #expect(result.status == 2, "\(options)")
       #expect(result.stderr.contains(message), "\(options): \(result.stderr)")
     }
@@ -133,7 +139,8 @@ import Testing
     let base = 1_704_067_200_000
     let input = (0..<100).map { "{\"t\":\(base + $0 * 20),\"k\":\($0 % 3)}\n" }.joined()
     try Self.write(input, "in.ndjson", in: directory)
-    let query = "SELECT k, COUNT(*) AS n FROM 'in.ndjson' TIMESTAMP BY to_timestamp(t, 'ms') WINDOW TUMBLING (SIZE 500 MILLISECONDS) GROUP BY k"
+    let query =
+      "SELECT k, COUNT(*) AS n FROM 'in.ndjson' TIMESTAMP BY to_timestamp(t, 'ms') WINDOW TUMBLING (SIZE 500 MILLISECONDS) GROUP BY k"
     let fast = try StreamsqlBinary.run([query], in: directory)
     let started = Date()
     let paced = try StreamsqlBinary.run(["--replay-speed", "50", query], in: directory)
@@ -152,13 +159,17 @@ import Testing
     try Self.write((0..<100).map { Self.event($0) }.joined(), "in.ndjson", in: directory)
     // Event i is at 2024-01-01T00:00:00Z + i s: [10 s, 20 s) holds e10 ... e19.
     let result = try StreamsqlBinary.run(
-      ["--from", "2024-01-01T00:00:10Z", "--until", "2024-01-01T00:00:20Z", "--stats",
-       "SELECT id FROM 'in.ndjson' TIMESTAMP BY ts"], in: directory)
+      [
+        "--from", "2024-01-01T00:00:10Z", "--until", "2024-01-01T00:00:20Z", "--stats",
+        "SELECT id FROM 'in.ndjson' TIMESTAMP BY ts",
+      ], in: directory)
     #expect(result.status == 0)
     #expect(result.stdout == (10..<20).map { "{\"id\":\"e\($0)\"}\n" }.joined())
     #expect(result.stderr.contains("outside range:  90"))
     #expect(result.stderr.contains("bad rows:       0"))
-    let open = try StreamsqlBinary.run(["--from", "2024-01-01T00:01:38Z", "SELECT id FROM 'in.ndjson' TIMESTAMP BY ts"], in: directory)
+    let open = try StreamsqlBinary.run(
+      ["--from", "2024-01-01T00:01:38Z", "SELECT id FROM 'in.ndjson' TIMESTAMP BY ts"],
+      in: directory)
     #expect(open.stdout == "{\"id\":\"e98\"}\n{\"id\":\"e99\"}\n")
   }
 
@@ -172,7 +183,10 @@ import Testing
       (["--replay-speed", "fast", timed], "--replay-speed takes a positive number"),
       (["--from", "yesterday", timed], "--from takes an ISO-8601 time"),
       (["--until", "2024-13-01", timed], "--until takes an ISO-8601 time"),
-      (["--from", "2024-01-02T00:00:00Z", "--until", "2024-01-01T00:00:00Z", timed], "--from must be before --until"),
+      (
+        ["--from", "2024-01-02T00:00:00Z", "--until", "2024-01-01T00:00:00Z", timed],
+        "--from must be before --until"
+      ),
       (["--replay-speed", "10", "SELECT id FROM 'in.ndjson'"], "needs an event time"),
       (["--from", "2024-01-01T00:00:00Z", "SELECT id FROM 'in.ndjson'"], "needs an event time"),
     ]

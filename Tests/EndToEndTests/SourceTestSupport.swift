@@ -36,14 +36,20 @@ final class SourceChild {
 
   /// Reads what both pipes hold, waiting up to `millis` for something to arrive.
   private func pump(millis: Int32) {
-    var fds = [stdout, stderr].map { pollfd(fd: $0.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0) }
+    var fds = [stdout, stderr].map {
+      pollfd(fd: $0.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0)
+    }
     guard poll(&fds, 2, millis) > 0 else { return }
     var chunk = [UInt8](repeating: 0, count: 65536)
     for (k, pipe) in [stdout, stderr].enumerated() where fds[k].revents != 0 {
       while true {
         let n = read(pipe.fileHandleForReading.fileDescriptor, &chunk, chunk.count)
         if n <= 0 { break }
-        if k == 0 { outText.append(contentsOf: chunk[0..<n]) } else { errText.append(contentsOf: chunk[0..<n]) }
+        if k == 0 {
+          outText.append(contentsOf: chunk[0..<n])
+        } else {
+          errText.append(contentsOf: chunk[0..<n])
+        }
       }
     }
   }
@@ -67,7 +73,9 @@ final class SourceChild {
 
   /// The next complete stdout line, waiting at most `timeout` seconds.
   func nextLine(timeout: TimeInterval = 30) -> String? {
-    guard wait(timeout: timeout, until: { $0.completeLines.count > $0.consumed }) else { return nil }
+    guard wait(timeout: timeout, until: { $0.completeLines.count > $0.consumed }) else {
+      return nil
+    }
     consumed += 1
     return completeLines[consumed - 1]
   }
@@ -112,9 +120,15 @@ enum TestSocket {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var a = ipv4(0)
-    _ = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    _ = withUnsafePointer(to: &a) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
+    }
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    _ = withUnsafeMutablePointer(to: &a) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
     return UInt16(bigEndian: a.sin_port)
   }
 
@@ -125,7 +139,9 @@ enum TestSocket {
       let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
       var a = ipv4(port)
       let ok = withUnsafePointer(to: &a) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+          Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
       }
       if ok == 0 { return fd }
       close(fd)
@@ -140,7 +156,9 @@ enum TestSocket {
     let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
     var a = unixAddress(path)
     let ok = withUnsafePointer(to: &a) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+      }
     }
     if ok == 0 { return fd }
     close(fd)
@@ -163,7 +181,9 @@ enum TestSocket {
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
     var a = ipv4(port)
     let ok = withUnsafePointer(to: &a) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
     }
     precondition(ok == 0, "cannot bind 127.0.0.1:\(port)")
     Glibc.listen(fd, 8)
@@ -185,7 +205,9 @@ enum TestSocket {
   static func send(_ fd: Int32, _ bytes: [UInt8]) {
     var sent = 0
     while sent < bytes.count {
-      let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+      let n = bytes[sent...].withUnsafeBytes {
+        Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+      }
       precondition(n > 0, "send failed: \(String(cString: strerror(errno)))")
       sent += n
     }

@@ -42,7 +42,9 @@ import Testing
     let done = child.wait(timeout: 300) { child in
       for line in child.lines {
         let o = SourcesTests.object(line)
-        guard let c = o["c"] as? Int, let n = o["n"] as? Int, let d = o["d"] as? Int else { continue }
+        guard let c = o["c"] as? Int, let n = o["n"] as? Int, let d = o["d"] as? Int else {
+          continue
+        }
         latest[c] = (n, d)
         maxSeen = max(maxSeen, n)
       }
@@ -102,7 +104,9 @@ import Testing
     close(listener)
     #expect(child.lines == ["{\"a\":1}", "{\"a\":2}"])
     #expect(child.errorText.contains("tcp://127.0.0.1:\(port): connected"))
-    #expect(child.errorText.contains("connection closed by the server; reconnecting in 0.1s"), "\(child.errorText)")
+    #expect(
+      child.errorText.contains("connection closed by the server; reconnecting in 0.1s"),
+      "\(child.errorText)")
   }
 
   /// unix:// listens on a socket file, replacing a stale one, and removes it at exit.
@@ -114,7 +118,9 @@ import Testing
     let stale = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
     var address = TestSocket.unixAddress(path)
     _ = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(stale, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(stale, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+      }
     }
     close(stale)
     #expect(FileManager.default.fileExists(atPath: path))
@@ -140,7 +146,9 @@ import Testing
     let log = dir.appendingPathComponent("app.log")
     func append(_ url: URL, _ numbers: ClosedRange<Int>) throws {
       let text = numbers.map { "{\"n\":\($0)}\n" }.joined()
-      if !FileManager.default.fileExists(atPath: url.path) { FileManager.default.createFile(atPath: url.path, contents: nil) }
+      if !FileManager.default.fileExists(atPath: url.path) {
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
+      }
       let handle = try FileHandle(forWritingTo: url)
       try handle.seekToEnd()
       try handle.write(contentsOf: Data(text.utf8))

@@ -19,7 +19,8 @@ enum StreamsqlBinary {
     for _ in 0..<6 {
       let candidate = dir.appendingPathComponent("streamsql")
       var isDir: ObjCBool = false
-      if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDir), !isDir.boolValue,
+      if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDir),
+        !isDir.boolValue,
         FileManager.default.isExecutableFile(atPath: candidate.path)
       {
         return candidate

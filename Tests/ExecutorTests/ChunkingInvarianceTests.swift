@@ -43,7 +43,9 @@ import Testing
         """),
     Shape(
       name: "count-tumbling",
-      sql: "SELECT url, COUNT(*) AS n, SUM(bytes) AS b FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 7 ROWS) GROUP BY url"),
+      sql:
+        "SELECT url, COUNT(*) AS n, SUM(bytes) AS b FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 7 ROWS) GROUP BY url"
+    ),
     Shape(
       name: "count-hopping",
       sql: """
@@ -67,7 +69,9 @@ import Testing
     Shape(
       name: "distinct-windowed",
       sql: "SELECT DISTINCT url FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 20 SECONDS)"),
-    Shape(name: "limit", sql: "SELECT user, ts, url FROM stdin TIMESTAMP BY ts WHERE status = 500 LIMIT 25"),
+    Shape(
+      name: "limit",
+      sql: "SELECT user, ts, url FROM stdin TIMESTAMP BY ts WHERE status = 500 LIMIT 25"),
     Shape(
       name: "top-n-per-window",
       sql: """
@@ -111,8 +115,13 @@ import Testing
       default:
         var fields = ["\"ts\": \(ts)"]
         fields.append("\"user\": \"u\(Int.random(in: 0..<40, using: &rng))\"")
-        if roll != 6 { fields.append("\"url\": \"\(urls[Int.random(in: 0..<urls.count, using: &rng)])\"") }
-        if roll != 7 { fields.append("\"status\": \([200, 200, 200, 404, 500][Int.random(in: 0..<5, using: &rng)])") }
+        if roll != 6 {
+          fields.append("\"url\": \"\(urls[Int.random(in: 0..<urls.count, using: &rng)])\"")
+        }
+        if roll != 7 {
+          fields.append(
+            "\"status\": \([200, 200, 200, 404, 500][Int.random(in: 0..<5, using: &rng)])")
+        }
         switch roll {
         case 8: fields.append("\"bytes\": \"lots\"")  // not a number: a type warning
         case 9: break  // no bytes
@@ -131,8 +140,10 @@ import Testing
   static let smallInput = generate(count: 300, seed: 7)
 
   static func lineChunks(_ bytes: [UInt8]) -> [[UInt8]] {
-    bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { Array($0) + [UInt8(ascii: "\n")] }
-      .dropLast().map { $0 }
+    bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map {
+      Array($0) + [UInt8(ascii: "\n")]
+    }
+    .dropLast().map { $0 }
   }
 
   static func randomChunks(_ bytes: [UInt8], seed: UInt64, maxSize: Int) -> [[UInt8]] {
@@ -167,8 +178,10 @@ import Testing
     static func upsertResult(_ output: String) -> String {
       var last: [String: String] = [:]
       for line in output.split(separator: "\n") {
-        let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
-        let key = ["window_start", "window_end", "url"].map { "\(object[$0] ?? "null")" }.joined(separator: "|")
+        let object =
+          (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
+        let key = ["window_start", "window_end", "url"].map { "\(object[$0] ?? "null")" }.joined(
+          separator: "|")
         last[key] = String(line)
       }
       return last.keys.sorted().map { last[$0]! }.joined(separator: "\n")
@@ -193,7 +206,8 @@ import Testing
     let byLine = try Self.observe(shape, Self.lineChunks(Self.input))
     #expect(byLine == whole, "line by line")
     for (seed, maxSize) in [(1, 7), (2, 64), (3, 700), (4, 8192)] as [(UInt64, Int)] {
-      let random = try Self.observe(shape, Self.randomChunks(Self.input, seed: seed, maxSize: maxSize))
+      let random = try Self.observe(
+        shape, Self.randomChunks(Self.input, seed: seed, maxSize: maxSize))
       #expect(random == whole, "random chunks, seed \(seed), up to \(maxSize) bytes")
     }
 
@@ -216,7 +230,8 @@ import Testing
     let final = try QueryHarness.run(
       "SELECT url, COUNT(*) AS n, SUM(bytes) AS b FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY url",
       chunks: [Self.input])
-    let changes = try QueryHarness.run(Self.shapes.first { $0.changes }!.sql, chunks: Self.lineChunks(Self.input))
+    let changes = try QueryHarness.run(
+      Self.shapes.first { $0.changes }!.sql, chunks: Self.lineChunks(Self.input))
     #expect(Observed.upsertResult(changes.output) == Observed.upsertResult(final.output))
     #expect(changes.output.split(separator: "\n").count > final.output.split(separator: "\n").count)
   }

@@ -18,7 +18,7 @@ import Testing
   static func rows(seed: UInt64, count: Int, users: Int, disorderMs: Int64) -> [Row] {
     var state = seed
     func next() -> UInt64 {
-      state = state &* 6364136223846793005 &+ 1442695040888963407
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
       return state >> 33
     }
     return (0..<count).map { i in
@@ -30,7 +30,9 @@ import Testing
   }
 
   /// The model: (window start, group) → distinct users, and the late count.
-  static func model(_ rows: [Row], size: Int64, advance: Int64, grace: Int64) -> (counts: [String: Int], late: Int) {
+  static func model(_ rows: [Row], size: Int64, advance: Int64, grace: Int64) -> (
+    counts: [String: Int], late: Int
+  ) {
     var sets: [String: Set<String>] = [:]
     var keys = Set<String>()
     var maxTime = Int64.min
@@ -56,23 +58,28 @@ import Testing
     return (counts, late)
   }
 
-  @Test(arguments: [(1, 2_000, 40, 3_000), (2, 3_000, 500, 9_000), (3, 1_500, 5, 500)] as [(UInt64, Int, Int, Int64)])
+  @Test(
+    arguments: [(1, 2_000, 40, 3_000), (2, 3_000, 500, 9_000), (3, 1_500, 5, 500)]
+      as [(UInt64, Int, Int, Int64)])
   func matchesTheModel(seed: UInt64, count: Int, users: Int, disorderMs: Int64) throws {
     let (size, advance, grace): (Int64, Int64, Int64) = (20_000, 2_000, 1_500)
     let rows = Self.rows(seed: seed, count: count, users: users, disorderMs: disorderMs)
     let lines = rows.map { r in
-      "{\"t\":\(1_795_680_000_000 + r.t),\"g\":\"\(r.group)\"" + (r.user.map { ",\"u\":\"\($0)\"" } ?? "") + "}"
+      "{\"t\":\(1_795_680_000_000 + r.t),\"g\":\"\(r.group)\""
+        + (r.user.map { ",\"u\":\"\($0)\"" } ?? "") + "}"
     }
     let sql = """
       SELECT g, COUNT(DISTINCT u) AS users, COUNT(*) AS n FROM stdin TIMESTAMP BY t
       WINDOW HOPPING (SIZE 20 SECONDS, ADVANCE BY 2 SECONDS, GRACE PERIOD 1500 MILLISECONDS) GROUP BY g
       """
     let outcome = try QueryHarness.run(sql, lines: lines)
-    let expected = Self.model(rows.map { Row(t: 1_795_680_000_000 + $0.t, group: $0.group, user: $0.user) },
-                              size: size, advance: advance, grace: grace)
+    let expected = Self.model(
+      rows.map { Row(t: 1_795_680_000_000 + $0.t, group: $0.group, user: $0.user) },
+      size: size, advance: advance, grace: grace)
     var got: [String: Int] = [:]
     for line in outcome.output.split(separator: "\n") {
-      let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+      let object = try #require(
+        try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
       let start = try #require(object["window_start"] as? String)
       let ms = try #require(Self.millis(start))
       got["\(ms)|\(object["g"] as! String)"] = object["users"] as? Int

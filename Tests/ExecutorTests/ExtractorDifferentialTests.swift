@@ -37,7 +37,9 @@ struct ReferenceParser {
     guard String(validating: bytes, as: UTF8.self) != nil else { return nil }
     var p = ReferenceParser(b: bytes)
     p.ws()
-    guard p.i < bytes.count, bytes[p.i] == UInt8(ascii: "{"), let node = p.value(depth: 0) else { return nil }
+    guard p.i < bytes.count, bytes[p.i] == UInt8(ascii: "{"), let node = p.value(depth: 0) else {
+      return nil
+    }
     p.ws()
     return p.i == bytes.count ? node : nil
   }
@@ -49,41 +51,63 @@ struct ReferenceParser {
     let start = i
     switch b[i] {
     case UInt8(ascii: "{"):
-      i += 1; ws()
+      i += 1
+      ws()
       var members: [(String, Node)] = []
-      if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return .object([], text: text(start)) }
+      if i < b.count, b[i] == UInt8(ascii: "}") {
+        i += 1
+        return .object([], text: text(start))
+      }
       while true {
         ws()
         guard i < b.count, b[i] == UInt8(ascii: "\""), let k = string() else { return nil }
         ws()
         guard i < b.count, b[i] == UInt8(ascii: ":") else { return nil }
-        i += 1; ws()
+        i += 1
+        ws()
         guard let v = value(depth: depth + 1) else { return nil }
         members.append((k, v))
         ws()
         guard i < b.count else { return nil }
-        if b[i] == UInt8(ascii: ",") { i += 1; continue }
-        if b[i] == UInt8(ascii: "}") { i += 1; return .object(members, text: text(start)) }
+        if b[i] == UInt8(ascii: ",") {
+          i += 1
+          continue
+        }
+        if b[i] == UInt8(ascii: "}") {
+          i += 1
+          return .object(members, text: text(start))
+        }
         return nil
       }
     case UInt8(ascii: "["):
-      i += 1; ws()
+      i += 1
+      ws()
       var items: [Node] = []
-      if i < b.count, b[i] == UInt8(ascii: "]") { i += 1; return .array([], text: text(start)) }
+      if i < b.count, b[i] == UInt8(ascii: "]") {
+        i += 1
+        return .array([], text: text(start))
+      }
       while true {
         ws()
         guard let v = value(depth: depth + 1) else { return nil }
         items.append(v)
         ws()
         guard i < b.count else { return nil }
-        if b[i] == UInt8(ascii: ",") { i += 1; continue }
-        if b[i] == UInt8(ascii: "]") { i += 1; return .array(items, text: text(start)) }
+        if b[i] == UInt8(ascii: ",") {
+          i += 1
+          continue
+        }
+        if b[i] == UInt8(ascii: "]") {
+          i += 1
+          return .array(items, text: text(start))
+        }
         return nil
       }
     case UInt8(ascii: "\""):
       return string().map { .scalar(.string($0)) }
     default:
-      for (word, v) in [("true", Value.bool(true)), ("false", .bool(false)), ("null", .null)] where b[i...].starts(with: word.utf8) {
+      for (word, v) in [("true", Value.bool(true)), ("false", .bool(false)), ("null", .null)]
+      where b[i...].starts(with: word.utf8) {
         i += word.utf8.count
         return .scalar(v)
       }
@@ -98,7 +122,10 @@ struct ReferenceParser {
     var units: [UInt16] = []
     while i < b.count {
       let c = b[i]
-      if c == UInt8(ascii: "\"") { i += 1; return String(decoding: units, as: UTF16.self) }
+      if c == UInt8(ascii: "\"") {
+        i += 1
+        return String(decoding: units, as: UTF16.self)
+      }
       if c < 0x20 { return nil }
       if c == UInt8(ascii: "\\") {
         guard i + 1 < b.count else { return nil }
@@ -112,7 +139,9 @@ struct ReferenceParser {
         case UInt8(ascii: "r"): units.append(13)
         case UInt8(ascii: "t"): units.append(9)
         case UInt8(ascii: "u"):
-          guard i + 4 <= b.count, let u = UInt16(String(decoding: b[i..<i + 4], as: UTF8.self), radix: 16) else { return nil }
+          guard i + 4 <= b.count,
+            let u = UInt16(String(decoding: b[i..<i + 4], as: UTF8.self), radix: 16)
+          else { return nil }
           units.append(u)
           i += 4
         default: return nil
@@ -131,13 +160,25 @@ struct ReferenceParser {
   mutating func number() -> Node? {
     let start = i
     if i < b.count, b[i] == UInt8(ascii: "-") { i += 1 }
-    func digits() -> Int { var k = 0; while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1; k += 1 }; return k }
+    func digits() -> Int {
+      var k = 0
+      while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
+        i += 1
+        k += 1
+      }
+      return k
+    }
     guard i < b.count else { return nil }
     if b[i] == UInt8(ascii: "0") { i += 1 } else if digits() == 0 { return nil }
     var integral = true
-    if i < b.count, b[i] == UInt8(ascii: ".") { i += 1; integral = false; guard digits() > 0 else { return nil } }
+    if i < b.count, b[i] == UInt8(ascii: ".") {
+      i += 1
+      integral = false
+      guard digits() > 0 else { return nil }
+    }
     if i < b.count, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
-      i += 1; integral = false
+      i += 1
+      integral = false
       if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
       guard digits() > 0 else { return nil }
     }
@@ -153,9 +194,12 @@ struct JSONGenerator {
   var rng: SplitMix64
   let keys = ["a", "b", "device", "os", "k\"q", "é", "x y", ""]
   let pieces = ["a", "Z", " ", "\"", "\\", "\n", "\u{1}", "é", "日本", "😀", "/", "\u{7F}"]
-  let numbers = ["0", "-0", "7", "-12", "200", "12.5", "-0.0", "1e3", "1.5E-3", "9223372036854775807",
-                 "-9223372036854775808", "9223372036854775808", "123456789012345678901", "0.1", "3.14159265358979323846",
-                 "6.02214076e23", "1e-320", "181.57999999999998"]
+  let numbers = [
+    "0", "-0", "7", "-12", "200", "12.5", "-0.0", "1e3", "1.5E-3", "9223372036854775807",
+    "-9223372036854775808", "9223372036854775808", "123456789012345678901", "0.1",
+    "3.14159265358979323846",
+    "6.02214076e23", "1e-320", "181.57999999999998",
+  ]
 
   mutating func pick(_ a: [String]) -> String { a[Int(rng.next() % UInt64(a.count))] }
   mutating func space() -> String { rng.next() % 4 == 0 ? pick([" ", "  ", "\t", " \r "]) : "" }
@@ -203,12 +247,16 @@ struct JSONGenerator {
 }
 
 /// Every path the reference tree has (down to depth 3), plus some that are missing.
-func allPaths(_ node: ReferenceParser.Node, prefix: FieldPath = [], into paths: inout Set<FieldPath>) {
+func allPaths(
+  _ node: ReferenceParser.Node, prefix: FieldPath = [], into paths: inout Set<FieldPath>
+) {
   paths.insert(prefix)
   guard prefix.count < 3 else { return }
   switch node {
-  case .object(let members, _): for (k, v) in members { allPaths(v, prefix: prefix + [.key(k)], into: &paths) }
-  case .array(let items, _): for (k, v) in items.enumerated() { allPaths(v, prefix: prefix + [.index(k)], into: &paths) }
+  case .object(let members, _):
+    for (k, v) in members { allPaths(v, prefix: prefix + [.key(k)], into: &paths) }
+  case .array(let items, _):
+    for (k, v) in items.enumerated() { allPaths(v, prefix: prefix + [.index(k)], into: &paths) }
   case .scalar: paths.insert(prefix + [.key("a")])
   }
   paths.insert(prefix + [.key("missing")])
@@ -256,7 +304,8 @@ func lookup(_ node: ReferenceParser.Node, _ path: FieldPath) -> Value {
 @Test func extractorAcceptsExactlyWhatTheReferenceAccepts() {
   var gen = JSONGenerator(rng: SplitMix64(state: 11))
   var rng = SplitMix64(state: 12)
-  let noise: [UInt8] = Array("{}[]\",:\\ -0.e+1tfnu".utf8) + [0x00, 0x1F, 0x80, 0xC3, 0xED, 0xF4, 0xFF]
+  let noise: [UInt8] =
+    Array("{}[]\",:\\ -0.e+1tfnu".utf8) + [0x00, 0x1F, 0x80, 0xC3, 0xED, 0xF4, 0xFF]
   var rejected = 0
   let extractor = FieldExtractor(paths: [[.key("a")], [.key("device"), .key("os")]])
   for _ in 0..<3000 {
@@ -286,7 +335,9 @@ func lookup(_ node: ReferenceParser.Node, _ path: FieldPath) -> Value {
 /// prefixes of each other, long keys, escaped keys and duplicates. Every value must still match.
 @Test func extractorWithAWarmKeyCacheAgreesWithReferenceParser() {
   var rng = SplitMix64(state: 11)
-  let vocabulary = ["ts", "t", "tsx", "user_id", "user", "a_very_long_key_name", "url", "status", "amount", "n"]
+  let vocabulary = [
+    "ts", "t", "tsx", "user_id", "user", "a_very_long_key_name", "url", "status", "amount", "n",
+  ]
   let paths: [FieldPath] = [
     [.key("ts")], [.key("t")], [.key("user_id")], [.key("a_very_long_key_name")], [.key("amount")],
     [.key("dev"), .key("os")], [.key("dev"), .key("v")], [.key("status")],
@@ -302,7 +353,9 @@ func lookup(_ node: ReferenceParser.Node, _ path: FieldPath) -> Value {
       return "\"\(name)\":\(rng.next() % 3 == 0 ? "\"v\(line)\"" : String(rng.next() % 1000))"
     }
     if rng.next() % 2 == 0 {
-      members.insert("\"dev\":{\"os\":\"o\(line % 4)\",\"v\":\(line)}", at: Int(rng.next() % UInt64(members.count + 1)))
+      members.insert(
+        "\"dev\":{\"os\":\"o\(line % 4)\",\"v\":\(line)}",
+        at: Int(rng.next() % UInt64(members.count + 1)))
     }
     let text = Array(("{" + members.joined(separator: ",") + "}").utf8)
     guard let tree = ReferenceParser.parseObject(text) else {
@@ -314,7 +367,9 @@ func lookup(_ node: ReferenceParser.Node, _ path: FieldPath) -> Value {
       continue
     }
     for (k, path) in paths.enumerated() {
-      #expect(got[k] == lookup(tree, path), "\(path.dottedName) in \(String(decoding: text, as: UTF8.self))")
+      #expect(
+        got[k] == lookup(tree, path),
+        "\(path.dottedName) in \(String(decoding: text, as: UTF8.self))")
       checked += 1
     }
   }

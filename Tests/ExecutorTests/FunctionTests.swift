@@ -90,7 +90,8 @@ private let t0 = Timestamp.parse("2026-11-26T08:01:02.345Z")!
 
   @Test func concatSkipsNulls() throws {
     #expect(try call("concat", .string("a"), .null, .int(1), .double(2.5)) == .string("a12.5"))
-    #expect(try call("concat_ws", .string("-"), .string("a"), .null, .string("b")) == .string("a-b"))
+    #expect(
+      try call("concat_ws", .string("-"), .string("a"), .null, .string("b")) == .string("a-b"))
     #expect(try call("concat_ws", .null, .string("a")) == .null)
   }
 
@@ -105,19 +106,28 @@ private let t0 = Timestamp.parse("2026-11-26T08:01:02.345Z")!
   @Test func regex() throws {
     #expect(try call("regexp_matches", .string("user-42"), .string("\\d+")) == .bool(true))
     #expect(try call("regexp_matches", .string("USER"), .string("^user$")) == .bool(false))
-    #expect(try call("regexp_matches", .string("USER"), .string("^user$"), .string("i")) == .bool(true))
-    #expect(try call("regexp_extract", .string("id=42;x"), .string("id=(\\d+)"), .int(1)) == .string("42"))
+    #expect(
+      try call("regexp_matches", .string("USER"), .string("^user$"), .string("i")) == .bool(true))
+    #expect(
+      try call("regexp_extract", .string("id=42;x"), .string("id=(\\d+)"), .int(1)) == .string("42")
+    )
     #expect(try call("regexp_extract", .string("id=42"), .string("\\d+")) == .string("42"))
     #expect(try call("regexp_extract", .string("none"), .string("\\d+")) == .string(""))
-    #expect(try call("regexp_replace", .string("a1b2"), .string("\\d"), .string("#")) == .string("a#b2"))
-    #expect(try call("regexp_replace", .string("a1b2"), .string("\\d"), .string("#"), .string("g")) == .string("a#b#"))
     #expect(
-      try call("regexp_replace", .string("john smith"), .string("(\\w+) (\\w+)"), .string("\\2, \\1"))
+      try call("regexp_replace", .string("a1b2"), .string("\\d"), .string("#")) == .string("a#b2"))
+    #expect(
+      try call("regexp_replace", .string("a1b2"), .string("\\d"), .string("#"), .string("g"))
+        == .string("a#b#"))
+    #expect(
+      try call(
+        "regexp_replace", .string("john smith"), .string("(\\w+) (\\w+)"), .string("\\2, \\1"))
         == .string("smith, john"))
     #expect(try call("regexp_matches", .null, .string("x")) == .null)
     #expect(try call("regexp_matches", .int(1), .string("1")) == .null)
     #expect(throws: RowError.self) { try call("regexp_matches", .string("a"), .string("(")) }
-    #expect(throws: RowError.self) { try call("regexp_extract", .string("a"), .string("a"), .int(3)) }
+    #expect(throws: RowError.self) {
+      try call("regexp_extract", .string("a"), .string("a"), .int(3))
+    }
   }
 
   @Test func regexCacheIsBoundedAndRemembersErrors() throws {
@@ -217,9 +227,11 @@ private let t0 = Timestamp.parse("2026-11-26T08:01:02.345Z")!
 
   @Test func toTimestampFormats() throws {
     #expect(
-      try call("to_timestamp", .string("26/11/2026 08:01:02.345"), .string("%d/%m/%Y %H:%M:%S.%f")) == .timestamp(t0))
+      try call("to_timestamp", .string("26/11/2026 08:01:02.345"), .string("%d/%m/%Y %H:%M:%S.%f"))
+        == .timestamp(t0))
     #expect(
-      try call("to_timestamp", .string("2026-11-26 09:01:02 +01:00"), .string("%Y-%m-%d %H:%M:%S %z"))
+      try call(
+        "to_timestamp", .string("2026-11-26 09:01:02 +01:00"), .string("%Y-%m-%d %H:%M:%S %z"))
         == .timestamp(t0 - 345))
     #expect(
       try call("to_timestamp", .string("Nov 26 2026 8:01:02 AM"), .string("%b %d %Y %I:%M:%S %p"))
@@ -230,14 +242,30 @@ private let t0 = Timestamp.parse("2026-11-26T08:01:02.345Z")!
   }
 
   @Test func dateTrunc() throws {
-    #expect(try call("date_trunc", .string("second"), .timestamp(t0)) == .timestamp(Timestamp.parse("2026-11-26T08:01:02Z")!))
-    #expect(try call("date_trunc", .string("minute"), .timestamp(t0)) == .timestamp(Timestamp.parse("2026-11-26T08:01:00Z")!))
-    #expect(try call("date_trunc", .string("HOUR"), .timestamp(t0)) == .timestamp(Timestamp.parse("2026-11-26T08:00:00Z")!))
-    #expect(try call("date_trunc", .string("day"), .timestamp(t0)) == .timestamp(Timestamp.parse("2026-11-26")!))
-    #expect(try call("date_trunc", .string("month"), .timestamp(t0)) == .timestamp(Timestamp.parse("2026-11-01")!))
-    #expect(try call("date_trunc", .string("quarter"), .timestamp(t0)) == .timestamp(Timestamp.parse("2026-10-01")!))
-    #expect(try call("date_trunc", .string("year"), .timestamp(t0)) == .timestamp(Timestamp.parse("2026-01-01")!))
-    #expect(try call("date_trunc", .string("minutes"), .string("2026-11-26T08:01:59Z")) == .timestamp(Timestamp.parse("2026-11-26T08:01:00Z")!))
+    #expect(
+      try call("date_trunc", .string("second"), .timestamp(t0))
+        == .timestamp(Timestamp.parse("2026-11-26T08:01:02Z")!))
+    #expect(
+      try call("date_trunc", .string("minute"), .timestamp(t0))
+        == .timestamp(Timestamp.parse("2026-11-26T08:01:00Z")!))
+    #expect(
+      try call("date_trunc", .string("HOUR"), .timestamp(t0))
+        == .timestamp(Timestamp.parse("2026-11-26T08:00:00Z")!))
+    #expect(
+      try call("date_trunc", .string("day"), .timestamp(t0))
+        == .timestamp(Timestamp.parse("2026-11-26")!))
+    #expect(
+      try call("date_trunc", .string("month"), .timestamp(t0))
+        == .timestamp(Timestamp.parse("2026-11-01")!))
+    #expect(
+      try call("date_trunc", .string("quarter"), .timestamp(t0))
+        == .timestamp(Timestamp.parse("2026-10-01")!))
+    #expect(
+      try call("date_trunc", .string("year"), .timestamp(t0))
+        == .timestamp(Timestamp.parse("2026-01-01")!))
+    #expect(
+      try call("date_trunc", .string("minutes"), .string("2026-11-26T08:01:59Z"))
+        == .timestamp(Timestamp.parse("2026-11-26T08:01:00Z")!))
     #expect(try call("date_trunc", .string("day"), .int(-1)) == .timestamp(-86_400_000))
     #expect(try call("date_trunc", .string("day"), .string("nope")) == .null)
     #expect(throws: RowError.self) { try call("date_trunc", .string("fortnight"), .timestamp(t0)) }
@@ -252,13 +280,21 @@ private let t0 = Timestamp.parse("2026-11-26T08:01:02.345Z")!
     let sunday = Timestamp.parse("2026-11-29T23:59:59Z")!
     #expect(try call("date_trunc", .string("week"), .timestamp(sunday)) == .timestamp(monday))
     // Before the epoch: 1969-12-31 (Wednesday) → Monday 1969-12-29.
-    #expect(try call("date_trunc", .string("week"), .timestamp(-1)) == .timestamp(Timestamp.parse("1969-12-29")!))
+    #expect(
+      try call("date_trunc", .string("week"), .timestamp(-1))
+        == .timestamp(Timestamp.parse("1969-12-29")!))
   }
 
   @Test func formatTimestamp() throws {
-    #expect(try call("format_timestamp", .timestamp(t0), .string("%Y-%m-%d %H:%M:%S")) == .string("2026-11-26 08:01:02"))
-    #expect(try call("strftime", .timestamp(t0), .string("%a %b %e %I%p %j %f %g")) == .string("Thu Nov 26 08AM 330 345000 345"))
-    #expect(try call("format_timestamp", .timestamp(t0), .string("%F %T%z %Z %u %w %%")) == .string("2026-11-26 08:01:02+0000 UTC 4 4 %"))
+    #expect(
+      try call("format_timestamp", .timestamp(t0), .string("%Y-%m-%d %H:%M:%S"))
+        == .string("2026-11-26 08:01:02"))
+    #expect(
+      try call("strftime", .timestamp(t0), .string("%a %b %e %I%p %j %f %g"))
+        == .string("Thu Nov 26 08AM 330 345000 345"))
+    #expect(
+      try call("format_timestamp", .timestamp(t0), .string("%F %T%z %Z %u %w %%"))
+        == .string("2026-11-26 08:01:02+0000 UTC 4 4 %"))
     #expect(try call("format_timestamp", .int(0), .string("%s")) == .string("0"))
     #expect(try call("format_timestamp", .null, .string("%Y")) == .null)
     #expect(throws: RowError.self) { try call("format_timestamp", .timestamp(0), .string("%Q")) }
@@ -273,7 +309,8 @@ private let t0 = Timestamp.parse("2026-11-26T08:01:02.345Z")!
 }
 
 @Suite struct JSONFunctionTests {
-  let doc = Value.json(#"{"a": {"b": [10, {"c": "x\u00e9\n"}, 2.5, true, null]}, "odd key": 7, "n": 1e2}"#)
+  let doc = Value.json(
+    #"{"a": {"b": [10, {"c": "x\u00e9\n"}, 2.5, true, null]}, "odd key": 7, "n": 1e2}"#)
 
   @Test func paths() throws {
     #expect(try call("json_extract", doc, .string("$.a.b[0]")) == .int(10))
@@ -284,7 +321,8 @@ private let t0 = Timestamp.parse("2026-11-26T08:01:02.345Z")!
     #expect(try call("json_extract", doc, .string("$[\"odd key\"]")) == .int(7))
     #expect(try call("json_extract", doc, .string("/a/b/0")) == .int(10))
     #expect(try call("json_extract", doc, .string("$.n")) == .double(100))
-    #expect(try call("json_extract_path", doc, .string("$.a.b[1]")) == .json(#"{"c": "x\u00e9\n"}"#))
+    #expect(
+      try call("json_extract_path", doc, .string("$.a.b[1]")) == .json(#"{"c": "x\u00e9\n"}"#))
   }
 
   @Test func missingAndMalformed() throws {

@@ -55,7 +55,9 @@ import Testing
   }
 
   @Test func quarantinedRowsGoToTheDeadLetterFileOncePerLine() throws {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("future-\(UUID().uuidString).ndjson").path
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "future-\(UUID().uuidString).ndjson"
+    ).path
     defer { try? FileManager.default.removeItem(atPath: path) }
     var options = RunOptions()
     options.maxFutureMillis = 3_600_000
@@ -64,7 +66,8 @@ import Testing
     let script = Self.sql + "; SELECT k FROM stdin TIMESTAMP BY ts"
     let outcome = try QueryHarness.run(script, chunks: [bytes()], options: options)
     #expect(outcome.stats.futureRows == 2)
-    let dead = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+    let dead = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(
+      String.init)
     #expect(dead == [Self.lines[1], Self.lines[4]])
     #expect(!outcome.output.contains("future"))
   }
@@ -74,7 +77,8 @@ import Testing
     options.maxFutureMillis = 3_600_000
     let soon = Clock.wallMillis() + 60_000
     let line = "{\"ts\":\(soon),\"k\":\"soon\"}\n"
-    let outcome = try QueryHarness.run("SELECT k FROM stdin TIMESTAMP BY ts", chunks: [Array(line.utf8)], options: options)
+    let outcome = try QueryHarness.run(
+      "SELECT k FROM stdin TIMESTAMP BY ts", chunks: [Array(line.utf8)], options: options)
     #expect(outcome.output == #"{"k":"soon"}"# + "\n")
     #expect(outcome.stats.futureRows == 0)
   }

@@ -10,7 +10,9 @@ import Testing
 /// path (`QueryHarness`), so what is checked is what a user sees.
 @Suite struct HostileInputTests {
   /// Runs `sql` over `lines` (each gets a `\n`), fed whole and byte-chunked the same.
-  func run(_ lines: [[UInt8]], _ sql: String = "SELECT a FROM stdin", options: RunOptions = RunOptions()) throws
+  func run(
+    _ lines: [[UInt8]], _ sql: String = "SELECT a FROM stdin", options: RunOptions = RunOptions()
+  ) throws
     -> QueryHarness.Outcome
   {
     var bytes: [UInt8] = []
@@ -29,7 +31,8 @@ import Testing
 
   @Test func nestingAMillionLevelsDeepIsABadLine() throws {
     let depth = 1_000_000
-    let arrays = text("{\"a\":") + [UInt8](repeating: UInt8(ascii: "["), count: depth)
+    let arrays =
+      text("{\"a\":") + [UInt8](repeating: UInt8(ascii: "["), count: depth)
       + [UInt8](repeating: UInt8(ascii: "]"), count: depth) + text("}")
     var objects: [UInt8] = []
     for _ in 0..<depth { objects += text("{\"a\":") }
@@ -61,7 +64,10 @@ import Testing
       text(#"{"a":"\ud800"}"#), text(#"{"a":"\udc00x"}"#), text(#"{"a":"\ud800\u0041"}"#),
       text(#"{"a":"\ud83d\ude00"}"#),
     ])
-    #expect(outputLines(outcome) == [#"{"a":"\#u{FFFD}"}"#, #"{"a":"\#u{FFFD}x"}"#, #"{"a":"\#u{FFFD}A"}"#, #"{"a":"😀"}"#])
+    #expect(
+      outputLines(outcome) == [
+        #"{"a":"\#u{FFFD}"}"#, #"{"a":"\#u{FFFD}x"}"#, #"{"a":"\#u{FFFD}A"}"#, #"{"a":"😀"}"#,
+      ])
     #expect(outcome.stats.badLines == 0)
   }
 
@@ -69,7 +75,8 @@ import Testing
     let outcome = try run(
       [
         text(#"{"a":1e999}"#), text(#"{"a":-1e999}"#), text(#"{"a":-0}"#), text(#"{"a":-0.0}"#),
-        text(#"{"a":1e-999}"#), text(#"{"a":9223372036854775807}"#), text(#"{"a":9223372036854775808}"#),
+        text(#"{"a":1e-999}"#), text(#"{"a":9223372036854775807}"#),
+        text(#"{"a":9223372036854775808}"#),
         text(#"{"a":-9223372036854775809}"#), text(#"{"a":123456789012345678901234567890}"#),
       ], "SELECT a, a + 0 AS b FROM stdin")
     #expect(
@@ -89,15 +96,22 @@ import Testing
 
   @Test func duplicateKeysLastWins() throws {
     let outcome = try run(
-      [text(#"{"a":1,"a":2}"#), text(#"{"a":{"b":1},"a":3}"#), text(#"{"a":{"b":1},"a":{"c":2}}"#)],
+      [
+        text(#"{"a":1,"a":2}"#), text(#"{"a":{"b":1},"a":3}"#), text(#"{"a":{"b":1},"a":{"c":2}}"#),
+      ],
       "SELECT a, a.b AS ab FROM stdin")
     #expect(
-      outputLines(outcome) == [#"{"a":2,"ab":null}"#, #"{"a":3,"ab":null}"#, #"{"a":{"c":2},"ab":null}"#])
+      outputLines(outcome) == [
+        #"{"a":2,"ab":null}"#, #"{"a":3,"ab":null}"#, #"{"a":{"c":2},"ab":null}"#,
+      ])
   }
 
   @Test func arraysAndScalarsAreNotRows() throws {
     let outcome = try run(
-      [text("[1,2]"), text("[]"), text("42"), text(#""s""#), text("null"), text("true"), text(#"{"a":1}"#)])
+      [
+        text("[1,2]"), text("[]"), text("42"), text(#""s""#), text("null"), text("true"),
+        text(#"{"a":1}"#),
+      ])
     #expect(outputLines(outcome) == [#"{"a":1}"#])
     #expect(outcome.stats.badLines == 6)
     #expect(outcome.warnings.joined().contains("not a JSON object (found an array)"))
@@ -117,7 +131,8 @@ import Testing
   @Test func maxStateRowsStopsTheQuery() throws {
     var options = RunOptions()
     options.maxStateRows = 50_000
-    let sql = "SELECT k, COUNT(*) FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY k"
+    let sql =
+      "SELECT k, COUNT(*) FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY k"
     do {
       _ = try QueryHarness.run(sql, chunks: [distinctKeyLines()], options: options)
       Issue.record("the query ran past --max-state-rows")
@@ -140,7 +155,8 @@ import Testing
     var options = RunOptions()
     options.maxStateRows = 10
     #expect(throws: RunError.self) {
-      _ = try QueryHarness.run("SELECT DISTINCT k FROM stdin", chunks: [distinctKeyLines()], options: options)
+      _ = try QueryHarness.run(
+        "SELECT DISTINCT k FROM stdin", chunks: [distinctKeyLines()], options: options)
     }
   }
 }

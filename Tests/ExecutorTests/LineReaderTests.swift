@@ -26,12 +26,15 @@ func readLines(_ bytes: [UInt8], chunks: [Int], max: Int = 64) -> [String] {
 }
 
 let longLine = String(repeating: "x", count: 200)
-let stream: [UInt8] = [0xEF, 0xBB, 0xBF] + Array((
-  "{\"a\":1}\n" + "{\"b\":2}\r\n" + "\n" + longLine + "\n" + "{\"c\":3}\n" + "\r\n" + String(repeating: "y", count: 64)
-  + "\r\n" + String(repeating: "z", count: 65) + "\n" + longLine + "\r\n" + "last"
-).utf8)
+let stream: [UInt8] =
+  [0xEF, 0xBB, 0xBF]
+  + Array(
+    ("{\"a\":1}\n" + "{\"b\":2}\r\n" + "\n" + longLine + "\n" + "{\"c\":3}\n" + "\r\n"
+      + String(repeating: "y", count: 64)
+      + "\r\n" + String(repeating: "z", count: 65) + "\n" + longLine + "\r\n" + "last").utf8)
 let expectedLines = [
-  "1:{\"a\":1}", "2:{\"b\":2}", "3:", "4:<over-long 200>", "5:{\"c\":3}", "6:", "7:" + String(repeating: "y", count: 64),
+  "1:{\"a\":1}", "2:{\"b\":2}", "3:", "4:<over-long 200>", "5:{\"c\":3}", "6:",
+  "7:" + String(repeating: "y", count: 64),
   "8:<over-long 65>", "9:<over-long 201>", "10:last",
 ]
 

@@ -14,7 +14,9 @@ enum QueryHarness {
     var warnings: [String]
   }
 
-  static func run(_ sql: String, chunks: [[UInt8]], options: RunOptions = RunOptions()) throws -> Outcome {
+  static func run(_ sql: String, chunks: [[UInt8]], options: RunOptions = RunOptions()) throws
+    -> Outcome
+  {
     var planner = ScriptPlanner()
     _ = try planner.add(script: try Parser.parseScript(sql))
     let path = FileManager.default.temporaryDirectory
@@ -29,7 +31,9 @@ enum QueryHarness {
   }
 
   static func run(_ sql: String, lines: [String], byLine: Bool = false) throws -> Outcome {
-    let chunks = byLine ? lines.map { Array(($0 + "\n").utf8) } : [Array(lines.map { $0 + "\n" }.joined().utf8)]
+    let chunks =
+      byLine
+      ? lines.map { Array(($0 + "\n").utf8) } : [Array(lines.map { $0 + "\n" }.joined().utf8)]
     return try run(sql, chunks: chunks)
   }
 

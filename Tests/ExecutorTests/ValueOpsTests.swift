@@ -18,7 +18,8 @@ import Testing
 
   @Test func overflowPromotesToDouble() {
     #expect(ValueOps.arithmetic(.add, .int(Int64.max), .int(1)) == .double(Double(Int64.max) + 1))
-    #expect(ValueOps.arithmetic(.multiply, .int(Int64.max), .int(2)) == .double(Double(Int64.max) * 2))
+    #expect(
+      ValueOps.arithmetic(.multiply, .int(Int64.max), .int(2)) == .double(Double(Int64.max) * 2))
     #expect(ValueOps.negate(.int(Int64.min)) == .double(9_223_372_036_854_775_808.0))
   }
 
@@ -41,7 +42,8 @@ import Testing
     #expect(ValueOps.arithmetic(.add, .timestamp(t0), five) == .timestamp(t0 + 300_000))
     #expect(ValueOps.arithmetic(.add, five, .timestamp(t0)) == .timestamp(t0 + 300_000))
     #expect(ValueOps.arithmetic(.subtract, .timestamp(t0), five) == .timestamp(t0 - 300_000))
-    #expect(ValueOps.arithmetic(.subtract, .timestamp(t0 + 1000), .timestamp(t0)) == .interval(1000))
+    #expect(
+      ValueOps.arithmetic(.subtract, .timestamp(t0 + 1000), .timestamp(t0)) == .interval(1000))
     #expect(ValueOps.arithmetic(.add, .timestamp(t0), .timestamp(t0)) == .null)
     #expect(ValueOps.arithmetic(.multiply, five, .int(2)) == .interval(600_000))
     #expect(ValueOps.arithmetic(.divide, five, .int(0)) == .null)
@@ -94,7 +96,8 @@ import Testing
 
   @Test func totalOrder() {
     let values: [Value] = [
-      .json("{}"), .string("b"), .timestamp(0), .double(.nan), .int(3), .double(2.5), .null, .bool(true),
+      .json("{}"), .string("b"), .timestamp(0), .double(.nan), .int(3), .double(2.5), .null,
+      .bool(true),
       .string("a"), .bool(false), .interval(1),
     ]
     let sorted = values.sorted(by: ValueOps.sqlTotalOrder)

@@ -21,12 +21,15 @@ import Testing
 
   /// Runs whole and line by line; both must give `expected` and `late` late events.
   static func check(
-    _ sql: String, _ input: [String], _ expected: [String], late: Int = 0, sourceLocation: SourceLocation = #_sourceLocation
+    _ sql: String, _ input: [String], _ expected: [String], late: Int = 0,
+    sourceLocation: SourceLocation = #_sourceLocation
   ) throws {
     for byLine in [false, true] {
       let outcome = try QueryHarness.run(sql, lines: input, byLine: byLine)
       let rows = outcome.output.split(separator: "\n").map(String.init)
-      #expect(rows == expected, "\(byLine ? "line by line" : "one chunk")", sourceLocation: sourceLocation)
+      #expect(
+        rows == expected, "\(byLine ? "line by line" : "one chunk")", sourceLocation: sourceLocation
+      )
       #expect(outcome.stats.lateEvents == late, "late events", sourceLocation: sourceLocation)
     }
   }
@@ -60,14 +63,16 @@ import Testing
   /// Each row is added to its windows before it advances W and windows fire: in one chunk, 8
   /// arrives before 25 and counts in [0,10) even though the chunk as a whole moves W to 25.
   @Test func rowIsAddedBeforeTheWatermarkItAdvancesFiresWindows() throws {
-    let sql = "SELECT COUNT(*) AS n, SUM(v) AS s FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 10 SECONDS)"
+    let sql =
+      "SELECT COUNT(*) AS n, SUM(v) AS s FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 10 SECONDS)"
     try Self.check(
       sql, Self.events([1, 8, 25]),
       ["{\(Self.window(0, 10)),\"n\":2,\"s\":9}", "{\(Self.window(20, 30)),\"n\":1,\"s\":25}"])
     // 8 after 25: W = 25 ≥ 10, so [0,10) has fired for it; late, counted.
     try Self.check(
       sql, Self.events([1, 25, 8]),
-      ["{\(Self.window(0, 10)),\"n\":1,\"s\":1}", "{\(Self.window(20, 30)),\"n\":1,\"s\":25}"], late: 1)
+      ["{\(Self.window(0, 10)),\"n\":1,\"s\":1}", "{\(Self.window(20, 30)),\"n\":1,\"s\":25}"],
+      late: 1)
     // The row that moves W to a window's end is itself in the next window, and the window it
     // closes is printed with what it held.
     try Self.check(
@@ -90,11 +95,16 @@ import Testing
   }
 
   @Test func graceKeepsAWindowOpenForALateRow() throws {
-    let sql = "SELECT COUNT(*) AS n FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 10 SECONDS, GRACE PERIOD 5 SECONDS)"
+    let sql =
+      "SELECT COUNT(*) AS n FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 10 SECONDS, GRACE PERIOD 5 SECONDS)"
     // W = 14 − 5 = 9 < 10 when 8 arrives: still counted.
-    try Self.check(sql, Self.events([1, 14, 8]), ["{\(Self.window(0, 10)),\"n\":2}", "{\(Self.window(10, 20)),\"n\":1}"])
+    try Self.check(
+      sql, Self.events([1, 14, 8]),
+      ["{\(Self.window(0, 10)),\"n\":2}", "{\(Self.window(10, 20)),\"n\":1}"])
     // W = 15 − 5 = 10: [0,10) has fired; 8 is late.
-    try Self.check(sql, Self.events([1, 15, 8]), ["{\(Self.window(0, 10)),\"n\":1}", "{\(Self.window(10, 20)),\"n\":1}"], late: 1)
+    try Self.check(
+      sql, Self.events([1, 15, 8]),
+      ["{\(Self.window(0, 10)),\"n\":1}", "{\(Self.window(10, 20)),\"n\":1}"], late: 1)
   }
 
   /// GAP 5: rows exactly 5 apart chain (as Flink); 16 is 6 after 10 and starts a new session.
@@ -159,7 +169,10 @@ import Testing
   @Test func countTumblingEmitsPartialWindowsAtEnd() throws {
     try Self.check(
       "SELECT k, COUNT(*) AS n, SUM(v) AS s FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 2 ROWS) GROUP BY k",
-      [#"{"ts":1,"k":"a","v":1}"#, #"{"ts":2,"k":"a","v":2}"#, #"{"ts":3,"k":"b","v":3}"#, #"{"ts":4,"k":"a","v":4}"#],
+      [
+        #"{"ts":1,"k":"a","v":1}"#, #"{"ts":2,"k":"a","v":2}"#, #"{"ts":3,"k":"b","v":3}"#,
+        #"{"ts":4,"k":"a","v":4}"#,
+      ],
       [
         "{\(Self.window(1, 2)),\"k\":\"a\",\"n\":2,\"s\":3}",
         "{\(Self.window(4, 4)),\"k\":\"a\",\"n\":1,\"s\":4}",

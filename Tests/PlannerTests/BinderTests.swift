@@ -149,20 +149,23 @@ import Testing
     #expect(diagnostic.message == testCase.message)
     if let note = testCase.note { #expect(diagnostic.note == note) }
     let location = Diagnostic.location(of: diagnostic.span.start, in: script)
-    #expect(location.line == line && location.column == column, "at \(location), expected \(line):\(column)")
+    #expect(
+      location.line == line && location.column == column,
+      "at \(location), expected \(line):\(column)")
   }
 
   @Test func renderedBinderErrorHasCaretAndNote() throws {
     let script = "SELECT lowr(url) FROM stdin"
     let diagnostic = try #require(Self.bindError(script))
     let rendered = diagnostic.render(source: script)
-    #expect(rendered == """
-      error: unknown function 'lowr'
-       --> query:1:8
-      1 | SELECT lowr(url) FROM stdin
-        |        ^^^^^^^^^ did you mean 'lower'?
+    #expect(
+      rendered == """
+        error: unknown function 'lowr'
+         --> query:1:8
+        1 | SELECT lowr(url) FROM stdin
+          |        ^^^^^^^^^ did you mean 'lower'?
 
-      """)
+        """)
   }
 
   // MARK: Bound plans
@@ -182,8 +185,14 @@ import Testing
   }
 
   @Test(arguments: [
-    ("SELECT user_id, device.os, payload['odd-key'], \"user-id\" FROM stdin", ["user_id", "os", "odd-key", "user-id"]),
-    ("SELECT lower(url), COUNT(*), avg(x), count(y) FROM stdin GROUP BY lower(url)", ["lower", "count", "avg", "count_2"]),
+    (
+      "SELECT user_id, device.os, payload['odd-key'], \"user-id\" FROM stdin",
+      ["user_id", "os", "odd-key", "user-id"]
+    ),
+    (
+      "SELECT lower(url), COUNT(*), avg(x), count(y) FROM stdin GROUP BY lower(url)",
+      ["lower", "count", "avg", "count_2"]
+    ),
     ("SELECT amount * 2, status >= 500 FROM stdin", ["amount * 2", "status >= 500"]),
     ("SELECT url, url, url, a.url FROM stdin", ["url", "url_2", "url_3", "url_4"]),
     ("SELECT url AS u, status AS u FROM stdin", ["u", "u_2"]),
@@ -201,15 +210,26 @@ import Testing
 
   @Test func windowBoundsArePrependedUnlessNamed() throws {
     let window = "FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY url"
-    #expect(try Self.names("SELECT url, COUNT(*) AS n \(window)") == ["window_start", "window_end", "url", "n"])
-    #expect(try Self.names("SELECT window_start, window_end, url, COUNT(*) AS n \(window)") == ["window_start", "window_end", "url", "n"])
-    #expect(try Self.names("SELECT url, WINDOWEND AS closes, WINDOWSTART AS opens, COUNT(*) AS n \(window)") == ["url", "closes", "opens", "n"])
+    #expect(
+      try Self.names("SELECT url, COUNT(*) AS n \(window)") == [
+        "window_start", "window_end", "url", "n",
+      ])
+    #expect(
+      try Self.names("SELECT window_start, window_end, url, COUNT(*) AS n \(window)") == [
+        "window_start", "window_end", "url", "n",
+      ])
+    #expect(
+      try Self.names(
+        "SELECT url, WINDOWEND AS closes, WINDOWSTART AS opens, COUNT(*) AS n \(window)") == [
+          "url", "closes", "opens", "n",
+        ])
     // Unwindowed aggregates carry no bounds.
     #expect(try Self.names("SELECT url, COUNT(*) AS n FROM stdin GROUP BY url") == ["url", "n"])
   }
 
   @Test func groupByExpressionAliasAndPositionGiveTheSameKey() throws {
-    let byExpression = try Self.query("SELECT lower(url) AS u, COUNT(*) AS n FROM stdin GROUP BY lower(url)")
+    let byExpression = try Self.query(
+      "SELECT lower(url) AS u, COUNT(*) AS n FROM stdin GROUP BY lower(url)")
     let byAlias = try Self.query("SELECT lower(url) AS u, COUNT(*) AS n FROM stdin GROUP BY u")
     let byPosition = try Self.query("SELECT lower(url) AS u, COUNT(*) AS n FROM stdin GROUP BY 1")
     #expect(byExpression.groupKeys.count == 1)
@@ -222,7 +242,8 @@ import Testing
 
   @Test func identicalAggregatesShareOneSlot() throws {
     let q = try Self.query(
-      "SELECT url, COUNT(*) AS n, SUM(bytes) AS b FROM stdin GROUP BY url HAVING COUNT(*) > 5 AND SUM(bytes) > 0 ORDER BY COUNT(*) DESC")
+      "SELECT url, COUNT(*) AS n, SUM(bytes) AS b FROM stdin GROUP BY url HAVING COUNT(*) > 5 AND SUM(bytes) > 0 ORDER BY COUNT(*) DESC"
+    )
     #expect(q.aggregates.count == 2)
     let viaAlias = try Self.query("SELECT url, COUNT(*) AS n FROM stdin GROUP BY url HAVING n > 5")
     #expect(viaAlias.aggregates.count == 1)
@@ -239,12 +260,14 @@ import Testing
 
   @Test func projectionPushdownExtractsExactlyTheNeededPaths() throws {
     let fields = try Self.extracted(
-      "SELECT user_id, device.os, lower(device.os) AS los FROM stdin TIMESTAMP BY ts WHERE status >= 500 AND user_id IS NOT NULL")
+      "SELECT user_id, device.os, lower(device.os) AS los FROM stdin TIMESTAMP BY ts WHERE status >= 500 AND user_id IS NOT NULL"
+    )
     #expect(fields.count == 4, "each path once: \(fields)")
     #expect(Set(fields) == ["user_id", "device.os", "status", "ts"])
 
     let aggregate = try Self.extracted(
-      "SELECT url, SUM(bytes) AS b FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY url HAVING MAX(latency) > 3")
+      "SELECT url, SUM(bytes) AS b FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY url HAVING MAX(latency) > 3"
+    )
     #expect(aggregate.count == 4, "\(aggregate)")
     #expect(Set(aggregate) == ["url", "bytes", "ts", "latency"])
 
@@ -252,14 +275,16 @@ import Testing
   }
 
   @Test func sharedSourceExtractsTheUnionOfFields() throws {
-    let plan = try Self.plan("""
+    let plan = try Self.plan(
+      """
       CREATE STREAM clicks WITH (source = 'clicks.ndjson', timestamp = 'ts');
       SELECT url, COUNT(*) FROM clicks WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY url;
       SELECT user_id FROM clicks WHERE status = 404;
       SELECT url FROM clicks WHERE status = 500
       """)
     #expect(plan.sources.count == 1)
-    #expect(plan.queries.map(\.sourceID) == [plan.sources[0].id, plan.sources[0].id, plan.sources[0].id])
+    #expect(
+      plan.queries.map(\.sourceID) == [plan.sources[0].id, plan.sources[0].id, plan.sources[0].id])
     let fields = plan.sources[0].fields.map(\.dottedName)
     #expect(fields.count == 4)
     #expect(Set(fields) == ["ts", "url", "user_id", "status"])
@@ -276,7 +301,8 @@ import Testing
   }
 
   @Test func derivedStreamInlinesItsFilterAndSource() throws {
-    let plan = try Self.plan("""
+    let plan = try Self.plan(
+      """
       CREATE STREAM clicks WITH (source = 'clicks.ndjson', timestamp = 'ts');
       CREATE STREAM errors AS SELECT * FROM clicks WHERE status >= 500;
       SELECT url FROM errors WHERE url <> '/health'
@@ -292,10 +318,12 @@ import Testing
 
   @Test func failedStatementLeavesThePlannerUnchanged() throws {
     var planner = ScriptPlanner()
-    _ = try planner.add(script: try Parser.parseScript("""
-      CREATE STREAM clicks WITH (source = 'clicks.ndjson', timestamp = 'ts');
-      SELECT url FROM clicks
-      """))
+    _ = try planner.add(
+      script: try Parser.parseScript(
+        """
+        CREATE STREAM clicks WITH (source = 'clicks.ndjson', timestamp = 'ts');
+        SELECT url FROM clicks
+        """))
     let before = (planner.catalog.entries.map(\.name), planner.plan)
     let failing = [
       "CREATE STREAM s WITH (source = 'x.ndjson', sorce = 'y')",
@@ -321,12 +349,14 @@ import Testing
   /// only queries that run decide the scan.
   @Test func derivedStreamNobodyReadsExtractsNothing() throws {
     var planner = ScriptPlanner()
-    _ = try planner.add(script: try Parser.parseScript("""
-      CREATE STREAM clicks WITH (source = 'clicks.ndjson', timestamp = 'ts');
-      SELECT url FROM clicks;
-      CREATE STREAM errors AS SELECT * FROM clicks WHERE status >= 500;
-      DESCRIBE errors
-      """))
+    _ = try planner.add(
+      script: try Parser.parseScript(
+        """
+        CREATE STREAM clicks WITH (source = 'clicks.ndjson', timestamp = 'ts');
+        SELECT url FROM clicks;
+        CREATE STREAM errors AS SELECT * FROM clicks WHERE status >= 500;
+        DESCRIBE errors
+        """))
     #expect(planner.plan.sources.map { $0.fields.map(\.dottedName) } == [["ts", "url"]])
   }
 }

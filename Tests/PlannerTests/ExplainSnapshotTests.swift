@@ -122,20 +122,25 @@ import Testing
   func explainMatchesSnapshot(_ testCase: Case) throws {
     let actual = try Self.explain(testCase.sql)
     let file = Self.snapshotDirectory.appendingPathComponent("\(testCase.name).txt")
-    let header = testCase.sql.split(separator: "\n").map { "-- \($0)" }.joined(separator: "\n") + "\n\n"
+    let header =
+      testCase.sql.split(separator: "\n").map { "-- \($0)" }.joined(separator: "\n") + "\n\n"
     if Self.recording {
-      try FileManager.default.createDirectory(at: Self.snapshotDirectory, withIntermediateDirectories: true)
+      try FileManager.default.createDirectory(
+        at: Self.snapshotDirectory, withIntermediateDirectories: true)
       try (header + actual).write(to: file, atomically: true, encoding: .utf8)
       return
     }
     let stored = try #require(
-      try? String(contentsOf: file, encoding: .utf8), "no snapshot \(file.lastPathComponent); run with STREAMSQL_RECORD=1")
-    #expect(stored == header + actual, "EXPLAIN changed; re-record with STREAMSQL_RECORD=1 if intended")
+      try? String(contentsOf: file, encoding: .utf8),
+      "no snapshot \(file.lastPathComponent); run with STREAMSQL_RECORD=1")
+    #expect(
+      stored == header + actual, "EXPLAIN changed; re-record with STREAMSQL_RECORD=1 if intended")
   }
 
   /// `EXPLAIN stmt` as a statement gives the same text as planning the statement and explaining.
   @Test func explainStatementMatchesPlanExplain() throws {
-    let query = "SELECT url, COUNT(*) AS n FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY url"
+    let query =
+      "SELECT url, COUNT(*) AS n FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY url"
     var planner = ScriptPlanner()
     let outcome = try planner.add(try Parser.parseStatement("EXPLAIN " + query))
     guard case .explain(let text) = outcome else {

@@ -18,9 +18,11 @@ import Testing
   /// The printer wrapped each nested sign in parentheses (`+(+(+x))`), which the parser counts as
   /// twice the nesting, so 130 signs printed to SQL beyond `Parser.maxDepth`.
   @Test func nestedSignsPrintWithinTheDepthLimit() throws {
-    let crash = try #require(Data(base64Encoded: """
-      U0VMRUNULSAxLDUsIDJlMywgKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrMS41RS03LCA5OTk5OTk5OTksIC05MjIz////////////M///////////////////NDc3NTgwOA==
-      """))
+    let crash = try #require(
+      Data(
+        base64Encoded: """
+          U0VMRUNULSAxLDUsIDJlMywgKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrMS41RS03LCA5OTk5OTk5OTksIC05MjIz////////////M///////////////////NDc3NTgwOA==
+          """))
     try roundTrips(String(decoding: crash, as: UTF8.self))
     for signs in ["+", "+-", "-+", "- "] {
       let deep = String(repeating: signs, count: 120 / signs.count)
@@ -29,7 +31,8 @@ import Testing
   }
 
   @Test func signsStayApartFromCommentsAndLiterals() throws {
-    let printed = SQLPrinter.print(try Parser.parseScript("SELECT - -x, -(5), + -5, -(-5), - +x FROM stdin"))
+    let printed = SQLPrinter.print(
+      try Parser.parseScript("SELECT - -x, -(5), + -5, -(-5), - +x FROM stdin"))
     #expect(!printed.contains("--"))
     try roundTrips(printed)
   }
@@ -37,9 +40,11 @@ import Testing
   /// A quote followed by a combining mark is one Character, so the printer's Character-level
   /// escaping missed it and printed an unterminated string; the lexer reads bytes.
   @Test func quoteBeforeACombiningMarkIsEscaped() throws {
-    let crash = try #require(Data(base64Encoded: """
-      U0VMRUNUICdpdCcn2Z3vv73Sm8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHv8dzJ0ludCwgT1cgVFVNVUUsIGZhbHNtZSwgTlVMTA==
-      """))
+    let crash = try #require(
+      Data(
+        base64Encoded: """
+          U0VMRUNUICdpdCcn2Z3vv73Sm8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHv8dzJ0ludCwgT1cgVFVNVUUsIGZhbHNtZSwgTlVMTA==
+          """))
     try roundTrips(String(decoding: crash, as: UTF8.self))
     try roundTrips("SELECT 'a''\u{301}b', \"x\"\"\u{301}\" FROM stdin")
   }

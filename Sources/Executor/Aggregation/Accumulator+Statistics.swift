@@ -161,7 +161,10 @@ final class TopKAccumulator: Accumulator {
     }
   }
   var result: Value {
-    let top = counts.sorted { $0.value.count != $1.value.count ? $0.value.count > $1.value.count : $0.value.order < $1.value.order }
+    let top = counts.sorted {
+      $0.value.count != $1.value.count
+        ? $0.value.count > $1.value.count : $0.value.order < $1.value.order
+    }
     return .json(JSONText.array(top.prefix(k).map(\.key)))
   }
 }
@@ -193,7 +196,9 @@ final class DistinctAccumulator: Accumulator {
     var ignored = 0
     for v in order {
       var args = [v]
-      if call.arguments.count > 1, case .literal(let extra) = call.arguments[1] { args.append(extra) }
+      if call.arguments.count > 1, case .literal(let extra) = call.arguments[1] {
+        args.append(extra)
+      }
       args.withUnsafeBufferPointer { inner.add($0, time: seen[v] ?? 0, warnings: &ignored) }
     }
     return inner.result

@@ -17,7 +17,8 @@ extension AggregateCall {
   /// A fresh accumulator for this call.
   func makeAccumulator() -> Accumulator {
     if distinct && function != .count && function != .approxCountDistinct {
-      return DistinctAccumulator(inner: AggregateCall(function: function, arguments: arguments, distinct: false))
+      return DistinctAccumulator(
+        inner: AggregateCall(function: function, arguments: arguments, distinct: false))
     }
     switch function {
     case .count:
@@ -143,8 +144,12 @@ final class AverageAccumulator: Accumulator {
   func add(_ args: UnsafeBufferPointer<Value>, time: Int64, warnings: inout Int) {
     switch args[0] {
     case .null: return
-    case .int(let v): sum += Double(v); count &+= 1
-    case .double(let v): sum += v; count &+= 1
+    case .int(let v):
+      sum += Double(v)
+      count &+= 1
+    case .double(let v):
+      sum += v
+      count &+= 1
     default: warnings &+= 1
     }
   }

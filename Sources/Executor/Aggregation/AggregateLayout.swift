@@ -34,7 +34,9 @@ struct AggregateLayout {
 
   /// Adds one row to a group's accumulators.
   @inline(__always)
-  func add(_ row: UnsafeBufferPointer<Value>, time: Int64, to states: [Accumulator], warnings: inout Int) {
+  func add(
+    _ row: UnsafeBufferPointer<Value>, time: Int64, to states: [Accumulator], warnings: inout Int
+  ) {
     for a in 0..<states.count {
       let offset = argumentOffsets[a]
       let args = UnsafeBufferPointer(rebasing: row[offset..<offset + aggregates[a].arguments.count])

@@ -35,7 +35,9 @@ struct DistinctTracker {
   var count: Int { hashes.count }
 
   /// The entry of (`group`, `value`), created on first sight; `hash` covers both.
-  mutating func entry(group: UnsafeBufferPointer<Value>, value: Value, hash: Int, firstWindow: Int64) -> Int {
+  mutating func entry(
+    group: UnsafeBufferPointer<Value>, value: Value, hash: Int, firstWindow: Int64
+  ) -> Int {
     let mask = buckets.count - 1
     var i = hash & mask
     while true {

@@ -18,10 +18,12 @@ public enum CheckpointSupport {
     }
     if options.lateOutputPath != nil { return "\(unsupported) --late-output yet" }
     if options.replay != nil {
-      return "\(unsupported) --replay-speed, --from or --until yet (pacing and the range are not part of a checkpoint)"
+      return
+        "\(unsupported) --replay-speed, --from or --until yet (pacing and the range are not part of a checkpoint)"
     }
     if options.maxFutureMillis != nil {
-      return "\(unsupported) --max-future yet (it depends on the wall clock, so a resume would not repeat it)"
+      return
+        "\(unsupported) --max-future yet (it depends on the wall clock, so a resume would not repeat it)"
     }
     if plan.queries.contains(where: { $0.dedupe != nil }) {
       return "\(unsupported) dedupe_key streams yet (the keys seen are not saved)"

@@ -28,8 +28,10 @@ struct CompiledExpr {
     if expr.isConstant {
       // Fold: a constant that fails to evaluate stays a per-row error, as written.
       let probe = CompiledExpr.build(expr, context)
-      let empty = [Value]()
-      if let value = try? empty.withUnsafeBufferPointer({ (row) throws(RowError) -> Value in try probe.evaluate(row) }) {
+      let empty: [Value] = []
+      if let value = try? empty.withUnsafeBufferPointer({ (row) throws(RowError) -> Value in
+        try probe.evaluate(row)
+      }) {
         return CompiledExpr { _ in value }
       }
       return probe
@@ -53,15 +55,21 @@ struct CompiledExpr {
     case .unary(let op, let x):
       let a = compile(x, context)
       switch op {
-      case .negate: return CompiledExpr { (row) throws(RowError) -> Value in ValueOps.negate(try a.evaluate(row)) }
-      case .plus: return CompiledExpr { (row) throws(RowError) -> Value in
+      case .negate:
+        return CompiledExpr { (row) throws(RowError) -> Value in
+          ValueOps.negate(try a.evaluate(row))
+        }
+      case .plus:
+        return CompiledExpr { (row) throws(RowError) -> Value in
           let v = try a.evaluate(row)
           return v.numeric == nil && !v.isNull ? .null : v
         }
-      case .not: return CompiledExpr { (row) throws(RowError) -> Value in ValueOps.not(try a.evaluate(row)) }
+      case .not:
+        return CompiledExpr { (row) throws(RowError) -> Value in ValueOps.not(try a.evaluate(row)) }
       }
     case .binary(let op, let l, let r):
-      let a = compile(l, context), b = compile(r, context)
+      let a = compile(l, context)
+      let b = compile(r, context)
       switch op {
       case .and:
         return CompiledExpr { (row) throws(RowError) -> Value in
@@ -80,14 +88,19 @@ struct CompiledExpr {
           return x == false && y == false ? .bool(false) : .null
         }
       default:
-        return CompiledExpr { (row) throws(RowError) -> Value in ValueOps.binary(op, try a.evaluate(row), try b.evaluate(row)) }
+        return CompiledExpr { (row) throws(RowError) -> Value in
+          ValueOps.binary(op, try a.evaluate(row), try b.evaluate(row))
+        }
       }
     case .between(let x, let lo, let hi, let negated):
-      let v = compile(x, context), l = compile(lo, context), h = compile(hi, context)
+      let v = compile(x, context)
+      let l = compile(lo, context)
+      let h = compile(hi, context)
       return CompiledExpr { (row) throws(RowError) -> Value in
         let value = try v.evaluate(row)
-        let result = ValueOps.binary(.and, ValueOps.binary(.greaterOrEqual, value, try l.evaluate(row)),
-                                     ValueOps.binary(.lessOrEqual, value, try h.evaluate(row)))
+        let result = ValueOps.binary(
+          .and, ValueOps.binary(.greaterOrEqual, value, try l.evaluate(row)),
+          ValueOps.binary(.lessOrEqual, value, try h.evaluate(row)))
         return negated ? ValueOps.not(result) : result
       }
     case .inList(let x, let list, let negated):
@@ -118,17 +131,24 @@ struct CompiledExpr {
       }
       let p = compile(patternExpr, context)
       return CompiledExpr { (row) throws(RowError) -> Value in
-        guard case .string(let s) = try v.evaluate(row), case .string(let text) = try p.evaluate(row) else { return .null }
-        return .bool(LikePattern(pattern: text, escape: escapeCharacter, caseInsensitive: ci).matches(s) != negated)
+        guard case .string(let s) = try v.evaluate(row),
+          case .string(let text) = try p.evaluate(row)
+        else { return .null }
+        return .bool(
+          LikePattern(pattern: text, escape: escapeCharacter, caseInsensitive: ci).matches(s)
+            != negated)
       }
     case .isNull(let x, let negated):
       let v = compile(x, context)
-      return CompiledExpr { (row) throws(RowError) -> Value in .bool(try v.evaluate(row).isNull != negated) }
+      return CompiledExpr { (row) throws(RowError) -> Value in
+        .bool(try v.evaluate(row).isNull != negated)
+      }
     case .caseWhen(let branches, let otherwise):
       let compiled = branches.map { (compile($0.condition, context), compile($0.result, context)) }
       let other = otherwise.map { compile($0, context) }
       return CompiledExpr { (row) throws(RowError) -> Value in
-        for (condition, result) in compiled where ValueOps.truthiness(try condition.evaluate(row)) == true {
+        for (condition, result) in compiled
+        where ValueOps.truthiness(try condition.evaluate(row)) == true {
           return try result.evaluate(row)
         }
         return try other?.evaluate(row) ?? .null

@@ -97,7 +97,9 @@ public enum JSONPathReader {
     return copy.withUTF8 { buffer in
       var reader = Cursor(bytes: buffer)
       reader.skipSpace()
-      guard let first = reader.peek, first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else { return false }
+      guard let first = reader.peek, first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else {
+        return false
+      }
       guard reader.skipValue(depth: 0) else { return false }
       reader.skipSpace()
       return reader.index == buffer.count
@@ -161,7 +163,8 @@ public enum JSONPathReader {
       switch c {
       case UInt8(ascii: "{"), UInt8(ascii: "["):
         guard skipValue(depth: 0) else { return nil }
-        return .json(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+        return .json(
+          String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
       case UInt8(ascii: "\""):
         return decodeString().map(Value.string)
       case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
@@ -169,7 +172,8 @@ public enum JSONPathReader {
         return c == UInt8(ascii: "n") ? .null : .bool(c == UInt8(ascii: "t"))
       default:
         guard skipValue(depth: 0) else { return nil }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        let text = String(
+          decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         if let n = Int64(text) { return .int(n) }
         return Double(text).map(Value.double)
       }
@@ -268,7 +272,8 @@ public enum JSONPathReader {
         {
           index += 1
         }
-        let word = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        let word = String(
+          decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         if word == "true" || word == "false" || word == "null" { return true }
         return Self.isNumber(word)
       }
@@ -279,7 +284,10 @@ public enum JSONPathReader {
       var s = Array(word.utf8)[...]
       func digits() -> Int {
         var n = 0
-        while let c = s.first, c >= 48 && c <= 57 { s.removeFirst(); n += 1 }
+        while let c = s.first, c >= 48 && c <= 57 {
+          s.removeFirst()
+          n += 1
+        }
         return n
       }
       if s.first == UInt8(ascii: "-") { s.removeFirst() }

@@ -26,7 +26,9 @@ public struct LikePattern: Sendable, Equatable {
   public init(pattern: String, escape: Character? = nil, caseInsensitive: Bool = false) {
     self.caseInsensitive = caseInsensitive
     let source = caseInsensitive ? pattern.lowercased() : pattern
-    let escapeScalar = escape.flatMap { $0.unicodeScalars.count == 1 ? $0.unicodeScalars.first : nil }
+    let escapeScalar = escape.flatMap {
+      $0.unicodeScalars.count == 1 ? $0.unicodeScalars.first : nil
+    }
     var tokens: [Token] = []
     var scalars = source.unicodeScalars.makeIterator()
     while let c = scalars.next() {
@@ -53,9 +55,11 @@ public struct LikePattern: Sendable, Equatable {
   }
 
   func matches(_ text: [Unicode.Scalar]) -> Bool {
-    var t = 0, p = 0
+    var t = 0
+    var p = 0
     // Where the last `%` was, and where in the text it currently stops.
-    var starToken = -1, starText = 0
+    var starToken = -1
+    var starText = 0
     while t < text.count {
       if p < tokens.count {
         switch tokens[p] {

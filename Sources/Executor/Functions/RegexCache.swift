@@ -33,7 +33,8 @@ public final class RegexCache {
   /// like `length` and `substr` count them.
   ///
   /// - Throws: `RowError` when the pattern is not a valid regular expression.
-  public func regex(_ pattern: String, flags: String = "") throws(RowError) -> Regex<AnyRegexOutput> {
+  public func regex(_ pattern: String, flags: String = "") throws(RowError) -> Regex<AnyRegexOutput>
+  {
     let ignoreCase = flags.contains("i")
     let key = ignoreCase ? "i:" + pattern : "-:" + pattern
     if let entry = entries[key] {
@@ -54,7 +55,8 @@ public final class RegexCache {
   }
 
   /// Compiles without caching; used when the caller passed no cache.
-  static func compile(_ pattern: String, ignoreCase: Bool) throws(RowError) -> Regex<AnyRegexOutput> {
+  static func compile(_ pattern: String, ignoreCase: Bool) throws(RowError) -> Regex<AnyRegexOutput>
+  {
     do {
       var regex = try Regex(pattern).matchingSemantics(.unicodeScalar)
       if ignoreCase { regex = regex.ignoresCase() }

@@ -21,7 +21,9 @@ extension ScalarFunction {
   ///   - cache: compiled regular expressions, owned by the caller (one per evaluator); with nil,
   ///     `regexp_*` compile their pattern on every call.
   /// - Throws: `RowError`, counted by the engine as a bad row.
-  public func evaluate(_ args: [Value], now: Int64, cache: RegexCache? = nil) throws(RowError) -> Value {
+  public func evaluate(_ args: [Value], now: Int64, cache: RegexCache? = nil) throws(RowError)
+    -> Value
+  {
     guard arity.contains(args.count) else {
       throw RowError("\(name)() does not take \(args.count) argument\(args.count == 1 ? "" : "s")")
     }

@@ -1,3 +1,5 @@
+import Planner
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Planner
 
 /// The numeric functions.
 ///
@@ -39,7 +40,8 @@ extension ScalarFunction {
       if args.count > 1 {
         switch args[1] {
         case .int(let n): digits = n
-        case .double(let d) where d.isFinite && d == d.rounded(): digits = Int64(Swift.max(-400, Swift.min(400, d)))
+        case .double(let d) where d.isFinite && d == d.rounded():
+          digits = Int64(Swift.max(-400, Swift.min(400, d)))
         default: return .null
         }
       }

@@ -19,7 +19,9 @@ extension ScalarFunction {
       var group = 0
       if args.count > 2 {
         guard case .int(let g) = args[2] else { return .null }
-        guard g >= 0 && g < 1000 else { throw RowError("regexp_extract group \(g) is out of range") }
+        guard g >= 0 && g < 1000 else {
+          throw RowError("regexp_extract group \(g) is out of range")
+        }
         group = Int(g)
       }
       guard let flags = Self.flags(args, at: 3) else { return .null }

@@ -46,15 +46,24 @@ extension ScalarFunction {
     case .lower: return .string(s.lowercased())
     case .upper: return .string(s.uppercased())
     case .length: return .int(Int64(s.unicodeScalars.count))
-    case .substr: return .string(Self.substring(s, start: numbers[0], length: numbers.count > 1 ? numbers[1] : nil))
-    case .trim: return .string(Self.trim(s, strings.count > 1 ? strings[1] : nil, leading: true, trailing: true))
-    case .ltrim: return .string(Self.trim(s, strings.count > 1 ? strings[1] : nil, leading: true, trailing: false))
-    case .rtrim: return .string(Self.trim(s, strings.count > 1 ? strings[1] : nil, leading: false, trailing: true))
+    case .substr:
+      return .string(
+        Self.substring(s, start: numbers[0], length: numbers.count > 1 ? numbers[1] : nil))
+    case .trim:
+      return .string(
+        Self.trim(s, strings.count > 1 ? strings[1] : nil, leading: true, trailing: true))
+    case .ltrim:
+      return .string(
+        Self.trim(s, strings.count > 1 ? strings[1] : nil, leading: true, trailing: false))
+    case .rtrim:
+      return .string(
+        Self.trim(s, strings.count > 1 ? strings[1] : nil, leading: false, trailing: true))
     case .replace: return .string(Self.replace(s, strings[1], strings[2]))
     case .splitPart: return .string(Self.splitPart(s, strings[1], numbers[0]))
     case .startsWith: return .bool(s.utf8.starts(with: strings[1].utf8))
     case .endsWith: return .bool(s.utf8.reversed().starts(with: strings[1].utf8.reversed()))
-    case .contains: return .bool(Self.find(Array(strings[1].utf8), in: Array(s.utf8), from: 0) != nil)
+    case .contains:
+      return .bool(Self.find(Array(strings[1].utf8), in: Array(s.utf8), from: 0) != nil)
     default: return .null
     }
   }
@@ -95,7 +104,9 @@ extension ScalarFunction {
   /// (`trim('  x ')` is `'x'`; `trim('xxaxx', 'x')` is `'a'`).
   static func trim(_ s: String, _ characters: String?, leading: Bool, trailing: Bool) -> String {
     let set = characters.map { Set($0.unicodeScalars) }
-    let drop: (Unicode.Scalar) -> Bool = { c in set.map { $0.contains(c) } ?? c.properties.isWhitespace }
+    let drop: (Unicode.Scalar) -> Bool = { c in
+      set.map { $0.contains(c) } ?? c.properties.isWhitespace
+    }
     var view = Substring(s).unicodeScalars
     if leading { while let c = view.first, drop(c) { view.removeFirst() } }
     if trailing { while let c = view.last, drop(c) { view.removeLast() } }

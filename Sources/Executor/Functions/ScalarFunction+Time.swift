@@ -21,13 +21,17 @@ extension ScalarFunction {
       return try TimestampFormat.parse(text, format: second).map(Value.timestamp) ?? .null
     case .dateTrunc:
       guard case .string(let unit) = args[0] else { return .null }
-      guard let truncation = TimeTruncation(rawValue: unit.lowercased()) ?? TimeTruncation.plural(unit) else {
+      guard
+        let truncation = TimeTruncation(rawValue: unit.lowercased()) ?? TimeTruncation.plural(unit)
+      else {
         throw RowError("unknown date_trunc unit '\(unit)'")
       }
       guard let ms = Self.timestampArgument(args[1]) else { return .null }
       return .timestamp(truncation.truncate(ms))
     case .formatTimestamp:
-      guard let ms = Self.timestampArgument(args[0]), case .string(let format) = args[1] else { return .null }
+      guard let ms = Self.timestampArgument(args[0]), case .string(let format) = args[1] else {
+        return .null
+      }
       return .string(try TimestampFormat.format(ms, format: format))
     case .epochMs:
       return Self.timestampArgument(args[0]).map(Value.int) ?? .null
@@ -70,7 +74,11 @@ extension ScalarFunction {
     var number = v
     if case .string(let s) = v {
       let t = trim(s, nil, leading: true, trailing: true)
-      if let n = Int64(t) { number = .int(n) } else if let d = ValueOps.parseDouble(t) { number = .double(d) }
+      if let n = Int64(t) {
+        number = .int(n)
+      } else if let d = ValueOps.parseDouble(t) {
+        number = .double(d)
+      }
     }
     switch number {
     case .int(let n):

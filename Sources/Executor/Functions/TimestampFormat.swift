@@ -16,7 +16,9 @@ public enum TimestampFormat {
     "January", "February", "March", "April", "May", "June", "July", "August", "September",
     "October", "November", "December",
   ]
-  static let weekdayNames = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+  static let weekdayNames = [
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+  ]
 
   /// `ms` rendered with `format`.
   ///
@@ -82,9 +84,17 @@ public enum TimestampFormat {
   public static func parse(_ text: String, format: String) throws(RowError) -> Int64? {
     let input = Array(text.unicodeScalars)
     var i = 0
-    var year: Int64 = 1970, month: Int64 = 1, day: Int64 = 1, dayOfYear: Int64? = nil
-    var hour: Int64 = 0, minute: Int64 = 0, second: Int64 = 0, milli: Int64 = 0
-    var pm: Bool? = nil, offset: Int64 = 0, epoch: Int64? = nil
+    var year: Int64 = 1970
+    var month: Int64 = 1
+    var day: Int64 = 1
+    var dayOfYear: Int64? = nil
+    var hour: Int64 = 0
+    var minute: Int64 = 0
+    var second: Int64 = 0
+    var milli: Int64 = 0
+    var pm: Bool? = nil
+    var offset: Int64 = 0
+    var epoch: Int64? = nil
 
     func number(_ maxDigits: Int, signed: Bool = false) -> Int64? {
       var negative = false
@@ -130,26 +140,49 @@ public enum TimestampFormat {
       }
       guard let directive = scalars.next() else { throw RowError("format ends with '%'") }
       switch directive {
-      case "Y": guard let v = number(4, signed: true) else { return nil }; year = v
-      case "y": guard let v = number(2) else { return nil }; year = v < 69 ? 2000 + v : 1900 + v
-      case "m": guard let v = number(2) else { return nil }; month = v
+      case "Y":
+        guard let v = number(4, signed: true) else { return nil }
+        year = v
+      case "y":
+        guard let v = number(2) else { return nil }
+        year = v < 69 ? 2000 + v : 1900 + v
+      case "m":
+        guard let v = number(2) else { return nil }
+        month = v
       case "d", "e":
         while i < input.count, input[i] == " " { i += 1 }
-        guard let v = number(2) else { return nil }; day = v
-      case "H", "I": guard let v = number(2) else { return nil }; hour = v
-      case "M": guard let v = number(2) else { return nil }; minute = v
-      case "S": guard let v = number(2) else { return nil }; second = v
+        guard let v = number(2) else { return nil }
+        day = v
+      case "H", "I":
+        guard let v = number(2) else { return nil }
+        hour = v
+      case "M":
+        guard let v = number(2) else { return nil }
+        minute = v
+      case "S":
+        guard let v = number(2) else { return nil }
+        second = v
       case "f", "g":
         let start = i
         guard let v = number(9) else { return nil }
         var scaled = v
         var digits = i - start
-        while digits < 3 { scaled *= 10; digits += 1 }
-        while digits > 3 { scaled /= 10; digits -= 1 }
+        while digits < 3 {
+          scaled *= 10
+          digits += 1
+        }
+        while digits > 3 {
+          scaled /= 10
+          digits -= 1
+        }
         milli = scaled
-      case "j": guard let v = number(3) else { return nil }; dayOfYear = v
+      case "j":
+        guard let v = number(3) else { return nil }
+        dayOfYear = v
       case "a", "A": guard name(weekdayNames) != nil else { return nil }
-      case "b", "B", "h": guard let index = name(monthNames) else { return nil }; month = Int64(index + 1)
+      case "b", "B", "h":
+        guard let index = name(monthNames) else { return nil }
+        month = Int64(index + 1)
       case "p":
         guard let index = name(["AM", "PM"]) else { return nil }
         pm = index == 1
@@ -169,8 +202,12 @@ public enum TimestampFormat {
         }
       case "Z":
         while i < input.count, input[i].properties.isAlphabetic { i += 1 }
-      case "s": guard let v = number(19, signed: true) else { return nil }; epoch = v
-      case "%": guard i < input.count, input[i] == "%" else { return nil }; i += 1
+      case "s":
+        guard let v = number(19, signed: true) else { return nil }
+        epoch = v
+      case "%":
+        guard i < input.count, input[i] == "%" else { return nil }
+        i += 1
       default: throw RowError("unknown format directive '%\(directive)'")
       }
     }
@@ -194,7 +231,8 @@ public enum TimestampFormat {
       // Reject dates such as February 30 that would roll into the next month.
       guard Timestamp.civil(days: days).month == month else { return nil }
     }
-    return days * Timestamp.millisPerDay + hour * Timestamp.millisPerHour + minute * Timestamp.millisPerMinute
+    return days * Timestamp.millisPerDay + hour * Timestamp.millisPerHour + minute
+      * Timestamp.millisPerMinute
       + second * 1000 + milli - offset
   }
 }

@@ -22,7 +22,8 @@ public enum ValueOps {
     case .add, .subtract, .multiply, .divide, .modulo: return arithmetic(op, a, b)
     case .concat: return concat(a, b)
     case .and, .or:
-      let l = truthiness(a), r = truthiness(b)
+      let l = truthiness(a)
+      let r = truthiness(b)
       if op == .and {
         if l == false || r == false { return .bool(false) }
         if l == true && r == true { return .bool(true) }
@@ -60,7 +61,8 @@ public enum ValueOps {
       default: return .null
       }
     case (.int, .double), (.double, .int), (.double, .double):
-      let x = a.numeric!, y = b.numeric!
+      let x = a.numeric!
+      let y = b.numeric!
       switch op {
       case .add: return .double(x + y)
       case .subtract: return .double(x - y)
@@ -88,7 +90,8 @@ public enum ValueOps {
     case (.interval(let d), .int), (.interval(let d), .double):
       guard op == .multiply || op == .divide, let k = b.numeric else { return .null }
       if op == .divide && k == 0 { return .null }
-      return scaledInterval(d, op == .multiply ? Double(d) * k : Double(d) / k, k, divide: op == .divide)
+      return scaledInterval(
+        d, op == .multiply ? Double(d) * k : Double(d) / k, k, divide: op == .divide)
     case (.int, .interval(let d)), (.double, .interval(let d)):
       guard op == .multiply, let k = a.numeric else { return .null }
       return scaledInterval(d, Double(d) * k, k, divide: false)
@@ -101,12 +104,16 @@ public enum ValueOps {
     r.overflow ? .double(wide) : .int(r.partialValue)
   }
 
-  private static func checked(_ r: (partialValue: Int64, overflow: Bool), _ make: (Int64) -> Value) -> Value {
+  private static func checked(_ r: (partialValue: Int64, overflow: Bool), _ make: (Int64) -> Value)
+    -> Value
+  {
     r.overflow ? .null : make(r.partialValue)
   }
 
   /// An interval scaled by a number: exact for an integer factor, else through DOUBLE.
-  private static func scaledInterval(_ d: Int64, _ approximate: Double, _ k: Double, divide: Bool) -> Value {
+  private static func scaledInterval(_ d: Int64, _ approximate: Double, _ k: Double, divide: Bool)
+    -> Value
+  {
     if let n = Int64(exactly: k) {
       if divide { return .interval(d.dividedReportingOverflow(by: n).partialValue) }
       return checked(d.multipliedReportingOverflow(by: n), Value.interval)
@@ -166,7 +173,9 @@ public enum ValueOps {
     let magnitude = ms.magnitude
     func two(_ v: UInt64) -> String { v < 10 ? "0" + String(v) : String(v) }
     var out = ms < 0 ? "-" : ""
-    out += two(magnitude / 3_600_000) + ":" + two(magnitude / 60_000 % 60) + ":" + two(magnitude / 1000 % 60)
+    out +=
+      two(magnitude / 3_600_000) + ":" + two(magnitude / 60_000 % 60) + ":"
+      + two(magnitude / 1000 % 60)
     let milli = magnitude % 1000
     if milli != 0 { out += "." + String(String(milli + 1000).dropFirst()) }
     return out
@@ -175,7 +184,9 @@ public enum ValueOps {
   /// A decimal number in text (`1.5`, `-2e3`, `nan`, `inf`), or nil; unlike `Double(_:)`, hex
   /// forms such as `0x1p3` are not numbers here.
   public static func parseDouble(_ text: String) -> Double? {
-    guard !text.isEmpty, !text.utf8.contains(where: { $0 == UInt8(ascii: "x") || $0 == UInt8(ascii: "X") }) else {
+    guard !text.isEmpty,
+      !text.utf8.contains(where: { $0 == UInt8(ascii: "x") || $0 == UInt8(ascii: "X") })
+    else {
       return nil
     }
     return Double(text)

@@ -76,7 +76,9 @@ extension ValueOps {
   /// A DOUBLE rounded half away from zero to a BIGINT, or nil outside the range.
   static func bigint(_ d: Double) -> Value? {
     let r = d.rounded(.toNearestOrAwayFromZero)
-    guard r.isFinite, r >= -9_223_372_036_854_775_808.0, r < 9_223_372_036_854_775_808.0 else { return nil }
+    guard r.isFinite, r >= -9_223_372_036_854_775_808.0, r < 9_223_372_036_854_775_808.0 else {
+      return nil
+    }
     return .int(Int64(r))
   }
 
@@ -90,8 +92,11 @@ extension ValueOps {
     let s = trimmed(text)
     if s.contains(":") {
       let negative = s.hasPrefix("-")
-      let parts = (negative ? String(s.dropFirst()) : s).split(separator: ":", omittingEmptySubsequences: false)
-      guard parts.count == 2 || parts.count == 3, let h = Int64(parts[0]), let m = Int64(parts[1]), m < 60 else {
+      let parts = (negative ? String(s.dropFirst()) : s).split(
+        separator: ":", omittingEmptySubsequences: false)
+      guard parts.count == 2 || parts.count == 3, let h = Int64(parts[0]), let m = Int64(parts[1]),
+        m < 60
+      else {
         return nil
       }
       var ms = h * 3_600_000 + m * 60_000
@@ -105,7 +110,8 @@ extension ValueOps {
     guard !words.isEmpty, words.count % 2 == 0 else { return nil }
     var total: Int64 = 0
     for k in stride(from: 0, to: words.count, by: 2) {
-      guard let n = parseDouble(String(words[k])), let unit = unitMillis(words[k + 1].lowercased()) else {
+      guard let n = parseDouble(String(words[k])), let unit = unitMillis(words[k + 1].lowercased())
+      else {
         return nil
       }
       let ms = (n * Double(unit)).rounded()

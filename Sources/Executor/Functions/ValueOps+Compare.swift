@@ -44,11 +44,13 @@ extension ValueOps {
   /// equals a TIMESTAMP here (the order must be transitive). NULLs come first: an operator that
   /// wants NULLS LAST (DuckDB's default for ASC) places them itself.
   public static func sqlTotalOrder(_ a: Value, _ b: Value) -> Bool {
-    let ra = rank(a), rb = rank(b)
+    let ra = rank(a)
+    let rb = rank(b)
     if ra != rb { return ra < rb }
     switch (a, b) {
     case (.null, .null): return false
-    case (.string(let x), .string(let y)), (.json(let x), .json(let y)): return compareBytes(x, y) < 0
+    case (.string(let x), .string(let y)), (.json(let x), .json(let y)):
+      return compareBytes(x, y) < 0
     default: return (compare(a, b) ?? 0) < 0
     }
   }
@@ -83,7 +85,8 @@ extension ValueOps {
   }
 
   static func compareBytes(_ x: String, _ y: String) -> Int {
-    var i = x.utf8.makeIterator(), j = y.utf8.makeIterator()
+    var i = x.utf8.makeIterator()
+    var j = y.utf8.makeIterator()
     while true {
       switch (i.next(), j.next()) {
       case (nil, nil): return 0

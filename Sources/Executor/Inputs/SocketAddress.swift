@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #elseif canImport(Musl)
-  import Musl
+import Musl
 #endif
 
 /// A source URL that names a socket, parsed; and the few socket calls the inputs share.
@@ -22,9 +22,13 @@ enum SocketAddress: Equatable {
   init(_ text: String) throws(RunError) {
     if text.hasPrefix("unix://") {
       let path = String(text.dropFirst("unix://".count))
-      guard path.hasPrefix("/") || !path.isEmpty else { throw RunError("'\(text)': a Unix socket needs a path, e.g. unix:///tmp/events.sock") }
+      guard path.hasPrefix("/") || !path.isEmpty else {
+        throw RunError("'\(text)': a Unix socket needs a path, e.g. unix:///tmp/events.sock")
+      }
       // sun_path holds 108 bytes with the terminating NUL.
-      guard path.utf8.count < 108 else { throw RunError("'\(text)': a Unix socket path must be shorter than 108 bytes") }
+      guard path.utf8.count < 108 else {
+        throw RunError("'\(text)': a Unix socket path must be shorter than 108 bytes")
+      }
       self = .unix(path: path)
       return
     }
@@ -38,18 +42,23 @@ enum SocketAddress: Equatable {
       rest = text.dropFirst("tcp://".count)
     } else {
       let scheme = text.prefix { $0 != ":" }
-      throw RunError("'\(text)': unknown source scheme '\(scheme)' (tcp://HOST:PORT, tcp-listen://HOST:PORT, unix:///path)")
+      throw RunError(
+        "'\(text)': unknown source scheme '\(scheme)' (tcp://HOST:PORT, tcp-listen://HOST:PORT, unix:///path)"
+      )
     }
     var host: Substring
     var port: Substring
     if rest.hasPrefix("[") {
-      guard let close = rest.firstIndex(of: "]"), rest[rest.index(after: close)...].hasPrefix(":") else {
+      guard let close = rest.firstIndex(of: "]"), rest[rest.index(after: close)...].hasPrefix(":")
+      else {
         throw RunError("'\(text)': expected [IPV6]:PORT")
       }
       host = rest[rest.index(after: rest.startIndex)..<close]
       port = rest[rest.index(close, offsetBy: 2)...]
     } else {
-      guard let colon = rest.lastIndex(of: ":") else { throw RunError("'\(text)': expected HOST:PORT") }
+      guard let colon = rest.lastIndex(of: ":") else {
+        throw RunError("'\(text)': expected HOST:PORT")
+      }
       host = rest[..<colon]
       port = rest[rest.index(after: colon)...]
     }
@@ -61,13 +70,17 @@ enum SocketAddress: Equatable {
       if host.isEmpty { host = "127.0.0.1" }
       self = .listen(host: String(host), port: String(number))
     } else {
-      guard !host.isEmpty, number > 0 else { throw RunError("'\(text)': tcp:// needs a host and a port, e.g. tcp://127.0.0.1:9000") }
+      guard !host.isEmpty, number > 0 else {
+        throw RunError("'\(text)': tcp:// needs a host and a port, e.g. tcp://127.0.0.1:9000")
+      }
       self = .connect(host: String(host), port: String(number))
     }
   }
 
   /// The addresses `host:port` resolves to, for a stream socket; `passive` for binding.
-  static func resolve(host: String, port: String, passive: Bool) throws(RunError) -> [(family: Int32, address: [UInt8])] {
+  static func resolve(host: String, port: String, passive: Bool) throws(RunError) -> [(
+    family: Int32, address: [UInt8]
+  )] {
     var hints = addrinfo()
     hints.ai_family = AF_UNSPEC
     hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -81,7 +94,8 @@ enum SocketAddress: Equatable {
     var result: [(Int32, [UInt8])] = []
     var p: UnsafeMutablePointer<addrinfo>? = first
     while let info = p {
-      let bytes = UnsafeRawBufferPointer(start: info.pointee.ai_addr, count: Int(info.pointee.ai_addrlen))
+      let bytes = UnsafeRawBufferPointer(
+        start: info.pointee.ai_addr, count: Int(info.pointee.ai_addrlen))
       result.append((info.pointee.ai_family, Array(bytes)))
       p = info.pointee.ai_next
     }
@@ -90,7 +104,9 @@ enum SocketAddress: Equatable {
 
   /// A new non-blocking, close-on-exec stream socket.
   static func makeSocket(family: Int32) throws(RunError) -> Int32 {
-    let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    let fd = socket(
+      family,
+      Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard fd >= 0 else { throw RunError("cannot create a socket: \(POSIX.errorText)") }
     return fd
   }
@@ -106,7 +122,9 @@ enum SocketAddress: Equatable {
   }
 
   /// Calls `body` with `bytes` as a `sockaddr` pointer and its length.
-  static func withSockaddr<R>(_ bytes: [UInt8], _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+  static func withSockaddr<R>(_ bytes: [UInt8], _ body: (UnsafePointer<sockaddr>, socklen_t) -> R)
+    -> R
+  {
     bytes.withUnsafeBytes { raw in
       body(raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
     }

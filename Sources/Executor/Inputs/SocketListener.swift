@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #elseif canImport(Musl)
-  import Musl
+import Musl
 #endif
 
 /// `tcp-listen://HOST:PORT` and `unix:///path`: listens and reads every client at once.
@@ -36,7 +36,9 @@ final class SocketListener: Input {
         let fd = try SocketAddress.makeSocket(family: target.family)
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        if SocketAddress.withSockaddr(target.address, { bind(fd, $0, $1) }) == 0 && listen(fd, 128) == 0 {
+        if SocketAddress.withSockaddr(target.address, { bind(fd, $0, $1) }) == 0
+          && listen(fd, 128) == 0
+        {
           bound = fd
           break
         }
@@ -46,12 +48,14 @@ final class SocketListener: Input {
       guard bound >= 0 else { throw RunError("cannot listen on \(name): \(lastError)") }
       listener = bound
       socketPath = nil
-      InputLog.say("listening on \(name)" + (port == "0" ? " (port \(SocketListener.boundPort(bound)))" : ""))
+      InputLog.say(
+        "listening on \(name)" + (port == "0" ? " (port \(SocketListener.boundPort(bound)))" : ""))
     case .unix(let path):
       try SocketListener.removeStaleSocket(path, name: name)
       let fd = try SocketAddress.makeSocket(family: AF_UNIX)
       let address = SocketAddress.unixAddress(path)
-      guard SocketAddress.withSockaddr(address, { bind(fd, $0, $1) }) == 0, listen(fd, 128) == 0 else {
+      guard SocketAddress.withSockaddr(address, { bind(fd, $0, $1) }) == 0, listen(fd, 128) == 0
+      else {
         let why = POSIX.errorText
         POSIX.close(fd)
         throw RunError("cannot listen on \(name): \(why)")
@@ -85,7 +89,9 @@ final class SocketListener: Input {
     }
     let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     defer { if probe >= 0 { POSIX.close(probe) } }
-    if probe >= 0, SocketAddress.withSockaddr(SocketAddress.unixAddress(path), { connect(probe, $0, $1) }) == 0 {
+    if probe >= 0,
+      SocketAddress.withSockaddr(SocketAddress.unixAddress(path), { connect(probe, $0, $1) }) == 0
+    {
       throw RunError("cannot listen on \(name): another process is listening there")
     }
     unlink(path)
@@ -120,7 +126,9 @@ final class SocketListener: Input {
       let fd = accept(listener, nil, nil)
       guard fd >= 0 else {
         if errno == EINTR || errno == ECONNABORTED { continue }
-        if errno != EAGAIN && errno != EWOULDBLOCK { InputLog.say("\(name): cannot accept a client: \(POSIX.errorText)") }
+        if errno != EAGAIN && errno != EWOULDBLOCK {
+          InputLog.say("\(name): cannot accept a client: \(POSIX.errorText)")
+        }
         return
       }
       _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
@@ -131,7 +139,8 @@ final class SocketListener: Input {
   }
 
   func pollRequests() -> [pollfd] {
-    [pollfd(fd: listener, events: Int16(POLLIN), revents: 0)] + clients.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+    [pollfd(fd: listener, events: Int16(POLLIN), revents: 0)]
+      + clients.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
   }
 
   func wakeAfterMillis() -> Int32? { nil }

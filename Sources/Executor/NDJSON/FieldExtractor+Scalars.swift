@@ -8,7 +8,9 @@ extension FieldExtractor {
   /// Sixteen bytes at a time are tested for anything special (quote, backslash, control
   /// character, non-ASCII); plain runs are skipped without looking at each byte.
   @inline(__always)
-  static func skipString(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int, escaped: inout Bool) -> ScanError? {
+  static func skipString(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int, escaped: inout Bool)
+    -> ScanError?
+  {
     var j = i &+ 1
     let raw = UnsafeRawPointer(p)
     let quote = SIMD16<UInt8>(repeating: 0x22)
@@ -21,7 +23,8 @@ extension FieldExtractor {
         let v = raw.loadUnaligned(fromByteOffset: j, as: SIMD16<UInt8>.self)
         // As signed bytes, non-ASCII (≥ 0x80) is negative: one compare finds it and controls.
         let signed = unsafeBitCast(v, to: SIMD16<Int8>.self)
-        let special = none.replacing(with: all, where: (v .== quote) .| (v .== backslash) .| (signed .< space))
+        let special = none.replacing(
+          with: all, where: (v .== quote) .| (v .== backslash) .| (signed .< space))
         // The lanes as two words: the first set byte is the first special one. (`any()` on the
         // mask compiled to a slow horizontal reduction here.)
         let words = unsafeBitCast(special, to: (UInt64, UInt64).self)
@@ -47,7 +50,9 @@ extension FieldExtractor {
         case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
           j &+= 2
         case 0x75:
-          guard j &+ 6 <= n, hex4(p, j &+ 2) >= 0 else { return .invalid("invalid \\u escape", at: j) }
+          guard j &+ 6 <= n, hex4(p, j &+ 2) >= 0 else {
+            return .invalid("invalid \\u escape", at: j)
+          }
           j &+= 6
         default:
           return .invalid("invalid escape", at: j)
@@ -63,13 +68,16 @@ extension FieldExtractor {
   }
 
   /// Reads the string whose `"` is at `i` into `s`, unescaped; leaves `i` after it.
-  static func readString(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int, into s: inout String) -> ScanError? {
+  static func readString(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int, into s: inout String)
+    -> ScanError?
+  {
     let start = i &+ 1
     var escaped = false
     if let error = skipString(p, n, &i, escaped: &escaped) { return error }
     let end = i &- 1
     if !escaped {
-      s = String(decoding: UnsafeBufferPointer(start: p + start, count: end &- start), as: UTF8.self)
+      s = String(
+        decoding: UnsafeBufferPointer(start: p + start, count: end &- start), as: UTF8.self)
       return nil
     }
     // Unescaping never lengthens: `\n` → 1 byte, `\uXXXX` → ≤ 3, a surrogate pair (12) → 4.
@@ -88,11 +96,21 @@ extension FieldExtractor {
         let e = p[j &+ 1]
         j &+= 2
         switch e {
-        case 0x62: o[w] = 0x08; w &+= 1
-        case 0x66: o[w] = 0x0C; w &+= 1
-        case 0x6E: o[w] = 0x0A; w &+= 1
-        case 0x72: o[w] = 0x0D; w &+= 1
-        case 0x74: o[w] = 0x09; w &+= 1
+        case 0x62:
+          o[w] = 0x08
+          w &+= 1
+        case 0x66:
+          o[w] = 0x0C
+          w &+= 1
+        case 0x6E:
+          o[w] = 0x0A
+          w &+= 1
+        case 0x72:
+          o[w] = 0x0D
+          w &+= 1
+        case 0x74:
+          o[w] = 0x09
+          w &+= 1
         case 0x75:
           var scalar = UInt32(hex4(p, j))
           j &+= 4
@@ -318,8 +336,11 @@ extension FieldExtractor {
   }
 
   /// Parses `p[start..<end]` with the standard library; an infinite result is out of range.
-  static func slowDouble(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, into v: inout Value) -> ScanError? {
-    let text = String(decoding: UnsafeBufferPointer(start: p + start, count: end &- start), as: UTF8.self)
+  static func slowDouble(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, into v: inout Value)
+    -> ScanError?
+  {
+    let text = String(
+      decoding: UnsafeBufferPointer(start: p + start, count: end &- start), as: UTF8.self)
     guard let d = Double(text), d.isFinite else { return .outOfRange(at: start) }
     v = .double(d)
     return nil

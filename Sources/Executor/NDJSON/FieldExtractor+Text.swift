@@ -51,7 +51,8 @@ extension FieldExtractor {
         i = skipSpace(p, n, i)
         let end = valueEnd(p, n, i)
         var value = Value.null
-        _ = whole.walk(UnsafeRawBufferPointer(start: p + i, count: end &- i), into: &value, requireObject: false)
+        _ = whole.walk(
+          UnsafeRawBufferPointer(start: p + i, count: end &- i), into: &value, requireObject: false)
         if let at = position[key] {
           result[at].value = value
         } else {

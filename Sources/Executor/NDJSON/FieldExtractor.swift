@@ -75,7 +75,9 @@ public final class FieldExtractor {
   /// `out` must point to `paths.count` initialized values; they are overwritten (set to `.null`
   /// first). Returns nil for a good line. On a bad line the error says why and the values in `out`
   /// are unspecified: the row is to be dropped.
-  public func extract(_ line: UnsafeRawBufferPointer, into out: UnsafeMutablePointer<Value>) -> ScanError? {
+  public func extract(_ line: UnsafeRawBufferPointer, into out: UnsafeMutablePointer<Value>)
+    -> ScanError?
+  {
     for slot in 0..<paths.count { out[slot] = .null }
     return walk(line, into: out, requireObject: true)
   }
@@ -97,7 +99,9 @@ public final class FieldExtractor {
 
   /// The walk itself: one value (an object when `requireObject`), then only whitespace. `out`
   /// must already hold `.null` in every slot.
-  func walk(_ line: UnsafeRawBufferPointer, into out: UnsafeMutablePointer<Value>, requireObject: Bool) -> ScanError? {
+  func walk(
+    _ line: UnsafeRawBufferPointer, into out: UnsafeMutablePointer<Value>, requireObject: Bool
+  ) -> ScanError? {
     let n = line.count
     guard n > 0, let raw = line.baseAddress else { return .emptyLine }
     let p = raw.assumingMemoryBound(to: UInt8.self)
@@ -143,13 +147,15 @@ public final class FieldExtractor {
         guard i < n else { return ScanError.unexpected(p, n, at: i) }
         if p[i] != (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
           if isObject {
-            if let error = readKey(p, n, &i, parent: node, position: 0, child: &node) { return error }
+            if let error = readKey(p, n, &i, parent: node, position: 0, child: &node) {
+              return error
+            }
           } else {
             node = node >= 0 ? trie.child(node, index: 0) : -1
           }
           continue value
         }
-        // An empty container: close it below like any other.
+      // An empty container: close it below like any other.
       case UInt8(ascii: "\""):
         if node >= 0 && nodes[Int(node)].outputCount > 0 {
           var s = ""
@@ -203,7 +209,9 @@ public final class FieldExtractor {
           if top.isObject {
             let position = top.index &+ 1
             frames[depth &- 1].index = position
-            if let error = readKey(p, n, &i, parent: top.node, position: position, child: &node) { return error }
+            if let error = readKey(p, n, &i, parent: top.node, position: position, child: &node) {
+              return error
+            }
           } else {
             let index = top.index &+ 1
             frames[depth &- 1].index = index
@@ -218,7 +226,9 @@ public final class FieldExtractor {
         depth &-= 1
         node = top.node
         if node >= 0 && nodes[Int(node)].outputCount > 0 {
-          let text = String(decoding: UnsafeRawBufferPointer(start: p + top.start, count: i &- top.start), as: UTF8.self)
+          let text = String(
+            decoding: UnsafeRawBufferPointer(start: p + top.start, count: i &- top.start),
+            as: UTF8.self)
           store(.json(text), node)
         }
       }
@@ -228,10 +238,15 @@ public final class FieldExtractor {
   /// Reads `"key"` and the `:` after it at `i`; sets `child` to the trie node the key leads to
   /// from `parent` (-1 when unwanted), leaves `i` after the colon.
   @inline(__always)
-  func readKey(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int, parent: Int32, position: Int, child: inout Int32) -> ScanError? {
+  func readKey(
+    _ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int, parent: Int32, position: Int,
+    child: inout Int32
+  ) -> ScanError? {
     guard i < n, p[i] == UInt8(ascii: "\"") else { return ScanError.unexpected(p, n, at: i) }
     let start = i &+ 1
-    if parent >= 0, let cached = keyCache.lookup(node: parent, position: position, p, n, start, end: &i) {
+    if parent >= 0,
+      let cached = keyCache.lookup(node: parent, position: position, p, n, start, end: &i)
+    {
       child = cached
     } else {
       do throws(ScanError) {
@@ -248,12 +263,17 @@ public final class FieldExtractor {
 
   /// `readKey` for a key the cache does not know: validated, looked up, remembered.
   @inline(__always)
-  private func readNewKey(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int, start: Int, parent: Int32, position: Int, child: inout Int32) throws(ScanError) {
+  private func readNewKey(
+    _ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int, start: Int, parent: Int32, position: Int,
+    child: inout Int32
+  ) throws(ScanError) {
     var escaped = false
     if let error = Self.skipString(p, n, &i, escaped: &escaped) { throw error }
     if parent < 0 || trie.nodes[Int(parent)].keyCount == 0 {
       child = -1
-      if parent >= 0 && !escaped { keyCache.store(node: parent, position: position, p, start, i &- 1, child: -1) }
+      if parent >= 0 && !escaped {
+        keyCache.store(node: parent, position: position, p, start, i &- 1, child: -1)
+      }
     } else if !escaped {
       child = trie.child(parent, key: p, start, i &- 1)
       keyCache.store(node: parent, position: position, p, start, i &- 1, child: child)
@@ -262,9 +282,10 @@ public final class FieldExtractor {
       var key = ""
       var j = start &- 1
       _ = Self.readString(p, n, &j, into: &key)
-      child = key.utf8.withContiguousStorageIfAvailable { buffer in
-        trie.child(parent, key: buffer.baseAddress!, 0, buffer.count)
-      } ?? -1
+      child =
+        key.utf8.withContiguousStorageIfAvailable { buffer in
+          trie.child(parent, key: buffer.baseAddress!, 0, buffer.count)
+        } ?? -1
     }
   }
 
@@ -281,13 +302,17 @@ public final class FieldExtractor {
 
   /// True when the four bytes at `i` are `a b c d`.
   @inline(__always)
-  static func matches(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int, _ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) -> Bool {
+  static func matches(
+    _ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int, _ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8
+  ) -> Bool {
     i &+ 4 <= n && p[i] == a && p[i &+ 1] == b && p[i &+ 2] == c && p[i &+ 3] == d
   }
 
   /// The error for a bare word that is not `true`, `false` or `null`, at its first wrong byte.
   static func badWord(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int) -> ScanError {
-    let word: [UInt8] = p[i] == UInt8(ascii: "t") ? Array("true".utf8) : p[i] == UInt8(ascii: "f") ? Array("false".utf8) : Array("null".utf8)
+    let word: [UInt8] =
+      p[i] == UInt8(ascii: "t")
+      ? Array("true".utf8) : p[i] == UInt8(ascii: "f") ? Array("false".utf8) : Array("null".utf8)
     var k = 0
     while k < word.count && i &+ k < n && p[i &+ k] == word[k] { k += 1 }
     return ScanError.unexpected(p, n, at: i &+ k)

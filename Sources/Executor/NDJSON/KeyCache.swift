@@ -38,8 +38,12 @@ struct KeyCache {
   /// for `node` at `position` (or a neighbouring position); sets `end` to the index after its
   /// closing quote.
   @inline(__always)
-  func lookup(node: Int32, position: Int, _ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int, end: inout Int) -> Int32? {
-    guard node >= 0, Int(node) < nodeCount, position < KeyCache.positions, start &+ 16 <= n else { return nil }
+  func lookup(
+    node: Int32, position: Int, _ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int, end: inout Int
+  ) -> Int32? {
+    guard node >= 0, Int(node) < nodeCount, position < KeyCache.positions, start &+ 16 <= n else {
+      return nil
+    }
     let bytes = UnsafeRawPointer(p + start).loadUnaligned(as: SIMD16<UInt8>.self)
     let base = Int(node) &* KeyCache.positions
     @inline(__always) func matches(_ candidate: Int) -> Bool {
@@ -60,9 +64,13 @@ struct KeyCache {
   /// Remembers an unescaped key (bytes `start..<end` of `p`, its closing quote at `end`) seen
   /// for `node` at `position`. Keys of 15 bytes or more are not cached.
   @inline(__always)
-  func store(node: Int32, position: Int, _ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, child: Int32) {
+  func store(
+    node: Int32, position: Int, _ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, child: Int32
+  ) {
     let span = end &- start &+ 1
-    guard node >= 0, Int(node) < nodeCount, position < KeyCache.positions, span <= 16 else { return }
+    guard node >= 0, Int(node) < nodeCount, position < KeyCache.positions, span <= 16 else {
+      return
+    }
     var entry = Entry()
     for k in 0..<span {
       entry.pattern[k] = p[start &+ k]

@@ -99,7 +99,9 @@ public struct LineReader: Sendable {
     }
     while let nl = LineSplitter.nextNewline(in: chunk, from: pos) {
       lineCount &+= 1
-      try body(Self.frame(UnsafeRawBufferPointer(rebasing: chunk[pos..<nl]), limit: maxLineBytes), lineCount)
+      try body(
+        Self.frame(UnsafeRawBufferPointer(rebasing: chunk[pos..<nl]), limit: maxLineBytes),
+        lineCount)
       pos = nl &+ 1
     }
     if pos < count { carry(UnsafeRawBufferPointer(rebasing: chunk[pos..<count])) }
@@ -176,7 +178,9 @@ public struct LineReader: Sendable {
   @inline(__always)
   private static func frame(_ raw: UnsafeRawBufferPointer, limit: Int) -> Line {
     var line = raw
-    if let last = line.last, last == 0x0D { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
+    if let last = line.last, last == 0x0D {
+      line = UnsafeRawBufferPointer(rebasing: line.dropLast())
+    }
     return line.count > limit ? .overLong(byteCount: raw.count) : .line(line)
   }
 }

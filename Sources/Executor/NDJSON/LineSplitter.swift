@@ -22,7 +22,8 @@ public enum LineSplitter {
     while i &+ 16 <= count {
       let block = base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
       // The compare's lanes read as two words: the lowest set byte is the first newline.
-      let hits = unsafeBitCast(none.replacing(with: all, where: block .== needle), to: (UInt64, UInt64).self)
+      let hits = unsafeBitCast(
+        none.replacing(with: all, where: block .== needle), to: (UInt64, UInt64).self)
       if hits.0 != 0 { return i &+ hits.0.trailingZeroBitCount &>> 3 }
       if hits.1 != 0 { return i &+ 8 &+ hits.1.trailingZeroBitCount &>> 3 }
       i &+= 16

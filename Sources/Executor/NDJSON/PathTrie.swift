@@ -50,7 +50,9 @@ final class PathTrie: @unchecked Sendable {
             node = Int(edge.child)
           } else {
             let child = outs.count
-            outs.append([]); keyKids.append([]); indexKids.append([])
+            outs.append([])
+            keyKids.append([])
+            indexKids.append([])
             keyKids[node].append((bytes, Int32(child)))
             node = child
           }
@@ -59,7 +61,9 @@ final class PathTrie: @unchecked Sendable {
             node = Int(edge.child)
           } else {
             let child = outs.count
-            outs.append([]); keyKids.append([]); indexKids.append([])
+            outs.append([])
+            keyKids.append([])
+            indexKids.append([])
             indexKids[node].append((i, Int32(child)))
             node = child
           }
@@ -77,8 +81,11 @@ final class PathTrie: @unchecked Sendable {
     }
 
     var flatNodes = [Node](repeating: Node(), count: n)
-    var flatOuts: [Int32] = [], flatResets: [Int32] = [], flatBytes: [UInt8] = []
-    var flatKeys: [KeyEdge] = [], flatIndexes: [IndexEdge] = []
+    var flatOuts: [Int32] = []
+    var flatResets: [Int32] = []
+    var flatBytes: [UInt8] = []
+    var flatKeys: [KeyEdge] = []
+    var flatIndexes: [IndexEdge] = []
     for node in 0..<n {
       flatNodes[node].outputStart = Int32(flatOuts.count)
       flatNodes[node].outputCount = Int32(outs[node].count)
@@ -89,12 +96,15 @@ final class PathTrie: @unchecked Sendable {
       flatNodes[node].keyStart = Int32(flatKeys.count)
       flatNodes[node].keyCount = Int32(keyKids[node].count)
       for edge in keyKids[node] {
-        flatKeys.append(KeyEdge(offset: Int32(flatBytes.count), length: Int32(edge.key.count), child: edge.child))
+        flatKeys.append(
+          KeyEdge(offset: Int32(flatBytes.count), length: Int32(edge.key.count), child: edge.child))
         flatBytes += edge.key
       }
       flatNodes[node].indexStart = Int32(flatIndexes.count)
       flatNodes[node].indexCount = Int32(indexKids[node].count)
-      for edge in indexKids[node] { flatIndexes.append(IndexEdge(index: edge.index, child: edge.child)) }
+      for edge in indexKids[node] {
+        flatIndexes.append(IndexEdge(index: edge.index, child: edge.child))
+      }
     }
     nodes = Self.copy(flatNodes)
     outputs = Self.copy(flatOuts)

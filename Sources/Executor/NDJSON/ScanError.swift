@@ -31,7 +31,8 @@ public struct ScanError: Error, Sendable, Hashable, CustomStringConvertible {
     } else {
       shown = "byte 0x" + (c < 16 ? "0" : "") + String(c, radix: 16, uppercase: true)
     }
-    return ScanError(message: "not valid JSON (unexpected \(shown) at byte \(offset + 1))", offset: offset)
+    return ScanError(
+      message: "not valid JSON (unexpected \(shown) at byte \(offset + 1))", offset: offset)
   }
 
   static func invalid(_ what: String, at offset: Int) -> ScanError {
@@ -47,7 +48,8 @@ public struct ScanError: Error, Sendable, Hashable, CustomStringConvertible {
   }
 
   static func tooDeep(_ limit: Int, at offset: Int) -> ScanError {
-    ScanError(message: "nesting too deep (more than \(limit) levels at byte \(offset + 1))", offset: offset)
+    ScanError(
+      message: "nesting too deep (more than \(limit) levels at byte \(offset + 1))", offset: offset)
   }
 
   static let emptyLine = ScanError(message: "not valid JSON (empty line)", offset: 0)

@@ -82,7 +82,9 @@ final class MovingWindowOperator: WindowOperator {
         var i = MovingWindowOperator.upperBound(state.times, t - size)
         let end = MovingWindowOperator.upperBound(state.times, t)
         while i < end {
-          state.rows[i].withUnsafeBufferPointer { layout.add($0, time: state.times[i], to: states, warnings: &warnings) }
+          state.rows[i].withUnsafeBufferPointer {
+            layout.add($0, time: state.times[i], to: states, warnings: &warnings)
+          }
           i += 1
         }
         var row: [Value] = [.timestamp(t - size), .timestamp(t)]
@@ -120,7 +122,8 @@ final class MovingWindowOperator: WindowOperator {
 
   /// First index whose time is > t.
   static func upperBound(_ a: [Int64], _ t: Int64) -> Int {
-    var lo = 0, hi = a.count
+    var lo = 0
+    var hi = a.count
     while lo < hi {
       let mid = (lo + hi) / 2
       if a[mid] <= t { lo = mid + 1 } else { hi = mid }
@@ -130,7 +133,8 @@ final class MovingWindowOperator: WindowOperator {
 
   /// First index whose time is ≥ t.
   static func lowerBound(_ a: [Int64], _ t: Int64) -> Int {
-    var lo = 0, hi = a.count
+    var lo = 0
+    var hi = a.count
     while lo < hi {
       let mid = (lo + hi) / 2
       if a[mid] < t { lo = mid + 1 } else { hi = mid }

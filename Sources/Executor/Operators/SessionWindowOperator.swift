@@ -66,7 +66,8 @@ final class SessionWindowOperator: WindowOperator {
           kept.append(s)
         }
       }
-      let session = merged ?? Session(start: t, last: t, states: layout.aggregates.map { $0.makeAccumulator() })
+      let session =
+        merged ?? Session(start: t, last: t, states: layout.aggregates.map { $0.makeAccumulator() })
       session.start = min(session.start, t)
       session.last = max(session.last, t)
       layout.add(row, time: t, to: session.states, warnings: &warnings)

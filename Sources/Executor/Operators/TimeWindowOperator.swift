@@ -33,8 +33,13 @@ final class TimeWindowOperator: WindowOperator {
     var plain: [Int] = []
     var tracked: [Int] = []
     for (i, call) in layout.aggregates.enumerated() {
-      let countsDistinct = (call.function == .count && call.distinct) || call.function == .approxCountDistinct
-      if size != nil && countsDistinct && call.arguments.count == 1 { tracked.append(i) } else { plain.append(i) }
+      let countsDistinct =
+        (call.function == .count && call.distinct) || call.function == .approxCountDistinct
+      if size != nil && countsDistinct && call.arguments.count == 1 {
+        tracked.append(i)
+      } else {
+        plain.append(i)
+      }
     }
     plainAggregates = plain
     self.tracked = tracked
@@ -67,13 +72,15 @@ final class TimeWindowOperator: WindowOperator {
       let key = UnsafeBufferPointer(rebasing: row[0..<layout.keyCount])
       let hash = GroupTable.hash(key)
       guard let size else {
-        add(row, hash: hash, time: t, start: 0, entries: entries, oldestOpen: 0, warnings: &warnings)
+        add(
+          row, hash: hash, time: t, start: 0, entries: entries, oldestOpen: 0, warnings: &warnings)
         return
       }
       let watermark = batch.watermarks[i]
       let newest = Timestamp.floorDiv(t, advance) * advance
       // Windows whose end is above the watermark have not fired: numbers from oldestOpen on.
-      let oldestOpen = watermark == Int64.min ? Int64.min : Timestamp.floorDiv(watermark - size, advance) + 1
+      let oldestOpen =
+        watermark == Int64.min ? Int64.min : Timestamp.floorDiv(watermark - size, advance) + 1
       for (j, a) in tracked.enumerated() {
         let value = row[layout.argumentOffsets[a]]
         if value.isNull {
@@ -84,13 +91,16 @@ final class TimeWindowOperator: WindowOperator {
         hasher.combine(hash)
         hasher.combine(value)
         entries[j] = trackers[j].entry(
-          group: key, value: value, hash: hasher.finalize(), firstWindow: Timestamp.floorDiv(newest - size, advance) + 1)
+          group: key, value: value, hash: hasher.finalize(),
+          firstWindow: Timestamp.floorDiv(newest - size, advance) + 1)
       }
       var start = newest
       var added = false
       while start > t - size {
         if start + size > watermark {
-          add(row, hash: hash, time: t, start: start, entries: entries, oldestOpen: oldestOpen, warnings: &warnings)
+          add(
+            row, hash: hash, time: t, start: start, entries: entries, oldestOpen: oldestOpen,
+            warnings: &warnings)
           added = true
         }
         start -= advance
@@ -103,7 +113,8 @@ final class TimeWindowOperator: WindowOperator {
 
   @inline(__always)
   private func add(
-    _ row: UnsafeBufferPointer<Value>, hash: Int, time: Int64, start: Int64, entries: [Int], oldestOpen: Int64,
+    _ row: UnsafeBufferPointer<Value>, hash: Int, time: Int64, start: Int64, entries: [Int],
+    oldestOpen: Int64,
     warnings: inout Int
   ) {
     let table = self.table(start)
@@ -111,7 +122,8 @@ final class TimeWindowOperator: WindowOperator {
     let states = table.states[g]
     for a in plainAggregates {
       let offset = layout.argumentOffsets[a]
-      let args = UnsafeBufferPointer(rebasing: row[offset..<offset + layout.aggregates[a].arguments.count])
+      let args = UnsafeBufferPointer(
+        rebasing: row[offset..<offset + layout.aggregates[a].arguments.count])
       states[a].add(args, time: time, warnings: &warnings)
     }
     if !tracked.isEmpty {

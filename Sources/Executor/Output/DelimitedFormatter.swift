@@ -52,7 +52,8 @@ public enum CSV: DelimitedDialect {
   public static let separator = UInt8(ascii: ",")
 
   public static func appendField(_ text: String, into out: inout [UInt8]) {
-    let needsQuotes = text.isEmpty || text.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
+    let needsQuotes =
+      text.isEmpty || text.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
     guard needsQuotes else {
       out.append(contentsOf: text.utf8)
       return

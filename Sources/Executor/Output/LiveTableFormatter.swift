@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#elseif canImport(Darwin)
-  import Darwin
-#endif
 import Planner
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// EMIT CHANGES on a terminal: a table redrawn in place, as `top` does, left on screen when the
 /// query ends (SPEC 6).
@@ -33,7 +34,8 @@ public struct LiveTableFormatter: RowFormatter {
   public init(columns: [String], spread: [Bool] = []) {
     hasOp = columns.first == "op"
     let drop = hasOp ? 1 : 0
-    layout = SpreadLayout(columns: Array(columns.dropFirst(drop)), spread: Array(spread.dropFirst(drop)))
+    layout = SpreadLayout(
+      columns: Array(columns.dropFirst(drop)), spread: Array(spread.dropFirst(drop)))
   }
 
   public mutating func begin(into out: inout [UInt8]) {}
@@ -52,7 +54,11 @@ public struct LiveTableFormatter: RowFormatter {
         vacated = op == "-U" ? i : nil
       }
     case "+U":
-      if let i = vacated, i <= rows.count { rows.insert(values, at: i) } else { rows.append(values) }
+      if let i = vacated, i <= rows.count {
+        rows.insert(values, at: i)
+      } else {
+        rows.append(values)
+      }
       vacated = nil
     default:
       rows.append(values)
@@ -61,7 +67,9 @@ public struct LiveTableFormatter: RowFormatter {
     dirty = true
     let now = Clock.monotonicMicros() / 1000
     // A `-U` is half an update: wait for its `+U`.
-    if op != "-U", now &- lastDrawMillis >= interval || lastDrawMillis == .min { draw(into: &out, now: now) }
+    if op != "-U", now &- lastDrawMillis >= interval || lastDrawMillis == .min {
+      draw(into: &out, now: now)
+    }
   }
 
   /// The input would block: draw the changes the throttle held back, so a quiet source does not
@@ -86,7 +94,9 @@ public struct LiveTableFormatter: RowFormatter {
     var text: [UInt8] = []
     for row in shown { table.write(layout.flatten(row), into: &text) }
     table.end(into: &text)
-    var lines = String(decoding: text, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+    var lines = String(decoding: text, as: UTF8.self).split(
+      separator: "\n", omittingEmptySubsequences: false
+    ).dropLast().map(String.init)
     if rows.count > shown.count {
       lines.insert("(\(rows.count - shown.count) more rows above; \(rows.count) in all)", at: 0)
     }
@@ -105,7 +115,9 @@ public struct LiveTableFormatter: RowFormatter {
   /// Rows and columns of the terminal on stdout; 24×80 when it is not one.
   static func terminalSize() -> (rows: Int, columns: Int) {
     var size = winsize()
-    guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0, size.ws_col > 0 else { return (24, 80) }
+    guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0, size.ws_col > 0 else {
+      return (24, 80)
+    }
     return (Int(size.ws_row), Int(size.ws_col))
   }
 }

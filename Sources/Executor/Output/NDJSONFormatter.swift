@@ -18,7 +18,8 @@ public struct NDJSONFormatter: RowFormatter {
       bytes.append(UInt8(ascii: ":"))
       return bytes
     }
-    self.spread = spread.count == columns.count ? spread : [Bool](repeating: false, count: columns.count)
+    self.spread =
+      spread.count == columns.count ? spread : [Bool](repeating: false, count: columns.count)
   }
 
   public mutating func begin(into out: inout [UInt8]) {}
@@ -48,7 +49,9 @@ public struct NDJSONFormatter: RowFormatter {
     var hi = bytes.count
     while lo < hi, bytes[lo] <= 0x20 { lo += 1 }
     while hi > lo, bytes[hi - 1] <= 0x20 { hi -= 1 }
-    guard hi - lo >= 2, bytes[lo] == UInt8(ascii: "{"), bytes[hi - 1] == UInt8(ascii: "}") else { return }
+    guard hi - lo >= 2, bytes[lo] == UInt8(ascii: "{"), bytes[hi - 1] == UInt8(ascii: "}") else {
+      return
+    }
     lo += 1
     hi -= 1
     while lo < hi, bytes[lo] <= 0x20 { lo += 1 }

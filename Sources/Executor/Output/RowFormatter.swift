@@ -48,7 +48,8 @@ struct SpreadLayout {
 
   init(columns: [String], spread: [Bool]) {
     self.columns = columns
-    self.spread = spread.count == columns.count ? spread : [Bool](repeating: false, count: columns.count)
+    self.spread =
+      spread.count == columns.count ? spread : [Bool](repeating: false, count: columns.count)
     isResolved = !self.spread.contains(true)
   }
 
@@ -124,7 +125,8 @@ func plainText(_ v: Value) -> String? {
   case .null: return nil
   case .bool(let b): return b ? "true" : "false"
   case .int(let i): return String(i)
-  case .double(let d): return d.isFinite ? d.description : (d.isNaN ? "nan" : d < 0 ? "-inf" : "inf")
+  case .double(let d):
+    return d.isFinite ? d.description : (d.isNaN ? "nan" : d < 0 ? "-inf" : "inf")
   case .string(let s): return s
   case .timestamp(let ms): return Timestamp.format(ms)
   case .interval(let ms): return String(ms)

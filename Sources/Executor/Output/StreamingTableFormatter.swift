@@ -45,10 +45,14 @@ public struct StreamingTableFormatter: RowFormatter {
       started = true
       let header = layout.header.map(TableFormatter.visible)
       widths = header.map(TableFormatter.displayWidth)
-      for (k, c) in cells.enumerated() where k < widths.count { widths[k] = max(widths[k], TableFormatter.displayWidth(c.text)) }
+      for (k, c) in cells.enumerated() where k < widths.count {
+        widths[k] = max(widths[k], TableFormatter.displayWidth(c.text))
+      }
       text += rule + line(header.map { ($0, false) }) + rule
     } else {
-      for (k, c) in cells.enumerated() where k < widths.count { widths[k] = max(widths[k], TableFormatter.displayWidth(c.text)) }
+      for (k, c) in cells.enumerated() where k < widths.count {
+        widths[k] = max(widths[k], TableFormatter.displayWidth(c.text))
+      }
     }
     text += line(cells)
     out.append(contentsOf: text.utf8)

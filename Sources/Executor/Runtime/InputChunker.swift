@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #elseif canImport(Musl)
-  import Musl
+import Musl
 #endif
 
 /// Cuts one input's byte stream, as read(2) returns it, into pieces of whole lines that can be
@@ -47,7 +47,9 @@ struct InputChunker {
       }
       atStart = false
       tail.append(contentsOf: bytes)
-      if tail.count >= 3 && tail[0] == 0xEF && tail[1] == 0xBB && tail[2] == 0xBF { tail.removeFirst(3) }
+      if tail.count >= 3 && tail[0] == 0xEF && tail[1] == 0xBB && tail[2] == 0xBF {
+        tail.removeFirst(3)
+      }
       let joined = tail
       tail = []
       return joined.withUnsafeBytes { push($0) }
@@ -83,7 +85,9 @@ struct InputChunker {
   mutating func finish() -> [Piece] {
     if atStart {
       atStart = false
-      if tail.count >= 3 && tail[0] == 0xEF && tail[1] == 0xBB && tail[2] == 0xBF { tail.removeFirst(3) }
+      if tail.count >= 3 && tail[0] == 0xEF && tail[1] == 0xBB && tail[2] == 0xBF {
+        tail.removeFirst(3)
+      }
     }
     if discarding {
       discarding = false
@@ -96,7 +100,9 @@ struct InputChunker {
   }
 
   static func firstNewline(_ b: UnsafeRawBufferPointer) -> Int? {
-    guard let base = b.baseAddress, b.count > 0, let p = memchr(base, 0x0A, b.count) else { return nil }
+    guard let base = b.baseAddress, b.count > 0, let p = memchr(base, 0x0A, b.count) else {
+      return nil
+    }
     return UnsafeRawPointer(p) - base
   }
 

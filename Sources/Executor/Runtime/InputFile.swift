@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #elseif canImport(Musl)
-  import Musl
+import Musl
 #elseif canImport(Darwin)
-  import Darwin
+import Darwin
 #endif
 
 /// One input of a source: stdin, a file, or a gzip file read through `gzip -dc`.
@@ -29,8 +29,13 @@ final class InputFile {
     name = path
     lines = LineReader(maxLineBytes: max)
     if path.hasSuffix(".gz") {
-      guard access(path, R_OK) == 0 else { throw RunError("cannot read '\(path)': \(POSIX.errorText)") }
-      let quoted = "'" + path.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+      guard access(path, R_OK) == 0 else {
+        throw RunError("cannot read '\(path)': \(POSIX.errorText)")
+      }
+      let quoted =
+        "'"
+        + path.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''")
+        + "'"
       guard let p = popen("gzip -dc -- \(quoted)", "r") else {
         throw RunError("cannot start gzip for '\(path)': \(POSIX.errorText)")
       }
@@ -84,7 +89,9 @@ final class InputFile {
     self.pipe = nil
     let status = pclose(pipe)
     if status != 0 {
-      throw RunError("cannot read '\(name)': it is not a complete gzip file (gzip exited with status \(status >> 8))")
+      throw RunError(
+        "cannot read '\(name)': it is not a complete gzip file (gzip exited with status \(status >> 8))"
+      )
     }
   }
 }

@@ -9,11 +9,13 @@
 public struct LatencyHistogram: Sendable, Equatable {
   /// Upper bounds in microseconds: 100 µs to 60 s, roughly ×2.5 apart (a `+Inf` bucket is implied).
   public static let boundsMicros: [Int64] = [
-    100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 1_000_000, 10_000_000, 60_000_000,
+    100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 1_000_000,
+    10_000_000, 60_000_000,
   ]
 
   /// Samples at or below each bound (not cumulative; `cumulative` adds them up).
-  public private(set) var counts: [Int] = Array(repeating: 0, count: LatencyHistogram.boundsMicros.count)
+  public private(set) var counts: [Int] = Array(
+    repeating: 0, count: LatencyHistogram.boundsMicros.count)
   /// All samples, including those above the last bound.
   public private(set) var count = 0
   public private(set) var sumMicros: Int64 = 0

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #elseif canImport(Musl)
-  import Musl
+import Musl
 #endif
 
 /// `--metrics HOST:PORT`: a tiny HTTP/1.1 server on its own thread that answers `GET /metrics`
@@ -35,7 +35,8 @@ public final class MetricsServer: @unchecked Sendable {
     var list: UnsafeMutablePointer<addrinfo>?
     let status = getaddrinfo(host, String(port), &hints, &list)
     guard status == 0, let first = list else {
-      throw RunError("--metrics: cannot resolve '\(host)': \(String(cString: gai_strerror(status)))")
+      throw RunError(
+        "--metrics: cannot resolve '\(host)': \(String(cString: gai_strerror(status)))")
     }
     defer { freeaddrinfo(first) }
     var fd: Int32 = -1
@@ -43,7 +44,9 @@ public final class MetricsServer: @unchecked Sendable {
     var node: UnsafeMutablePointer<addrinfo>? = first
     while let a = node {
       node = a.pointee.ai_next
-      let s = socket(a.pointee.ai_family, a.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), a.pointee.ai_protocol)
+      let s = socket(
+        a.pointee.ai_family, a.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue),
+        a.pointee.ai_protocol)
       guard s >= 0 else { continue }
       var one: Int32 = 1
       setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -61,11 +64,13 @@ public final class MetricsServer: @unchecked Sendable {
     pthread_mutex_init(mutex, nil)
     let unmanaged = Unmanaged.passRetained(self)
     var t = pthread_t()
-    let created = pthread_create(&t, nil, { context in
-      let server = Unmanaged<MetricsServer>.fromOpaque(context!).takeRetainedValue()
-      server.serve()
-      return nil
-    }, unmanaged.toOpaque())
+    let created = pthread_create(
+      &t, nil,
+      { context in
+        let server = Unmanaged<MetricsServer>.fromOpaque(context!).takeRetainedValue()
+        server.serve()
+        return nil
+      }, unmanaged.toOpaque())
     guard created == 0 else {
       unmanaged.release()
       Glibc.close(fd)
@@ -134,13 +139,21 @@ public final class MetricsServer: @unchecked Sendable {
     switch (method, path) {
     case ("GET", "/metrics"), ("HEAD", "/metrics"):
       let body = current().render(nowMillis: Clock.wallMillis())
-      send(client, status: "200 OK", type: "text/plain; version=0.0.4; charset=utf-8", body: body, head: method == "HEAD")
+      send(
+        client, status: "200 OK", type: "text/plain; version=0.0.4; charset=utf-8", body: body,
+        head: method == "HEAD")
     case ("GET", "/"):
-      send(client, status: "200 OK", type: "text/plain; charset=utf-8", body: "streamsql: metrics at /metrics\n")
+      send(
+        client, status: "200 OK", type: "text/plain; charset=utf-8",
+        body: "streamsql: metrics at /metrics\n")
     case ("GET", _), ("HEAD", _):
-      send(client, status: "404 Not Found", type: "text/plain; charset=utf-8", body: "not found; try /metrics\n")
+      send(
+        client, status: "404 Not Found", type: "text/plain; charset=utf-8",
+        body: "not found; try /metrics\n")
     default:
-      send(client, status: "405 Method Not Allowed", type: "text/plain; charset=utf-8", body: "only GET\n")
+      send(
+        client, status: "405 Method Not Allowed", type: "text/plain; charset=utf-8",
+        body: "only GET\n")
     }
   }
 
@@ -153,14 +166,17 @@ public final class MetricsServer: @unchecked Sendable {
       if n < 0 && errno == EINTR { continue }
       guard n > 0 else { return nil }
       bytes += chunk[0..<n]
-      if let text = String(validating: bytes, as: UTF8.self), text.contains("\r\n\r\n") || text.contains("\n\n") {
+      if let text = String(validating: bytes, as: UTF8.self),
+        text.contains("\r\n\r\n") || text.contains("\n\n")
+      {
         return text
       }
     }
     return nil
   }
 
-  private func send(_ client: Int32, status: String, type: String, body: String, head: Bool = false) {
+  private func send(_ client: Int32, status: String, type: String, body: String, head: Bool = false)
+  {
     let payload = Array(body.utf8)
     var response = Array(
       ("HTTP/1.1 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(payload.count)\r\n"
@@ -169,7 +185,8 @@ public final class MetricsServer: @unchecked Sendable {
     response.withUnsafeBytes { bytes in
       var offset = 0
       while offset < bytes.count {
-        let n = Glibc.send(client, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+        let n = Glibc.send(
+          client, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
         if n < 0 && errno == EINTR { continue }
         guard n > 0 else { return }
         offset += n
@@ -186,9 +203,17 @@ public final class MetricsServer: @unchecked Sendable {
     guard ok else { return nil }
     switch Int32(storage.ss_family) {
     case AF_INET:
-      return withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) } }
+      return withUnsafePointer(to: &storage) {
+        $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+          Int(UInt16(bigEndian: $0.pointee.sin_port))
+        }
+      }
     case AF_INET6:
-      return withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) } }
+      return withUnsafePointer(to: &storage) {
+        $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+          Int(UInt16(bigEndian: $0.pointee.sin6_port))
+        }
+      }
     default: return nil
     }
   }

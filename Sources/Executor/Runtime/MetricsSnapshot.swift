@@ -50,35 +50,54 @@ public struct MetricsSnapshot: Sendable, Equatable {
     }
     func perQuery(_ name: String, _ type: String, _ help: String, _ value: (Query) -> String?) {
       family(name, type, help)
-      for q in queries { if let v = value(q) { sample(name, "query=\"\(Self.escape(q.label))\"", v) } }
+      for q in queries {
+        if let v = value(q) { sample(name, "query=\"\(Self.escape(q.label))\"", v) }
+      }
     }
     family("streamsql_input_lines_total", "counter", "Input lines read (good or bad).")
     sample("streamsql_input_lines_total", "", "\(linesIn)")
     family("streamsql_input_bytes_total", "counter", "Input bytes read.")
     sample("streamsql_input_bytes_total", "", "\(bytesIn)")
-    family("streamsql_bad_lines_total", "counter", "Lines that were not a JSON object, too long or invalid UTF-8.")
+    family(
+      "streamsql_bad_lines_total", "counter",
+      "Lines that were not a JSON object, too long or invalid UTF-8.")
     sample("streamsql_bad_lines_total", "", "\(badLines)")
-    family("streamsql_bad_rows_total", "counter", "Rows without a valid event time, failing a CAST or a declared type.")
+    family(
+      "streamsql_bad_rows_total", "counter",
+      "Rows without a valid event time, failing a CAST or a declared type.")
     sample("streamsql_bad_rows_total", "", "\(badRows)")
-    perQuery("streamsql_late_rows_total", "counter", "Rows that reached no open window.") { "\($0.lateRows)" }
+    perQuery("streamsql_late_rows_total", "counter", "Rows that reached no open window.") {
+      "\($0.lateRows)"
+    }
     perQuery("streamsql_output_rows_total", "counter", "Result rows written.") { "\($0.rowsOut)" }
-    perQuery("streamsql_watermark_lag_seconds", "gauge", "Wall clock minus the event-time watermark.") { q in
+    perQuery(
+      "streamsql_watermark_lag_seconds", "gauge", "Wall clock minus the event-time watermark."
+    ) { q in
       q.watermarkMillis.map { Self.seconds(micros: (nowMillis - $0) * 1000) }
     }
-    perQuery("streamsql_open_windows", "gauge", "Windows (sessions, pending moving-window times) holding state.") {
+    perQuery(
+      "streamsql_open_windows", "gauge",
+      "Windows (sessions, pending moving-window times) holding state."
+    ) {
       "\($0.openWindows)"
     }
-    perQuery("streamsql_state_groups", "gauge", "Groups held across the open windows.") { "\($0.groups)" }
-    family("streamsql_latency_seconds", "histogram", "From reading a row's piece to writing the rows it produced.")
+    perQuery("streamsql_state_groups", "gauge", "Groups held across the open windows.") {
+      "\($0.groups)"
+    }
+    family(
+      "streamsql_latency_seconds", "histogram",
+      "From reading a row's piece to writing the rows it produced.")
     for (bound, n) in zip(LatencyHistogram.boundsMicros, latency.cumulative) {
       sample("streamsql_latency_seconds_bucket", "le=\"\(Self.seconds(micros: bound))\"", "\(n)")
     }
     sample("streamsql_latency_seconds_bucket", "le=\"+Inf\"", "\(latency.count)")
     sample("streamsql_latency_seconds_sum", "", Self.seconds(micros: latency.sumMicros))
     sample("streamsql_latency_seconds_count", "", "\(latency.count)")
-    family("streamsql_output_blocked_seconds_total", "counter", "Time spent blocked writing output.")
+    family(
+      "streamsql_output_blocked_seconds_total", "counter", "Time spent blocked writing output.")
     sample("streamsql_output_blocked_seconds_total", "", Self.seconds(micros: blockedMicros))
-    family("streamsql_start_time_seconds", "gauge", "When the run started, seconds since the epoch.")
+    family(
+      "streamsql_start_time_seconds", "gauge", "When the run started, seconds since the epoch.")
     sample("streamsql_start_time_seconds", "", Self.seconds(micros: startedAtMillis * 1000))
     return out
   }

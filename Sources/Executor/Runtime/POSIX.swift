@@ -1,12 +1,12 @@
 #if canImport(Glibc)
-  import Glibc
-  private let systemClose = Glibc.close
+import Glibc
+private let systemClose = Glibc.close
 #elseif canImport(Musl)
-  import Musl
-  private let systemClose = Musl.close
+import Musl
+private let systemClose = Musl.close
 #elseif canImport(Darwin)
-  import Darwin
-  private let systemClose = Darwin.close
+import Darwin
+private let systemClose = Darwin.close
 #endif
 
 /// The few system calls whose names clash with Swift methods.

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #elseif canImport(Musl)
-  import Musl
+import Musl
 #endif
 
 /// A one-line progress bar on stderr while regular files are read: bytes read of the total, the
@@ -33,7 +33,9 @@ final class ProgressBar {
     let now = Clock.monotonicMicros()
     guard force || now - lastDrawMicros >= Self.minimumIntervalMicros else { return }
     lastDrawMicros = now
-    let line = Self.line(bytesRead: bytesRead, totalBytes: totalBytes, elapsedMicros: now - startedMicros, width: terminalWidth())
+    let line = Self.line(
+      bytesRead: bytesRead, totalBytes: totalBytes, elapsedMicros: now - startedMicros,
+      width: terminalWidth())
     write("\r" + line + "\u{1B}[K")
     drawn = true
   }
@@ -55,10 +57,13 @@ final class ProgressBar {
     var eta = "--"
     if rate > 0 && bytesRead > 0 { eta = duration(Double(total - done) / rate) }
     let percent = String(Int(fraction * 100))
-    let tail = " \(String(repeating: " ", count: max(0, 3 - percent.count)))\(percent)%  \(bytes(done)) / \(bytes(total))  \(bytes(Int(rate)))/s  ETA \(eta)"
+    let tail =
+      " \(String(repeating: " ", count: max(0, 3 - percent.count)))\(percent)%  \(bytes(done)) / \(bytes(total))  \(bytes(Int(rate)))/s  ETA \(eta)"
     let barWidth = max(10, min(40, width - 1 - tail.count - 2))
     let filled = min(barWidth, Int(fraction * Double(barWidth)))
-    let bar = "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: barWidth - filled) + "]"
+    let bar =
+      "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: barWidth - filled)
+      + "]"
     let text = bar + tail
     return text.count < width ? text : String(text.prefix(max(0, width - 1)))
   }
@@ -95,7 +100,9 @@ final class ProgressBar {
     var bytes = Array(text.utf8)
     var offset = 0
     while offset < bytes.count {
-      let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+      let n = bytes.withUnsafeMutableBytes {
+        Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset)
+      }
       if n < 0 && errno == EINTR { continue }
       guard n > 0 else { return }
       offset += n

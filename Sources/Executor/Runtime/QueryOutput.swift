@@ -9,8 +9,11 @@ final class QueryOutput {
   private let unbuffered: Bool
   private(set) var rowsWritten = 0
 
-  init(sink: OutputSink, format: OutputFormat, columns: [String], spread: [Bool], label: Value?, changelog: Bool, unbuffered: Bool,
-       liveTable: Bool = false, streamingTable: Bool = false) {
+  init(
+    sink: OutputSink, format: OutputFormat, columns: [String], spread: [Bool], label: Value?,
+    changelog: Bool, unbuffered: Bool,
+    liveTable: Bool = false, streamingTable: Bool = false
+  ) {
     self.sink = sink
     self.label = label
     self.unbuffered = unbuffered

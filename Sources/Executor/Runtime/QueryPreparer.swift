@@ -46,10 +46,13 @@ final class QueryPreparer {
     outputs = exprs.map { CompiledExpr($0, context: context) }
     width = exprs.count
     dedupeKey = plan.dedupe.map { CompiledExpr($0.key, context: context) }
-    dedupeTime = plan.dedupe.flatMap { $0.time == plan.eventTime ? nil : CompiledExpr($0.time, context: context) }
+    dedupeTime = plan.dedupe.flatMap {
+      $0.time == plan.eventTime ? nil : CompiledExpr($0.time, context: context)
+    }
   }
 
-  func prepare(_ values: [Value], width rowWidth: Int, count: Int, arrivalMillis: Int64) -> Prepared {
+  func prepare(_ values: [Value], width rowWidth: Int, count: Int, arrivalMillis: Int64) -> Prepared
+  {
     context.now = arrivalMillis
     var out = Prepared()
     out.times.reserveCapacity(count)

@@ -28,6 +28,9 @@ extension QueryRunner {
 
   /// This query's deduplication and replay counters for `--stats`.
   var replayStats: (duplicates: Int, evicted: Int, peakKeys: Int, outsideRange: Int) {
-    (deduplicator?.dropped ?? 0, deduplicator?.evicted ?? 0, deduplicator?.peakKeys ?? 0, rowsOutsideRange)
+    (
+      deduplicator?.dropped ?? 0, deduplicator?.evicted ?? 0, deduplicator?.peakKeys ?? 0,
+      rowsOutsideRange
+    )
   }
 }

@@ -35,7 +35,10 @@ final class QueryRunner {
   var pacer: ReplayPacer?
   var rowsOutsideRange = 0
 
-  init(plan: QueryPlan, inputs: Int, output: QueryOutput, badInput: BadInput, changelog: Bool, context: CompiledExpr.Context) {
+  init(
+    plan: QueryPlan, inputs: Int, output: QueryOutput, badInput: BadInput, changelog: Bool,
+    context: CompiledExpr.Context
+  ) {
     self.plan = plan
     self.context = context
     self.output = output
@@ -53,14 +56,21 @@ final class QueryRunner {
       results = ResultStage(plan: plan, context: context, changelog: changelog)
       let changes = plan.emit == .changes
       switch plan.window {
-      case nil: windowOperator = TimeWindowOperator(layout: layout, size: nil, advance: nil, emitsChanges: changes)
-      case .tumbling(let size)?: windowOperator = TimeWindowOperator(layout: layout, size: size, advance: size, emitsChanges: changes)
+      case nil:
+        windowOperator = TimeWindowOperator(
+          layout: layout, size: nil, advance: nil, emitsChanges: changes)
+      case .tumbling(let size)?:
+        windowOperator = TimeWindowOperator(
+          layout: layout, size: size, advance: size, emitsChanges: changes)
       case .hopping(let size, let advance)?:
-        windowOperator = TimeWindowOperator(layout: layout, size: size, advance: advance, emitsChanges: changes)
+        windowOperator = TimeWindowOperator(
+          layout: layout, size: size, advance: advance, emitsChanges: changes)
       case .session(let gap)?: windowOperator = SessionWindowOperator(layout: layout, gap: gap)
       case .moving(let size)?: windowOperator = MovingWindowOperator(layout: layout, size: size)
-      case .countTumbling(let n)?: windowOperator = CountWindowOperator(layout: layout, size: n, advance: n)
-      case .countHopping(let n, let a)?: windowOperator = CountWindowOperator(layout: layout, size: n, advance: a)
+      case .countTumbling(let n)?:
+        windowOperator = CountWindowOperator(layout: layout, size: n, advance: n)
+      case .countHopping(let n, let a)?:
+        windowOperator = CountWindowOperator(layout: layout, size: n, advance: a)
       }
       remaining = nil
     } else {
@@ -72,9 +82,14 @@ final class QueryRunner {
   }
 
   /// Open windows and groups held, for `--metrics`.
-  var stateSize: (windows: Int, groups: Int) { (windowOperator?.openWindowCount ?? 0, windowOperator?.stateGroupCount ?? 0) }
+  var stateSize: (windows: Int, groups: Int) {
+    (windowOperator?.openWindowCount ?? 0, windowOperator?.stateGroupCount ?? 0)
+  }
 
-  var usesProcessingTime: Bool { plan.eventTime == nil && plan.mode == .aggregate && !(plan.window?.isCountBased ?? false) && plan.window != nil }
+  var usesProcessingTime: Bool {
+    plan.eventTime == nil && plan.mode == .aggregate && !(plan.window?.isCountBased ?? false)
+      && plan.window != nil
+  }
 
   /// The watermark implied by the per-input maxima: the smallest over inputs still open.
   private func currentWatermark() -> Int64 {
@@ -93,7 +108,9 @@ final class QueryRunner {
   /// Returns the row of the piece at which the query finished (LIMIT reached), if it did: rows
   /// after it, and their errors, are no concern of this query.
   @discardableResult
-  func apply(_ prepared: QueryPreparer.Prepared, from job: ScanJob, before stopLine: Int32 = .max) throws(RunError) -> Int32? {
+  func apply(_ prepared: QueryPreparer.Prepared, from job: ScanJob, before stopLine: Int32 = .max)
+    throws(RunError) -> Int32?
+  {
     guard !isDone else { return -1 }
     var finishedAt: Int32?
     context.now = job.arrivalMillis
@@ -128,9 +145,13 @@ final class QueryRunner {
         batch.watermarks.append(before)
         batch.lines.append(row)
       } else {
-        try emitProjected(Array(prepared.values[offset..<offset + projectionWidth]),
-                          sort: sortKeyCount == 0 ? [] : Array(prepared.values[offset + projectionWidth..<offset + projectionWidth + sortKeyCount]),
-                          micros: job.arrivalMicros)
+        try emitProjected(
+          Array(prepared.values[offset..<offset + projectionWidth]),
+          sort: sortKeyCount == 0
+            ? []
+            : Array(
+              prepared.values[offset + projectionWidth..<offset + projectionWidth + sortKeyCount]),
+          micros: job.arrivalMicros)
         if isDone {
           finishedAt = row
           break
@@ -255,7 +276,9 @@ final class QueryRunner {
     var out: [Value] = []
     do throws(RowError) {
       try empty.withUnsafeBufferPointer { (row) throws(RowError) in
-        for p in plan.projections { out.append(try CompiledExpr(p, context: context).evaluate(row)) }
+        for p in plan.projections {
+          out.append(try CompiledExpr(p, context: context).evaluate(row))
+        }
       }
     } catch {
       throw RunError(error.message)

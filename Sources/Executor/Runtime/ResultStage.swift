@@ -19,7 +19,9 @@ final class ResultStage {
   init(plan: QueryPlan, context: CompiledExpr.Context, changelog: Bool) {
     having = plan.having.map { CompiledExpr($0, context: context) }
     projections = plan.projections.map { CompiledExpr($0, context: context) }
-    sortKeys = plan.orderBy.map { (CompiledExpr($0.expr, context: context), $0.descending, $0.nullsFirst) }
+    sortKeys = plan.orderBy.map {
+      (CompiledExpr($0.expr, context: context), $0.descending, $0.nullsFirst)
+    }
     limit = plan.limit.map { Int(clamping: $0) }
     emitsChanges = plan.emit == .changes
     self.changelog = changelog && plan.emit == .changes
@@ -42,7 +44,8 @@ final class ResultStage {
     var kept: [(sort: [Value], out: [Value])] = []
     for row in rows {
       do throws(RowError) {
-        let result = try row.withUnsafeBufferPointer { (r) throws(RowError) -> (sort: [Value], out: [Value])? in
+        let result = try row.withUnsafeBufferPointer {
+          (r) throws(RowError) -> (sort: [Value], out: [Value])? in
           if let having, ValueOps.truthiness(try having.evaluate(r)) != true { return nil }
           var out: [Value] = []
           out.reserveCapacity(projections.count)
@@ -95,13 +98,16 @@ final class ResultStage {
   }
 
   /// ORDER BY with NULLs placed as asked and incomparable values in a fixed total order.
-  static func stableSort<T>(_ items: [(sort: [Value], out: T)], keys: [(descending: Bool, nullsFirst: Bool)])
+  static func stableSort<T>(
+    _ items: [(sort: [Value], out: T)], keys: [(descending: Bool, nullsFirst: Bool)]
+  )
     -> [(sort: [Value], out: T)]
   {
     let indexed = items.enumerated().map { ($0.offset, $0.element) }
     let sorted = indexed.sorted { a, b in
       for (k, key) in keys.enumerated() {
-        let x = a.1.sort[k], y = b.1.sort[k]
+        let x = a.1.sort[k]
+        let y = b.1.sort[k]
         if x.isNull || y.isNull {
           if x.isNull && y.isNull { continue }
           return x.isNull == key.nullsFirst

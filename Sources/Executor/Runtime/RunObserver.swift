@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #elseif canImport(Musl)
-  import Musl
+import Musl
 #endif
 
 /// Watches a running script for `--metrics` and the progress bar: every ~100 ms (and whenever
@@ -33,7 +33,9 @@ final class RunObserver {
     } else {
       server = nil
     }
-    progress = options.showsProgress ? RunObserver.totalBytes(of: inputs).map { ProgressBar(totalBytes: $0) } : nil
+    progress =
+      options.showsProgress
+      ? RunObserver.totalBytes(of: inputs).map { ProgressBar(totalBytes: $0) } : nil
     if server == nil && progress == nil { return nil }
   }
 
@@ -45,18 +47,24 @@ final class RunObserver {
     for input in inputs {
       guard let file = input as? InputFile else { return nil }
       var info = stat()
-      guard !file.name.hasSuffix(".gz"), fstat(file.fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+      guard !file.name.hasSuffix(".gz"), fstat(file.fd, &info) == 0,
+        (info.st_mode & S_IFMT) == S_IFREG
+      else { return nil }
       total += Int(info.st_size)
     }
     return inputs.isEmpty ? nil : total
   }
 
   /// Publishes and redraws if ~100 ms passed since last time, or at once with `force`.
-  func observe(_ sources: [SourceReader], _ runners: [QueryRunner], _ sinks: [OutputSink], force: Bool = false) {
+  func observe(
+    _ sources: [SourceReader], _ runners: [QueryRunner], _ sinks: [OutputSink], force: Bool = false
+  ) {
     let now = Clock.monotonicMicros()
     guard force || now - lastMicros >= Self.intervalMicros else { return }
     lastMicros = now
-    if let progress { progress.update(bytesRead: sources.reduce(0) { $0 + $1.stats.bytes }, force: force) }
+    if let progress {
+      progress.update(bytesRead: sources.reduce(0) { $0 + $1.stats.bytes }, force: force)
+    }
     if let server { server.publish(snapshot(sources, runners, sinks)) }
   }
 
@@ -70,7 +78,9 @@ final class RunObserver {
     }
   }
 
-  func snapshot(_ sources: [SourceReader], _ runners: [QueryRunner], _ sinks: [OutputSink]) -> MetricsSnapshot {
+  func snapshot(_ sources: [SourceReader], _ runners: [QueryRunner], _ sinks: [OutputSink])
+    -> MetricsSnapshot
+  {
     var s = MetricsSnapshot()
     s.startedAtMillis = startedAtMillis
     for source in sources {

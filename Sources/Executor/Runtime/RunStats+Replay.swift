@@ -13,7 +13,10 @@ extension RunStats {
   /// Folds the queries' counters in. Queries reading the same source see the same rows and drop
   /// the same ones, so a source counts once (its largest figures), not once per query.
   mutating func addReplayCounts(
-    _ queries: [(source: Int?, deduplicates: Bool, counts: (duplicates: Int, evicted: Int, peakKeys: Int, outsideRange: Int))],
+    _ queries: [(
+      source: Int?, deduplicates: Bool,
+      counts: (duplicates: Int, evicted: Int, peakKeys: Int, outsideRange: Int)
+    )],
     range: Bool
   ) {
     var perSource: [Int: (DedupeCounts, Int)] = [:]
@@ -44,7 +47,9 @@ extension RunStats {
   var replayReport: [String] {
     var lines: [String] = []
     if let dedupe {
-      lines.append("  duplicates:     \(dedupe.dropped) dropped (dedupe_key); \(dedupe.evicted) keys evicted, peak \(dedupe.peakKeys) keys held")
+      lines.append(
+        "  duplicates:     \(dedupe.dropped) dropped (dedupe_key); \(dedupe.evicted) keys evicted, peak \(dedupe.peakKeys) keys held"
+      )
     }
     if let outsideRange {
       lines.append("  outside range:  \(outsideRange) (skipped by --from/--until)")

@@ -61,11 +61,17 @@ public struct RunStats: Sendable {
     lines.append("  type warnings:  \(typeWarnings) (non-numbers given to SUM/AVG/statistics)")
     lines.append("  windows fired:  \(windowsFired)")
     lines.append("  rows out:       \(rowsOut)")
-    lines.append("  output blocked: \(format(Double(outputBlockedMicros) / 1_000_000, 3)) s (waiting on slow sinks)")
+    lines.append(
+      "  output blocked: \(format(Double(outputBlockedMicros) / 1_000_000, 3)) s (waiting on slow sinks)"
+    )
     lines.append("  future rows:    \(futureRows) (quarantined by --max-future)")
-    lines.append("  state:          peak \(peakStateRows) rows (windows × groups), peak RSS \(peakMemoryBytes >> 20) MiB")
+    lines.append(
+      "  state:          peak \(peakStateRows) rows (windows × groups), peak RSS \(peakMemoryBytes >> 20) MiB"
+    )
     let rate = Double(self.lines) / seconds
-    lines.append("  elapsed:        \(format(seconds, 3)) s, \(format(mb / seconds, 1)) MB/s, \(Int(rate)) events/s")
+    lines.append(
+      "  elapsed:        \(format(seconds, 3)) s, \(format(mb / seconds, 1)) MB/s, \(Int(rate)) events/s"
+    )
     if let p50 = percentile(0.5), let p99 = percentile(0.99), let max = percentile(1) {
       lines.append("  latency (read to write): p50 \(p50) us, p99 \(p99) us, max \(max) us")
     }

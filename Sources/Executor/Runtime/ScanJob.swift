@@ -111,7 +111,8 @@ final class ScanJob: @unchecked Sendable {
       scanLines(bytes)
       let width = spec.fields.count
       prepared = spec.queries.map {
-        QueryPreparer(plan: $0).prepare(values, width: width, count: rowCount, arrivalMillis: arrivalMillis)
+        QueryPreparer(plan: $0).prepare(
+          values, width: width, count: rowCount, arrivalMillis: arrivalMillis)
       }
     }
   }
@@ -124,7 +125,8 @@ final class ScanJob: @unchecked Sendable {
     let handle: (LineReader.Line, Int) -> Void = { line, number in
       switch line {
       case .overLong(let length):
-        self.badLines.append((Int32(number), "line of \(length) bytes is longer than --max-line-bytes", nil))
+        self.badLines.append(
+          (Int32(number), "line of \(length) bytes is longer than --max-line-bytes", nil))
       case .line(let text):
         if text.isEmpty || text.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
         let base = self.values.count
@@ -137,7 +139,8 @@ final class ScanJob: @unchecked Sendable {
             let v = self.values[base + c.slot]
             guard !v.isNull else { continue }
             guard let converted = DeclaredCoercion.convert(v, to: c.type) else {
-              error = ScanError(message: "column '\(c.name)' holds \(v), not \(c.type.rawValue)", offset: 0)
+              error = ScanError(
+                message: "column '\(c.name)' holds \(v), not \(c.type.rawValue)", offset: 0)
               break
             }
             self.values[base + c.slot] = converted
@@ -145,7 +148,8 @@ final class ScanJob: @unchecked Sendable {
         }
         if let error {
           self.values.removeLast(width)
-          self.badLines.append((Int32(number), error.message, self.spec.keepsRaw ? Array(text) : nil))
+          self.badLines.append(
+            (Int32(number), error.message, self.spec.keepsRaw ? Array(text) : nil))
           return
         }
         self.rowLines.append(Int32(number))

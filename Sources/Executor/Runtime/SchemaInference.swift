@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#elseif canImport(Darwin)
-  import Darwin
-#endif
 import Planner
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The fields of a schemaless stream as inferred from the rows seen so far: for each field path
 /// (nested objects too, `device.os`), the types it held and how many rows had it.
@@ -23,7 +24,9 @@ public final class SchemaInference {
     public var count: Int
     /// Type name (`BIGINT`, `VARCHAR`, `OBJECT`, `ARRAY`, ...) → rows holding it, most frequent first.
     public var types: [(name: String, count: Int)] {
-      typeCounts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
+      typeCounts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map {
+        ($0.key, $0.value)
+      }
     }
     var typeCounts: [String: Int]
 
@@ -64,7 +67,8 @@ public final class SchemaInference {
   @discardableResult
   public func observe(file path: String, maxLines: Int = 1000) -> Bool {
     var info = stat()
-    guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, let file = fopen(path, "rb") else { return false }
+    guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, let file = fopen(path, "rb")
+    else { return false }
     defer { fclose(file) }
     var buffer: UnsafeMutablePointer<CChar>?
     var capacity = 0
@@ -94,7 +98,9 @@ public final class SchemaInference {
         fieldsByPath[path] = order.count
         order.append(Field(path: path, steps: steps, count: 1, typeCounts: [name: 1]))
       }
-      if name == "OBJECT", depth < maxDepth, case .json(let text) = value, let inner = FieldExtractor.members(ofObject: text) {
+      if name == "OBJECT", depth < maxDepth, case .json(let text) = value,
+        let inner = FieldExtractor.members(ofObject: text)
+      {
         record(inner, prefix: steps, depth: depth + 1)
       }
     }

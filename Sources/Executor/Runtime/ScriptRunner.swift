@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#endif
 import Dispatch
 import Planner
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Runs a `ScriptPlan`: opens its sources and sinks, reads every input in turn, feeds each
 /// chunk's rows to the queries of its source, flushes output whenever input would block, and
@@ -45,7 +46,9 @@ public final class ScriptRunner {
     // Resuming from a checkpoint: outputs are cut back to its lengths and appended to.
     let resuming = options.checkpoint?.resume != nil
     if let settings = options.checkpoint { try Checkpointer.cutOutputs(settings) }
-    let stdout = try options.outputPath.map { (p) throws(RunError) in try OutputSink(path: p, append: resuming) } ?? OutputSink(standardOutput: ())
+    let stdout =
+      try options.outputPath.map { (p) throws(RunError) in try OutputSink(path: p, append: resuming)
+      } ?? OutputSink(standardOutput: ())
     sinks.append(stdout)
     let onStdout = plan.queries.filter { $0.sink == .standardOutput }.count
     var fileSinks: [String: OutputSink] = [:]
@@ -54,14 +57,17 @@ public final class ScriptRunner {
     let pacer = options.replay?.speed.map { ReplayPacer(speed: $0) }
     for source in plan.sources {
       let reader = SourceReader(
-        plan: source, inputs: try openInputs(source.location), badInput: badInput, maxLineBytes: options.maxLineBytes)
+        plan: source, inputs: try openInputs(source.location), badInput: badInput,
+        maxLineBytes: options.maxLineBytes)
       readers[source.id] = reader
       sources.append(reader)
     }
     for query in plan.queries {
       let output: QueryOutput
       // A live table keeps its rows current from the changelog.
-      let live = options.liveTable && options.format == .table && query.emit == .changes && query.sink == .standardOutput
+      let live =
+        options.liveTable && options.format == .table && query.emit == .changes
+        && query.sink == .standardOutput
       let changelog = options.changelog || live || SinkOpener.needsChangelog(query.sink)
       // Only upserting results have ops; other rows are plain inserts and get no "op" column.
       let opColumn = options.changelog && query.mode == .aggregate && query.emit == .changes
@@ -69,8 +75,10 @@ public final class ScriptRunner {
       case .standardOutput:
         output = QueryOutput(
           sink: stdout, format: options.format, columns: query.outputNames, spread: query.spread,
-          label: onStdout > 1 ? .int(Int64(query.number)) : nil, changelog: opColumn || live, unbuffered: options.unbuffered,
-          liveTable: live, streamingTable: !live && options.streamingTable && options.format == .table)
+          label: onStdout > 1 ? .int(Int64(query.number)) : nil, changelog: opColumn || live,
+          unbuffered: options.unbuffered,
+          liveTable: live,
+          streamingTable: !live && options.streamingTable && options.format == .table)
       case .file(let path):
         let sink: OutputSink
         if let s = fileSinks[path] {
@@ -81,7 +89,8 @@ public final class ScriptRunner {
           sinks.append(sink)
         }
         output = QueryOutput(
-          sink: sink, format: ScriptRunner.format(forPath: path), columns: query.outputNames, spread: query.spread,
+          sink: sink, format: ScriptRunner.format(forPath: path), columns: query.outputNames,
+          spread: query.spread,
           label: nil, changelog: opColumn, unbuffered: options.unbuffered)
       case .sqlite, .tcp:
         let (sink, isNew) = try opener.open(query)
@@ -91,7 +100,9 @@ public final class ScriptRunner {
           label: nil, changelog: options.changelog, unbuffered: options.unbuffered)
       }
       let inputs = query.sourceID.flatMap { readers[$0]?.inputs.count } ?? 1
-      let runner = QueryRunner(plan: query, inputs: inputs, output: output, badInput: badInput, changelog: changelog, context: context)
+      let runner = QueryRunner(
+        plan: query, inputs: inputs, output: output, badInput: badInput, changelog: changelog,
+        context: context)
       runner.limits = QueryLimits(options)
       runner.replay = options.replay
       runner.pacer = pacer
@@ -150,7 +161,8 @@ public final class ScriptRunner {
       // End of input: a last checkpoint before the windows fire, so a crash while they do (or
       // a rerun of a finished command) repeats exactly the same end.
       if !Signals.stopRequested {
-        try checkpointer?.checkpointIfDue(sources: sources, runners: runners, sinks: sinks, force: true)
+        try checkpointer?.checkpointIfDue(
+          sources: sources, runners: runners, sinks: sinks, force: true)
       }
     } catch {
       // `--on-error fail` and failing inputs: what was computed before the failure is kept.
@@ -200,11 +212,15 @@ public final class ScriptRunner {
       stats.latencies += r.stats.latencies.prefix(100_000 / max(1, runners.count))
     }
     stats.futureRows = badInput.futureRows
-    stats.addReplayCounts(runners.map { ($0.plan.sourceID, $0.plan.dedupe != nil, $0.replayStats) }, range: options.replay?.selectsRange ?? false)
+    stats.addReplayCounts(
+      runners.map { ($0.plan.sourceID, $0.plan.dedupe != nil, $0.replayStats) },
+      range: options.replay?.selectsRange ?? false)
     stats.peakMemoryBytes = ProcessMemory.peakResidentBytes() ?? 0
     var warnings: [String] = []
     if stats.futureRows > 0 {
-      warnings.append("streamsql: \(stats.futureRows) row\(stats.futureRows == 1 ? "" : "s") dated more than --max-future ahead of the clock quarantined")
+      warnings.append(
+        "streamsql: \(stats.futureRows) row\(stats.futureRows == 1 ? "" : "s") dated more than --max-future ahead of the clock quarantined"
+      )
     }
     if stats.lateEvents > 0 {
       warnings.append("streamsql: \(stats.lateEvents) late events dropped; consider GRACE PERIOD")
@@ -274,7 +290,10 @@ public final class ScriptRunner {
           case .idle:
             continue
           case .data(let n, let stream):
-            try submit(source.jobs(for: UnsafeRawBufferPointer(rebasing: buffer[0..<n]), from: i, stream: stream), source)
+            try submit(
+              source.jobs(
+                for: UnsafeRawBufferPointer(rebasing: buffer[0..<n]), from: i, stream: stream),
+              source)
           case .streamEnded(let stream, let tornIsBad):
             try submit(source.streamEndJobs(from: i, stream: stream, tornIsBad: tornIsBad), source)
           case .ended:
@@ -294,7 +313,9 @@ public final class ScriptRunner {
         lastInput = now
         idleApplied = 0
       }
-      for runner in runners where runner.usesProcessingTime { try runner.advanceProcessingTime(to: now) }
+      for runner in runners where runner.usesProcessingTime {
+        try runner.advanceProcessingTime(to: now)
+      }
       if let idle = options.idleTimeoutMillis, now - lastInput >= idle {
         let step = now - lastInput - idleApplied
         if step > 0 {
@@ -302,7 +323,11 @@ public final class ScriptRunner {
           idleApplied += step
         }
       }
-      if sinks.contains(where: \.closed) && runners.allSatisfy({ $0.isDone || $0.output.sink.closed }) { break }
+      if sinks.contains(where: \.closed)
+        && runners.allSatisfy({ $0.isDone || $0.output.sink.closed })
+      {
+        break
+      }
       if !didRead && inflight.isEmpty {
         for runner in runners { runner.output.inputIdle() }
         for sink in sinks { try sink.flush() }
@@ -326,7 +351,9 @@ public final class ScriptRunner {
       }
     }
     guard !fds.isEmpty || wait >= 0 else { return }
-    if Signals.wakeDescriptor >= 0 { fds.append(pollfd(fd: Signals.wakeDescriptor, events: Int16(POLLIN), revents: 0)) }
+    if Signals.wakeDescriptor >= 0 {
+      fds.append(pollfd(fd: Signals.wakeDescriptor, events: Int16(POLLIN), revents: 0))
+    }
     _ = poll(&fds, nfds_t(fds.count), wait)
   }
 }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #elseif canImport(Musl)
-  import Musl
+import Musl
 #endif
 
 /// SIGINT and SIGTERM end the input (SPEC 4): every window fires, output is flushed, exit 0.

@@ -45,7 +45,9 @@ final class SourceReader {
   func jobs(for bytes: UnsafeRawBufferPointer, from index: Int, stream: Int = 0) -> [ScanJob] {
     stats.bytes += bytes.count
     consumedBytes[index] += Int64(bytes.count)
-    let pieces = chunkers[index][stream, default: InputChunker(maxLineBytes: maxLineBytes)].push(bytes).map { job($0, index) }
+    let pieces = chunkers[index][stream, default: InputChunker(maxLineBytes: maxLineBytes)].push(
+      bytes
+    ).map { job($0, index) }
     // The last piece of a read ends where the carried partial line begins.
     if let last = pieces.last, case .lines = last.kind, let chunker = chunkers[index][stream] {
       last.endOffset = consumedBytes[index] - Int64(chunker.carriedBytes)
@@ -61,7 +63,8 @@ final class SourceReader {
     return chunker.finish().compactMap { piece in
       guard tornIsBad, case .lines(let bytes) = piece else { return job(piece, index) }
       if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
-      return ScanJob(spec: spec, input: index, kind: .bad("connection closed mid-line (\(bytes.count) bytes)"))
+      return ScanJob(
+        spec: spec, input: index, kind: .bad("connection closed mid-line (\(bytes.count) bytes)"))
     }
   }
 
@@ -99,7 +102,8 @@ final class SourceReader {
       for (k, q) in queries.enumerated() where k < job.prepared.count {
         try q.apply(job.prepared[k], from: job, before: first.line)
       }
-      try badInput.report(input: name, line: base + Int(first.line), message: first.message, raw: first.raw)
+      try badInput.report(
+        input: name, line: base + Int(first.line), message: first.message, raw: first.raw)
     }
     // Queries first, so that a query that reaches its LIMIT in this piece does not report the
     // bad rows after that point: what is counted must not depend on how input was split.
@@ -109,7 +113,8 @@ final class SourceReader {
     }
     for report in badReports(job, finishedAt: finishedAt) {
       if report.isRow { stats.badRows += 1 } else { stats.badLines += 1 }
-      try badInput.report(input: name, line: base + Int(report.line), message: report.message, raw: report.raw)
+      try badInput.report(
+        input: name, line: base + Int(report.line), message: report.message, raw: report.raw)
     }
     lineBase[index] = base + job.lineCount
   }
@@ -118,8 +123,12 @@ final class SourceReader {
   /// by line number, each line once however many queries found it bad.
   /// `finishedAt[k]` is the row at which query k stopped (-1: before the piece); its errors
   /// from later rows are not reported.
-  private func badReports(_ job: ScanJob, finishedAt: [Int: Int32]) -> [(line: Int32, message: String, raw: ArraySlice<UInt8>?, isRow: Bool)] {
-    var reports = job.badLines.map { (line: $0.line, message: $0.message, raw: $0.raw.map { ArraySlice($0) }, isRow: false) }
+  private func badReports(_ job: ScanJob, finishedAt: [Int: Int32]) -> [(
+    line: Int32, message: String, raw: ArraySlice<UInt8>?, isRow: Bool
+  )] {
+    var reports = job.badLines.map {
+      (line: $0.line, message: $0.message, raw: $0.raw.map { ArraySlice($0) }, isRow: false)
+    }
     var seen = Set<Int32>()
     for (k, prepared) in job.prepared.enumerated() where k < queries.count {
       let limit = finishedAt[k] ?? (queries[k].isDone ? -1 : Int32.max)

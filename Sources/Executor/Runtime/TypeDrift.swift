@@ -31,14 +31,17 @@ struct TypeDrift: Sendable {
     /// `status: BIGINT 99.9%, VARCHAR 0.1% (12 of 9000 rows not BIGINT)`.
     public var summary: String {
       let total = max(1, self.total)
-      let shares = types.map { "\($0.name) \(TypeDrift.percent($0.count, of: total))" }.joined(separator: ", ")
+      let shares = types.map { "\($0.name) \(TypeDrift.percent($0.count, of: total))" }.joined(
+        separator: ", ")
       let others = total - (types.first?.count ?? 0)
       return "\(path): \(shares) (\(others) of \(total) rows not \(types.first?.name ?? "?"))"
     }
   }
 
   /// Kinds in a fixed order; index into a slot's counters.
-  static let kindNames = ["NULL", "BOOLEAN", "BIGINT", "DOUBLE", "VARCHAR", "TIMESTAMP", "INTERVAL", "OBJECT", "ARRAY"]
+  static let kindNames = [
+    "NULL", "BOOLEAN", "BIGINT", "DOUBLE", "VARCHAR", "TIMESTAMP", "INTERVAL", "OBJECT", "ARRAY",
+  ]
 
   let paths: [FieldPath]
   /// `paths.count × kindNames.count` counters, slot-major.

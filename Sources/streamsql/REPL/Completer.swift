@@ -15,20 +15,28 @@ struct Completer {
   /// Earlier lines of the statement being typed.
   var pending = ""
 
-  static let metaCommands = ["\\help", "\\streams", "\\describe", "\\explain", "\\format", "\\timing", "\\quit"]
+  static let metaCommands = [
+    "\\help", "\\streams", "\\describe", "\\explain", "\\format", "\\timing", "\\quit",
+  ]
   static let formats = OutputFormat.allCases.map(\.rawValue)
 
   /// Candidates for `word`; `before` is the current line up to the word.
   func candidates(for word: String, before: String) -> [String] {
     let line = before.trimmed
     if pending.isEmpty {
-      if line.isEmpty && word.hasPrefix("\\") { return Self.metaCommands.filter { $0.hasPrefix(word.lowercased()) } }
+      if line.isEmpty && word.hasPrefix("\\") {
+        return Self.metaCommands.filter { $0.hasPrefix(word.lowercased()) }
+      }
       let lower = line.lowercased()
       if lower == "\\describe" || lower == "\\d" { return matching(streams, word) }
       if lower == "\\format" { return Self.formats.filter { $0.hasPrefix(word.lowercased()) } }
     }
-    let previous = (pending + "\n" + before).split(whereSeparator: { $0.isWhitespace }).last.map { $0.uppercased() }
-    if let previous, ["FROM", "JOIN", "DESCRIBE", "INTO", "DROP", "STREAM"].contains(previous), !word.contains(".") {
+    let previous = (pending + "\n" + before).split(whereSeparator: { $0.isWhitespace }).last.map {
+      $0.uppercased()
+    }
+    if let previous, ["FROM", "JOIN", "DESCRIBE", "INTO", "DROP", "STREAM"].contains(previous),
+      !word.contains(".")
+    {
       return matching(streams + (previous == "FROM" ? ["stdin"] : []), word)
     }
     let paths = relevantFields(in: pending + "\n" + before)
@@ -36,13 +44,20 @@ struct Completer {
       return paths.filter { $0.hasPrefix(word) }.sorted()
     }
     var out = Set<String>()
-    for path in paths where !path.contains(".") && !path.contains("[") && path.lowercased().hasPrefix(word.lowercased()) {
+    for path in paths
+    where !path.contains(".") && !path.contains("[")
+      && path.lowercased().hasPrefix(word.lowercased())
+    {
       out.insert(path)
     }
     let upper = word.first.map { $0.isUppercase } ?? true
-    for k in Parser.keywords where k.hasPrefix(word.uppercased()) { out.insert(upper ? k : k.lowercased()) }
+    for k in Parser.keywords where k.hasPrefix(word.uppercased()) {
+      out.insert(upper ? k : k.lowercased())
+    }
     let functions = ScalarFunction.allNames + AggregateFunction.allCases.map(\.rawValue)
-    for f in functions where f.hasPrefix(word.lowercased()) { out.insert(upper && !word.isEmpty ? f.uppercased() : f) }
+    for f in functions where f.hasPrefix(word.lowercased()) {
+      out.insert(upper && !word.isEmpty ? f.uppercased() : f)
+    }
     for s in matching(streams, word) { out.insert(s) }
     return out.sorted()
   }
@@ -53,7 +68,9 @@ struct Completer {
 
   /// Fields of the streams named after FROM or JOIN in `text`; of every stream when none is.
   private func relevantFields(in text: String) -> [String] {
-    let words = text.split(whereSeparator: { $0.isWhitespace || $0 == "," || $0 == "(" || $0 == ")" || $0 == ";" })
+    let words = text.split(whereSeparator: {
+      $0.isWhitespace || $0 == "," || $0 == "(" || $0 == ")" || $0 == ";"
+    })
     var named: [String] = []
     for (i, w) in words.enumerated() where i + 1 < words.count {
       let u = w.uppercased()

@@ -1,7 +1,7 @@
 @preconcurrency import CReadline
 
 #if canImport(Glibc)
-  @preconcurrency import Glibc
+@preconcurrency import Glibc
 #endif
 
 /// readline's side of tab completion: C callbacks (no captures) over a `Completer` held here.

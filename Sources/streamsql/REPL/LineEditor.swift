@@ -2,7 +2,7 @@
 import Executor
 
 #if canImport(Glibc)
-  @preconcurrency import Glibc
+@preconcurrency import Glibc
 #endif
 
 /// GNU readline through its callback interface: line editing, history kept in a file, tab
@@ -55,7 +55,9 @@ final class LineEditor {
     while LineEditor.received == nil {
       // The signal may be taken by any thread; its handler also wakes the poll through a pipe.
       var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0)]
-      if Signals.wakeDescriptor >= 0 { fds.append(pollfd(fd: Signals.wakeDescriptor, events: Int16(POLLIN), revents: 0)) }
+      if Signals.wakeDescriptor >= 0 {
+        fds.append(pollfd(fd: Signals.wakeDescriptor, events: Int16(POLLIN), revents: 0))
+      }
       let ready = poll(&fds, nfds_t(fds.count), -1)
       if ready < 0 && errno != EINTR { break }
       if Signals.stopRequested {
@@ -84,7 +86,8 @@ final class LineEditor {
 
   /// Adds an entry to the history and appends it to the history file.
   func remember(_ entry: String) {
-    let line = entry.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters() }.joined(separator: " ")
+    let line = entry.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters() }.joined(
+      separator: " ")
     guard !line.isEmpty else { return }
     add_history(line)
     if append_history(1, historyPath) != 0 { _ = write_history(historyPath) }

@@ -19,10 +19,14 @@ enum MetaCommand: Equatable {
     case "d" where argument.isEmpty: return .success(.streams)
     case "describe", "d":
       if argument.hasSuffix(";") { argument = String(argument.dropLast()).trimmed }
-      guard !argument.isEmpty else { return .failure(.init("\\describe needs a stream name, e.g. \\describe input")) }
+      guard !argument.isEmpty else {
+        return .failure(.init("\\describe needs a stream name, e.g. \\describe input"))
+      }
       return .success(.describe(argument))
     case "explain":
-      guard !argument.isEmpty else { return .failure(.init("\\explain needs a statement, e.g. \\explain SELECT * FROM input")) }
+      guard !argument.isEmpty else {
+        return .failure(.init("\\explain needs a statement, e.g. \\explain SELECT * FROM input"))
+      }
       return .success(.explain(argument))
     case "format", "f": return .success(.format(argument.isEmpty ? nil : argument.lowercased()))
     case "timing": return .success(.timing)

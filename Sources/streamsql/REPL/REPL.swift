@@ -3,7 +3,7 @@ import Planner
 import SQLParser
 
 #if canImport(Glibc)
-  @preconcurrency import Glibc
+@preconcurrency import Glibc
 #endif
 
 /// The interactive session (SPEC 10): reads statements with readline, keeps the declared streams
@@ -26,7 +26,11 @@ final class REPL {
   init(arguments: RunArguments) throws {
     options = try arguments.runOptions()
     if options.inputs.contains("-") || options.inputs.contains("stdin") {
-      throw CLIExit(code: 2, message: "error: the REPL reads statements from stdin; give -i a file, or declare streams with CREATE STREAM")
+      throw CLIExit(
+        code: 2,
+        message:
+          "error: the REPL reads statements from stdin; give -i a file, or declare streams with CREATE STREAM"
+      )
     }
     editor = LineEditor(historyPath: LineEditor.defaultHistoryPath)
     if !options.inputs.isEmpty {
@@ -103,7 +107,8 @@ final class REPL {
       writeStdout("Output format is \(options.format.rawValue).\n")
     case .format(let name?):
       guard let format = OutputFormat(rawValue: name) else {
-        writeStderr("error: unknown format '\(name)' (\(Completer.formats.joined(separator: ", ")))\n")
+        writeStderr(
+          "error: unknown format '\(name)' (\(Completer.formats.joined(separator: ", ")))\n")
         return true
       }
       options.format = format
@@ -161,8 +166,10 @@ final class REPL {
   /// Runs one query until its input ends or Ctrl-C; false when it was cancelled or failed.
   private func runQuery(_ plan: ScriptPlan) -> Bool {
     if options.inputs.isEmpty, plan.sources.contains(where: { $0.location == .commandLine }) {
-      writeStderr("error: in the REPL stdin is the terminal; read a file (FROM 'file.ndjson'), declare a stream "
-        + "(CREATE STREAM s WITH (source = 'file.ndjson')), or start with streamsql --repl -i FILE\n")
+      writeStderr(
+        "error: in the REPL stdin is the terminal; read a file (FROM 'file.ndjson'), declare a stream "
+          + "(CREATE STREAM s WITH (source = 'file.ndjson')), or start with streamsql --repl -i FILE\n"
+      )
       return false
     }
     var runOptions = options
@@ -197,7 +204,9 @@ final class REPL {
       writeStdout("Query cancelled.\n")
       return false
     }
-    if options.format == .table && options.outputPath == nil && plan.queries.allSatisfy({ $0.sink == .standardOutput && $0.emit != .changes }) {
+    if options.format == .table && options.outputPath == nil
+      && plan.queries.allSatisfy({ $0.sink == .standardOutput && $0.emit != .changes })
+    {
       let n = summary.stats.rowsOut
       writeStdout("(\(n) row\(n == 1 ? "" : "s"))\n")
     }
@@ -216,10 +225,11 @@ final class REPL {
     // A socket never ends by itself, nor does a followed file.
     if options.follow { return false }
     return patterns.allSatisfy { pattern in
-      !pattern.contains("://") && StreamSamples.expand(pattern).allSatisfy { path in
-        var info = stat()
-        return stat(path, &info) != 0 || (info.st_mode & S_IFMT) == S_IFREG
-      }
+      !pattern.contains("://")
+        && StreamSamples.expand(pattern).allSatisfy { path in
+          var info = stat()
+          return stat(path, &info) != 0 || (info.st_mode & S_IFMT) == S_IFREG
+        }
     }
   }
 
@@ -247,10 +257,13 @@ final class REPL {
       if case .source = entry.kind, !entry.columns.isEmpty {
         fields[entry.name.lowercased(), default: []] += entry.columns.map(\.name)
       }
-      if case .view = entry.kind, let statement = try? Parser.parseStatement("DESCRIBE \"\(entry.name)\""),
+      if case .view = entry.kind,
+        let statement = try? Parser.parseStatement("DESCRIBE \"\(entry.name)\""),
         case .table(_, let rows)? = try? scratch.add(statement)
       {
-        fields[entry.name.lowercased()] = rows.compactMap { if case .string(let s)? = $0.first { return s } else { return nil } }
+        fields[entry.name.lowercased()] = rows.compactMap {
+          if case .string(let s)? = $0.first { return s } else { return nil }
+        }
       }
     }
     Completion.completer.streams = planner.catalog.entries.map(\.name)
@@ -260,11 +273,15 @@ final class REPL {
   /// DESCRIBE of a source stream, with the fields inferred from a fresh sample: each field's
   /// declared type (if any), the types seen and in how many of the sampled rows.
   private func describe(_ name: String) -> (columns: [String], rows: [[Value]])? {
-    guard let entry = planner.catalog.lookup(name), let paths = StreamDescription.paths(of: entry, inputs: options.inputs) else {
+    guard let entry = planner.catalog.lookup(name),
+      let paths = StreamDescription.paths(of: entry, inputs: options.inputs)
+    else {
       return nil
     }
     samples.sample(entry.name, paths: paths)
-    return (StreamDescription.columns, StreamDescription.rows(for: entry, inferred: samples[entry.name]))
+    return (
+      StreamDescription.columns, StreamDescription.rows(for: entry, inferred: samples[entry.name])
+    )
   }
 
   private func printTable(columns: [String], rows: [[Value]]) {
