@@ -60,6 +60,13 @@ struct Session {
     guard !plan.queries.isEmpty else { return }
     try RunArguments.checkReplay(plan, options)
     options.checkpoint = try CheckpointSetup.settings(arguments, plan: plan, options: options)
+    // The table format on a terminal: EMIT CHANGES is a live table redrawn in place (SPEC 6),
+    // and rows from an input that may never end (`tail -F | streamsql`) print as they come
+    // instead of waiting for an end that does not come.
+    if options.format == .table && options.outputPath == nil && isTerminal(1) {
+      options.liveTable = true
+      options.streamingTable = Session.mayNeverEnd(plan, options)
+    }
     Signals.install()
     do throws(RunError) {
       let runner = try ScriptRunner(plan: plan, options: options)
@@ -69,6 +76,29 @@ struct Session {
     } catch {
       throw CLIExit(code: 1, message: "error: \(error.message)")
     }
+  }
+}
+
+extension Session {
+  /// True when some source may never end: stdin that is not a regular file (a pipe, a
+  /// terminal), a socket, or a followed file.
+  static func mayNeverEnd(_ plan: ScriptPlan, _ options: RunOptions) -> Bool {
+    if options.follow { return true }
+    for source in plan.sources {
+      let names: [String]
+      switch source.location {
+      case .path(let p): names = [p]
+      case .commandLine: names = options.inputs.isEmpty ? ["-"] : options.inputs
+      }
+      for name in names {
+        if name.contains("://") { return true }
+        if name == "-" || name == "stdin" {
+          var info = stat()
+          if fstat(0, &info) != 0 || (info.st_mode & S_IFMT) != S_IFREG { return true }
+        }
+      }
+    }
+    return false
   }
 }
 

@@ -42,6 +42,23 @@ struct REPLTests {
     }
   }
 
+  /// On a terminal the command line's default format is the table. Rows from an input that
+  /// never ends (a pipe kept open) print as they come, and EMIT CHANGES is a live table — not
+  /// a table that waits for an end of input that does not come.
+  @Test(arguments: [
+    ("SELECT url, status FROM stdin", "| /a  |    500 |"),
+    ("SELECT url, COUNT(*) AS n FROM stdin GROUP BY url EMIT CHANGES", "| /a  | 2 |"),
+  ])
+  func commandLineTableShowsRowsWhileInputStaysOpen(_ query: String, _ expected: String) throws {
+    let workspace = try Workspace()
+    let script = workspace.directory.appendingPathComponent("feed.sh").path
+    let feed = #"(printf '{"url":"/a","status":500}\n{"url":"/b","status":200}\n{"url":"/a","status":500}\n'; sleep 60) | "#
+    try (feed + "'\(try TmuxPane.binary())' \"\(query)\"\n").write(toFile: script, atomically: true, encoding: .utf8)
+    let pane = try TmuxPane(command: ["sh", script], directory: workspace.directory.path)
+    let screen = try pane.waitFor(expected)
+    #expect(screen.contains("| url |"))
+  }
+
   @Test func queryOverAFilePrintsRows() throws {
     let pane = try Workspace().open()
     try pane.waitFor("streamsql> ")
