@@ -48,10 +48,11 @@ extension SQLPrinter {
       var text = operandText(operand, atLeast: .unary)
       // `--` starts a comment: a space keeps signs apart (not parentheses, which would double
       // the nesting the parser counts, so a deep `+ + + x` would print to text it rejects).
-      // `-5` would fold into a literal: a number needs parentheses.
+      // `-5` would fold into a literal, and so would the `5` that starts `5::bigint`: an
+      // operand whose text starts with a number needs parentheses.
       if text.hasPrefix("-") || text.hasPrefix("+") {
         text = " " + text
-      } else if isNumber(operand) {
+      } else if isNumber(operand) || text.first.map({ $0.isASCII && ($0.isNumber || $0 == ".") }) == true {
         text = "(" + text + ")"
       }
       return (op.rawValue + text, .unary)

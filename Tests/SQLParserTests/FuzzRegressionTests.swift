@@ -48,4 +48,14 @@ import Testing
     try roundTrips(String(decoding: crash, as: UTF8.self))
     try roundTrips("SELECT 'a''\u{301}b', \"x\"\"\u{301}\" FROM stdin")
   }
+
+  /// `- (5)::bigint` (a negated cast) printed as `-5::bigint`, which parses as a cast of the
+  /// literal -5: an operand whose text starts with a number is parenthesised.
+  @Test func negatedCastOfANumberKeepsItsShape() throws {
+    let crash = try #require(Data(base64Encoded: """
+      U0VMRUNUIC01OjpiaWdpbnQsLSAoNSk6OmJpZ2ludCwgZGV2aWNlLm9zOjp2YXJjaGFyIEZST00gc3RkaW4=
+      """))
+    try roundTrips(String(decoding: crash, as: UTF8.self))
+    try roundTrips("SELECT - (5)::bigint, - (1.5)::double, + (2)::bigint, -(5)[0] FROM stdin")
+  }
 }
