@@ -23,6 +23,20 @@ struct CheckpointTests {
     """
   static let outputs = ["rows.csv", "windows.ndjson", "totals.ndjson", "changes.ndjson"]
 
+  /// Session, moving and count windows (tumbling and hopping by rows), over the same input;
+  /// the count windows emit as rows arrive, so the run can be killed part way through.
+  static let windowScript = """
+    INSERT INTO 'counts.ndjson' SELECT url, COUNT(*) AS n, AVG(ms) AS mean, COLLECT_LIST(user) AS users
+      FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 50 ROWS) GROUP BY url;
+    INSERT INTO 'sessions.ndjson' SELECT user, COUNT(*) AS n, SUM(ms) AS total, FIRST(url) AS entry,
+      COUNT(DISTINCT url) AS pages FROM stdin TIMESTAMP BY ts WINDOW SESSION (GAP 20 SECONDS) GROUP BY user;
+    INSERT INTO 'moving.ndjson' SELECT url, COUNT(*) AS n, MAX(ms) AS longest FROM stdin TIMESTAMP BY ts
+      WINDOW SLIDING (SIZE 10 SECONDS) GROUP BY url;
+    INSERT INTO 'hopcounts.ndjson' SELECT user, COUNT(*) AS n, MIN(ms) AS fastest FROM stdin TIMESTAMP BY ts
+      WINDOW SLIDING (SIZE 8 ROWS, ADVANCE BY 3 ROWS) GROUP BY user
+    """
+  static let windowOutputs = ["counts.ndjson", "sessions.ndjson", "moving.ndjson", "hopcounts.ndjson"]
+
   static var lineCount: Int {
     ProcessInfo.processInfo.environment["STREAMSQL_CHECKPOINT_LINES"].flatMap(Int.init) ?? 200_000
   }
@@ -97,15 +111,28 @@ struct CheckpointTests {
     return !process.isRunning
   }
 
-  func contents(_ dir: URL) throws -> [String: Data] {
+  func contents(_ dir: URL, _ outputs: [String]) throws -> [String: Data] {
     var all: [String: Data] = [:]
-    for name in CheckpointTests.outputs {
+    for name in outputs {
       all[name] = try Data(contentsOf: dir.appendingPathComponent(name))
     }
     return all
   }
 
   @Test func killedAtRandomMomentsAndRestartedGivesIdenticalOutput() throws {
+    try killAndRestart(
+      script: CheckpointTests.script, outputs: CheckpointTests.outputs, watched: "rows.csv")
+  }
+
+  @Test func sessionMovingAndCountWindowsKilledAndRestartedGiveIdenticalOutput() throws {
+    try killAndRestart(
+      script: CheckpointTests.windowScript, outputs: CheckpointTests.windowOutputs,
+      watched: "counts.ndjson")
+  }
+
+  /// Runs `script` once uninterrupted, then with `--checkpoint`, killed with SIGKILL at random
+  /// moments (while `watched` grows) and restarted; every output must match.
+  func killAndRestart(script: String, outputs: [String], watched watchedName: String) throws {
     let dir = try StreamsqlBinary.makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     try CheckpointTests.writeInput(
@@ -115,17 +142,16 @@ struct CheckpointTests {
     let reference = dir.appendingPathComponent("reference")
     try FileManager.default.createDirectory(at: reference, withIntermediateDirectories: true)
     let plain = try StreamsqlBinary.run(
-      ["-i", "../clicks.ndjson", CheckpointTests.script], in: reference, timeout: 600)
+      ["-i", "../clicks.ndjson", script], in: reference, timeout: 600)
     #expect(plain.status == 0, "\(plain.stderr)")
-    let expected = try contents(reference)
+    let expected = try contents(reference, outputs)
     #expect(expected.values.allSatisfy { !$0.isEmpty })
 
     let command = [
-      "-i", "clicks.ndjson", "--checkpoint", "state", "--checkpoint-interval", "200ms",
-      CheckpointTests.script,
+      "-i", "clicks.ndjson", "--checkpoint", "state", "--checkpoint-interval", "200ms", script,
     ]
     var rng = SeededGenerator(state: UInt64(Date().timeIntervalSince1970 * 1000))
-    let watched = dir.appendingPathComponent("rows.csv")
+    let watched = dir.appendingPathComponent(watchedName)
     var kills = 0
     var resumes = 0
     for attempt in 0..<12 {
@@ -161,8 +187,8 @@ struct CheckpointTests {
     }
     #expect(kills >= 3, "the run ended before it could be killed three times; use more lines")
     #expect(resumes >= kills)
-    let actual = try contents(dir)
-    for name in CheckpointTests.outputs {
+    let actual = try contents(dir, outputs)
+    for name in outputs {
       #expect(actual[name] == expected[name], "\(name) differs from the uninterrupted run")
     }
 
@@ -170,7 +196,7 @@ struct CheckpointTests {
     let again = try StreamsqlBinary.run(command, in: dir, timeout: 600)
     #expect(again.status == 0, "\(again.stderr)")
     #expect(again.stderr.contains("resuming from the checkpoint"))
-    #expect(try contents(dir) == expected)
+    #expect(try contents(dir, outputs) == expected)
   }
 
   @Test func changedQueryAgainstOldCheckpointIsRefused() throws {
@@ -237,7 +263,7 @@ struct CheckpointTests {
     (["-i", "in.ndjson", "--follow", "-o", "o.ndjson"], "SELECT a FROM stdin", "--follow"),
     (
       ["-i", "in.ndjson", "-o", "o.ndjson"],
-      "SELECT COUNT(*) FROM stdin TIMESTAMP BY ts WINDOW SESSION (GAP 1 MINUTE)", "session windows"
+      "SELECT COUNT(*) FROM stdin WINDOW SESSION (GAP 1 MINUTE)", "processing-time windows"
     ),
     (
       ["-i", "in.ndjson", "-o", "o.ndjson"],

@@ -79,12 +79,6 @@ public enum CheckpointSupport {
       case .tcp: return "\(unsupported) the TCP sink yet (\(q))"
       default: break
       }
-      switch query.window {
-      case .session?: return "\(unsupported) session windows yet (\(q))"
-      case .moving?: return "\(unsupported) moving windows yet (\(q))"
-      case .countTumbling?, .countHopping?: return "\(unsupported) count windows yet (\(q))"
-      default: break
-      }
       if query.mode == .aggregate && query.window != nil && query.eventTime == nil {
         return
           "\(unsupported) processing-time windows (\(q)): their results depend on the wall clock; add TIMESTAMP BY"
