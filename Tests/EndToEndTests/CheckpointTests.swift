@@ -37,6 +37,18 @@ struct CheckpointTests {
     """
   static let windowOutputs = ["counts.ndjson", "sessions.ndjson", "moving.ndjson", "hopcounts.ndjson"]
 
+  /// A `dedupe_key` stream over the same file (a user seen again within 20 s is a repeat, so
+  /// about a third of the rows are dropped), beside a query over the raw input.
+  static let dedupeScript = """
+    CREATE STREAM s WITH (source = 'clicks.ndjson', timestamp = 'ts', dedupe_key = 'user', dedupe_within = '20 seconds');
+    INSERT INTO 'kept.ndjson' SELECT ts, user, ms FROM s;
+    INSERT INTO 'perurl.ndjson' SELECT url, COUNT(*) AS n, SUM(ms) AS total FROM s
+      WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY url;
+    INSERT INTO 'visits.ndjson' SELECT user, COUNT(*) AS n FROM s WINDOW SESSION (GAP 2 MINUTES) GROUP BY user;
+    INSERT INTO 'raw.ndjson' SELECT COUNT(*) AS n FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 1 MINUTE)
+    """
+  static let dedupeOutputs = ["kept.ndjson", "perurl.ndjson", "visits.ndjson", "raw.ndjson"]
+
   static var lineCount: Int {
     ProcessInfo.processInfo.environment["STREAMSQL_CHECKPOINT_LINES"].flatMap(Int.init) ?? 200_000
   }
@@ -130,6 +142,27 @@ struct CheckpointTests {
       watched: "counts.ndjson")
   }
 
+  @Test func dedupeStreamKilledAndRestartedGivesIdenticalOutput() throws {
+    try killAndRestart(
+      script: CheckpointTests.dedupeScript, outputs: CheckpointTests.dedupeOutputs,
+      watched: "kept.ndjson")
+  }
+
+  @Test func changedDedupeSpanAgainstOldCheckpointIsRefused() throws {
+    let dir = try StreamsqlBinary.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try CheckpointTests.writeInput(
+      dir.appendingPathComponent("clicks.ndjson"), lines: 2_000, seed: 7)
+    let command = ["-i", "clicks.ndjson", "--checkpoint", "state"]
+    let first = try StreamsqlBinary.run(command + [CheckpointTests.dedupeScript], in: dir)
+    #expect(first.status == 0, "\(first.stderr)")
+    let changed = CheckpointTests.dedupeScript.replacingOccurrences(
+      of: "'20 seconds'", with: "'30 seconds'")
+    let refused = try StreamsqlBinary.run(command + [changed], in: dir)
+    #expect(refused.status == 2)
+    #expect(refused.stderr.contains("within=30s"), "\(refused.stderr)")
+  }
+
   /// Runs `script` once uninterrupted, then with `--checkpoint`, killed with SIGKILL at random
   /// moments (while `watched` grows) and restarted; every output must match.
   func killAndRestart(script: String, outputs: [String], watched watchedName: String) throws {
@@ -141,6 +174,10 @@ struct CheckpointTests {
     // The uninterrupted run, in its own directory.
     let reference = dir.appendingPathComponent("reference")
     try FileManager.default.createDirectory(at: reference, withIntermediateDirectories: true)
+    // For scripts that name the input themselves (CREATE STREAM ... source = 'clicks.ndjson').
+    try FileManager.default.createSymbolicLink(
+      at: reference.appendingPathComponent("clicks.ndjson"),
+      withDestinationURL: dir.appendingPathComponent("clicks.ndjson"))
     let plain = try StreamsqlBinary.run(
       ["-i", "../clicks.ndjson", script], in: reference, timeout: 600)
     #expect(plain.status == 0, "\(plain.stderr)")

@@ -25,9 +25,6 @@ public enum CheckpointSupport {
       return
         "\(unsupported) --max-future yet (it depends on the wall clock, so a resume would not repeat it)"
     }
-    if plan.queries.contains(where: { $0.dedupe != nil }) {
-      return "\(unsupported) dedupe_key streams yet (the keys seen are not saved)"
-    }
     if options.format == .table && options.outputPath != nil {
       return "\(unsupported) --format table (it prints at the end)"
     }
@@ -100,6 +97,13 @@ public enum CheckpointSupport {
     text += "option changelog: \(options.changelog)\n"
     text += "option idle-timeout: \(options.idleTimeoutMillis.map(String.init) ?? "none")\n"
     text += "option max-future: \(options.maxFutureMillis.map(String.init) ?? "none")\n"
+    // EXPLAIN shows deduplication only beside an event time: name it for every query.
+    for query in plan.queries {
+      let dedupe = query.dedupe.map {
+        "key=\($0.key) within=\($0.withinMillis)ms by \($0.time)"
+      }
+      text += "query \(query.number) dedupe: \(dedupe ?? "none")\n"
+    }
     return text
   }
 

@@ -3,7 +3,7 @@ import Planner
 /// Saving and restoring everything a `QueryRunner` carries from one piece to the next: the
 /// per-input event-time maxima and the watermark, the counters, the window operator's state (of
 /// any kind), the rows EMIT CHANGES last printed per key, and project mode's DISTINCT set, ORDER
-/// BY buffer and LIMIT countdown.
+/// BY buffer and LIMIT countdown, and the keys `dedupe_key` remembers.
 extension QueryRunner {
   func save(into w: inout CheckpointWriter) {
     w.int(maxTimes.count)
@@ -41,6 +41,8 @@ extension QueryRunner {
     case nil: break
     case let op?: preconditionFailure("no checkpoint encoding for \(type(of: op))")
     }
+    w.bool(deduplicator != nil)
+    deduplicator?.save(into: &w)
   }
 
   func restore(from r: inout CheckpointReader) throws(CheckpointError) {
@@ -90,5 +92,9 @@ extension QueryRunner {
     case nil: break
     case let op?: throw CheckpointError("the checkpoint cannot restore a \(type(of: op))")
     }
+    guard try r.bool() == (deduplicator != nil) else {
+      throw CheckpointError("the checkpoint does not match the stream's dedupe_key")
+    }
+    try deduplicator?.restore(from: &r)
   }
 }
