@@ -49,6 +49,21 @@ struct CheckpointTests {
     """
   static let dedupeOutputs = ["kept.ndjson", "perurl.ndjson", "visits.ndjson", "raw.ndjson"]
 
+  /// SQLite tables, upserted by key (EMIT CHANGES, a HAVING that deletes, an unwindowed
+  /// aggregate), beside a file the run can be killed while it grows. `serve.db:t` names table t.
+  static let sqliteScript = """
+    INSERT INTO 'slow.ndjson' SELECT ts, user, ms FROM stdin WHERE ms > 900;
+    INSERT INTO 'sqlite://serve.db?table=per_url' SELECT url, COUNT(*) AS n, SUM(ms) AS total, MAX(ms) AS longest
+      FROM stdin TIMESTAMP BY ts WINDOW HOPPING (SIZE 10 MINUTES, ADVANCE BY 1 MINUTE) GROUP BY url EMIT CHANGES;
+    INSERT INTO 'sqlite://serve.db?table=sessions' SELECT user, COUNT(*) AS n, SUM(ms) AS total FROM stdin TIMESTAMP BY ts
+      WINDOW SESSION (GAP 20 SECONDS) GROUP BY user HAVING COUNT(*) >= 2;
+    INSERT INTO 'sqlite://serve.db?table=totals' SELECT user, COUNT(*) AS n, AVG(ms) AS mean FROM stdin
+      GROUP BY user HAVING COUNT(*) < 390 EMIT CHANGES
+    """
+  static let sqliteOutputs = [
+    "slow.ndjson", "serve.db:per_url", "serve.db:sessions", "serve.db:totals",
+  ]
+
   static var lineCount: Int {
     ProcessInfo.processInfo.environment["STREAMSQL_CHECKPOINT_LINES"].flatMap(Int.init) ?? 200_000
   }
@@ -126,7 +141,15 @@ struct CheckpointTests {
   func contents(_ dir: URL, _ outputs: [String]) throws -> [String: Data] {
     var all: [String: Data] = [:]
     for name in outputs {
-      all[name] = try Data(contentsOf: dir.appendingPathComponent(name))
+      if let colon = name.firstIndex(of: ":") {
+        // A SQLite table: its rows, sorted (row ids and physical order may differ).
+        let reader = try SQLiteReader(dir.appendingPathComponent(String(name[..<colon])).path)
+        let rows = try reader.rows("SELECT * FROM \"\(name[name.index(after: colon)...])\"")
+        let text = rows.map { $0.joined(separator: "|") }.sorted().joined(separator: "\n")
+        all[name] = Data(text.utf8)
+      } else {
+        all[name] = try Data(contentsOf: dir.appendingPathComponent(name))
+      }
     }
     return all
   }
@@ -146,6 +169,12 @@ struct CheckpointTests {
     try killAndRestart(
       script: CheckpointTests.dedupeScript, outputs: CheckpointTests.dedupeOutputs,
       watched: "kept.ndjson")
+  }
+
+  @Test func sqliteTablesKilledAndRestartedEqualAnUninterruptedRun() throws {
+    try killAndRestart(
+      script: CheckpointTests.sqliteScript, outputs: CheckpointTests.sqliteOutputs,
+      watched: "slow.ndjson")
   }
 
   @Test func changedDedupeSpanAgainstOldCheckpointIsRefused() throws {
@@ -298,6 +327,10 @@ struct CheckpointTests {
     ),
     (["-i", "in.ndjson"], "SELECT a FROM stdin", "results on stdout"),
     (["-i", "in.ndjson", "--follow", "-o", "o.ndjson"], "SELECT a FROM stdin", "--follow"),
+    (
+      ["-i", "in.ndjson"], "INSERT INTO 'sqlite://o.db?table=t' SELECT a FROM stdin",
+      "a SQLite sink for a query without aggregation"
+    ),
     (
       ["-i", "in.ndjson", "-o", "o.ndjson"],
       "SELECT COUNT(*) FROM stdin WINDOW SESSION (GAP 1 MINUTE)", "processing-time windows"

@@ -72,7 +72,11 @@ public enum CheckpointSupport {
       case .standardOutput where options.outputPath == nil:
         return
           "\(unsupported) results on stdout (\(q)): rows printed after the last checkpoint cannot be taken back; write them with -o FILE or INSERT INTO 'file'"
-      case .sqlite: return "\(unsupported) the SQLite sink yet (\(q))"
+      case .sqlite where query.upsertKeyColumns == nil:
+        // Upserts by key make rows written again after a restart land on themselves; rows
+        // without a key are appended and would be there twice.
+        return
+          "\(unsupported) a SQLite sink for a query without aggregation (\(q)): its rows are appended, so those written after the last checkpoint would be written twice"
       case .tcp: return "\(unsupported) the TCP sink yet (\(q))"
       default: break
       }
