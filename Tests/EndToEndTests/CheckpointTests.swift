@@ -35,7 +35,9 @@ struct CheckpointTests {
     INSERT INTO 'hopcounts.ndjson' SELECT user, COUNT(*) AS n, MIN(ms) AS fastest FROM stdin TIMESTAMP BY ts
       WINDOW SLIDING (SIZE 8 ROWS, ADVANCE BY 3 ROWS) GROUP BY user
     """
-  static let windowOutputs = ["counts.ndjson", "sessions.ndjson", "moving.ndjson", "hopcounts.ndjson"]
+  static let windowOutputs = [
+    "counts.ndjson", "sessions.ndjson", "moving.ndjson", "hopcounts.ndjson",
+  ]
 
   /// A `dedupe_key` stream over the same file (a user seen again within 20 s is a repeat, so
   /// about a third of the rows are dropped), beside a query over the raw input.
