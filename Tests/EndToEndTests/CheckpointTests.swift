@@ -23,6 +23,49 @@ struct CheckpointTests {
     """
   static let outputs = ["rows.csv", "windows.ndjson", "totals.ndjson", "changes.ndjson"]
 
+  /// Session, moving and count windows (tumbling and hopping by rows), over the same input;
+  /// the count windows emit as rows arrive, so the run can be killed part way through.
+  static let windowScript = """
+    INSERT INTO 'counts.ndjson' SELECT url, COUNT(*) AS n, AVG(ms) AS mean, COLLECT_LIST(user) AS users
+      FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 50 ROWS) GROUP BY url;
+    INSERT INTO 'sessions.ndjson' SELECT user, COUNT(*) AS n, SUM(ms) AS total, FIRST(url) AS entry,
+      COUNT(DISTINCT url) AS pages FROM stdin TIMESTAMP BY ts WINDOW SESSION (GAP 20 SECONDS) GROUP BY user;
+    INSERT INTO 'moving.ndjson' SELECT url, COUNT(*) AS n, MAX(ms) AS longest FROM stdin TIMESTAMP BY ts
+      WINDOW SLIDING (SIZE 10 SECONDS) GROUP BY url;
+    INSERT INTO 'hopcounts.ndjson' SELECT user, COUNT(*) AS n, MIN(ms) AS fastest FROM stdin TIMESTAMP BY ts
+      WINDOW SLIDING (SIZE 8 ROWS, ADVANCE BY 3 ROWS) GROUP BY user
+    """
+  static let windowOutputs = [
+    "counts.ndjson", "sessions.ndjson", "moving.ndjson", "hopcounts.ndjson",
+  ]
+
+  /// A `dedupe_key` stream over the same file (a user seen again within 20 s is a repeat, so
+  /// about a third of the rows are dropped), beside a query over the raw input.
+  static let dedupeScript = """
+    CREATE STREAM s WITH (source = 'clicks.ndjson', timestamp = 'ts', dedupe_key = 'user', dedupe_within = '20 seconds');
+    INSERT INTO 'kept.ndjson' SELECT ts, user, ms FROM s;
+    INSERT INTO 'perurl.ndjson' SELECT url, COUNT(*) AS n, SUM(ms) AS total FROM s
+      WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY url;
+    INSERT INTO 'visits.ndjson' SELECT user, COUNT(*) AS n FROM s WINDOW SESSION (GAP 2 MINUTES) GROUP BY user;
+    INSERT INTO 'raw.ndjson' SELECT COUNT(*) AS n FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 1 MINUTE)
+    """
+  static let dedupeOutputs = ["kept.ndjson", "perurl.ndjson", "visits.ndjson", "raw.ndjson"]
+
+  /// SQLite tables, upserted by key (EMIT CHANGES, a HAVING that deletes, an unwindowed
+  /// aggregate), beside a file the run can be killed while it grows. `serve.db:t` names table t.
+  static let sqliteScript = """
+    INSERT INTO 'slow.ndjson' SELECT ts, user, ms FROM stdin WHERE ms > 900;
+    INSERT INTO 'sqlite://serve.db?table=per_url' SELECT url, COUNT(*) AS n, SUM(ms) AS total, MAX(ms) AS longest
+      FROM stdin TIMESTAMP BY ts WINDOW HOPPING (SIZE 10 MINUTES, ADVANCE BY 1 MINUTE) GROUP BY url EMIT CHANGES;
+    INSERT INTO 'sqlite://serve.db?table=sessions' SELECT user, COUNT(*) AS n, SUM(ms) AS total FROM stdin TIMESTAMP BY ts
+      WINDOW SESSION (GAP 20 SECONDS) GROUP BY user HAVING COUNT(*) >= 2;
+    INSERT INTO 'sqlite://serve.db?table=totals' SELECT user, COUNT(*) AS n, AVG(ms) AS mean FROM stdin
+      GROUP BY user HAVING COUNT(*) < 390 EMIT CHANGES
+    """
+  static let sqliteOutputs = [
+    "slow.ndjson", "serve.db:per_url", "serve.db:sessions", "serve.db:totals",
+  ]
+
   static var lineCount: Int {
     ProcessInfo.processInfo.environment["STREAMSQL_CHECKPOINT_LINES"].flatMap(Int.init) ?? 200_000
   }
@@ -97,15 +140,63 @@ struct CheckpointTests {
     return !process.isRunning
   }
 
-  func contents(_ dir: URL) throws -> [String: Data] {
+  func contents(_ dir: URL, _ outputs: [String]) throws -> [String: Data] {
     var all: [String: Data] = [:]
-    for name in CheckpointTests.outputs {
-      all[name] = try Data(contentsOf: dir.appendingPathComponent(name))
+    for name in outputs {
+      if let colon = name.firstIndex(of: ":") {
+        // A SQLite table: its rows, sorted (row ids and physical order may differ).
+        let reader = try SQLiteReader(dir.appendingPathComponent(String(name[..<colon])).path)
+        let rows = try reader.rows("SELECT * FROM \"\(name[name.index(after: colon)...])\"")
+        let text = rows.map { $0.joined(separator: "|") }.sorted().joined(separator: "\n")
+        all[name] = Data(text.utf8)
+      } else {
+        all[name] = try Data(contentsOf: dir.appendingPathComponent(name))
+      }
     }
     return all
   }
 
   @Test func killedAtRandomMomentsAndRestartedGivesIdenticalOutput() throws {
+    try killAndRestart(
+      script: CheckpointTests.script, outputs: CheckpointTests.outputs, watched: "rows.csv")
+  }
+
+  @Test func sessionMovingAndCountWindowsKilledAndRestartedGiveIdenticalOutput() throws {
+    try killAndRestart(
+      script: CheckpointTests.windowScript, outputs: CheckpointTests.windowOutputs,
+      watched: "counts.ndjson")
+  }
+
+  @Test func dedupeStreamKilledAndRestartedGivesIdenticalOutput() throws {
+    try killAndRestart(
+      script: CheckpointTests.dedupeScript, outputs: CheckpointTests.dedupeOutputs,
+      watched: "kept.ndjson")
+  }
+
+  @Test func sqliteTablesKilledAndRestartedEqualAnUninterruptedRun() throws {
+    try killAndRestart(
+      script: CheckpointTests.sqliteScript, outputs: CheckpointTests.sqliteOutputs,
+      watched: "slow.ndjson")
+  }
+
+  @Test func changedDedupeSpanAgainstOldCheckpointIsRefused() throws {
+    let dir = try StreamsqlBinary.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try CheckpointTests.writeInput(
+      dir.appendingPathComponent("clicks.ndjson"), lines: 2_000, seed: 7)
+    let command = ["-i", "clicks.ndjson", "--checkpoint", "state"]
+    let first = try StreamsqlBinary.run(command + [CheckpointTests.dedupeScript], in: dir)
+    #expect(first.status == 0, "\(first.stderr)")
+    let changed = CheckpointTests.dedupeScript.replacingOccurrences(
+      of: "'20 seconds'", with: "'30 seconds'")
+    let refused = try StreamsqlBinary.run(command + [changed], in: dir)
+    #expect(refused.status == 2)
+    #expect(refused.stderr.contains("within=30s"), "\(refused.stderr)")
+  }
+
+  /// Runs `script` once uninterrupted, then with `--checkpoint`, killed with SIGKILL at random
+  /// moments (while `watched` grows) and restarted; every output must match.
+  func killAndRestart(script: String, outputs: [String], watched watchedName: String) throws {
     let dir = try StreamsqlBinary.makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     try CheckpointTests.writeInput(
@@ -114,18 +205,21 @@ struct CheckpointTests {
     // The uninterrupted run, in its own directory.
     let reference = dir.appendingPathComponent("reference")
     try FileManager.default.createDirectory(at: reference, withIntermediateDirectories: true)
+    // For scripts that name the input themselves (CREATE STREAM ... source = 'clicks.ndjson').
+    try FileManager.default.createSymbolicLink(
+      at: reference.appendingPathComponent("clicks.ndjson"),
+      withDestinationURL: dir.appendingPathComponent("clicks.ndjson"))
     let plain = try StreamsqlBinary.run(
-      ["-i", "../clicks.ndjson", CheckpointTests.script], in: reference, timeout: 600)
+      ["-i", "../clicks.ndjson", script], in: reference, timeout: 600)
     #expect(plain.status == 0, "\(plain.stderr)")
-    let expected = try contents(reference)
+    let expected = try contents(reference, outputs)
     #expect(expected.values.allSatisfy { !$0.isEmpty })
 
     let command = [
-      "-i", "clicks.ndjson", "--checkpoint", "state", "--checkpoint-interval", "200ms",
-      CheckpointTests.script,
+      "-i", "clicks.ndjson", "--checkpoint", "state", "--checkpoint-interval", "200ms", script,
     ]
     var rng = SeededGenerator(state: UInt64(Date().timeIntervalSince1970 * 1000))
-    let watched = dir.appendingPathComponent("rows.csv")
+    let watched = dir.appendingPathComponent(watchedName)
     var kills = 0
     var resumes = 0
     for attempt in 0..<12 {
@@ -161,8 +255,8 @@ struct CheckpointTests {
     }
     #expect(kills >= 3, "the run ended before it could be killed three times; use more lines")
     #expect(resumes >= kills)
-    let actual = try contents(dir)
-    for name in CheckpointTests.outputs {
+    let actual = try contents(dir, outputs)
+    for name in outputs {
       #expect(actual[name] == expected[name], "\(name) differs from the uninterrupted run")
     }
 
@@ -170,7 +264,7 @@ struct CheckpointTests {
     let again = try StreamsqlBinary.run(command, in: dir, timeout: 600)
     #expect(again.status == 0, "\(again.stderr)")
     #expect(again.stderr.contains("resuming from the checkpoint"))
-    #expect(try contents(dir) == expected)
+    #expect(try contents(dir, outputs) == expected)
   }
 
   @Test func changedQueryAgainstOldCheckpointIsRefused() throws {
@@ -236,8 +330,12 @@ struct CheckpointTests {
     (["-i", "in.ndjson"], "SELECT a FROM stdin", "results on stdout"),
     (["-i", "in.ndjson", "--follow", "-o", "o.ndjson"], "SELECT a FROM stdin", "--follow"),
     (
+      ["-i", "in.ndjson"], "INSERT INTO 'sqlite://o.db?table=t' SELECT a FROM stdin",
+      "a SQLite sink for a query without aggregation"
+    ),
+    (
       ["-i", "in.ndjson", "-o", "o.ndjson"],
-      "SELECT COUNT(*) FROM stdin TIMESTAMP BY ts WINDOW SESSION (GAP 1 MINUTE)", "session windows"
+      "SELECT COUNT(*) FROM stdin WINDOW SESSION (GAP 1 MINUTE)", "processing-time windows"
     ),
     (
       ["-i", "in.ndjson", "-o", "o.ndjson"],

@@ -13,7 +13,7 @@ import Musl
 /// Written atomically: a temporary file in DIR, fsync, rename over the old one, fsync of DIR.
 public struct Checkpoint: Sendable {
   /// Bumped whenever the encoding changes; an older checkpoint is refused, not misread.
-  static let formatVersion: Int64 = 1
+  static let formatVersion: Int64 = 2
   static let fileName = "checkpoint.bin"
   static let magic = Array("streamsql-checkpoint\n".utf8)
 

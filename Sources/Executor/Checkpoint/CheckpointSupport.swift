@@ -25,9 +25,6 @@ public enum CheckpointSupport {
       return
         "\(unsupported) --max-future yet (it depends on the wall clock, so a resume would not repeat it)"
     }
-    if plan.queries.contains(where: { $0.dedupe != nil }) {
-      return "\(unsupported) dedupe_key streams yet (the keys seen are not saved)"
-    }
     if options.format == .table && options.outputPath != nil {
       return "\(unsupported) --format table (it prints at the end)"
     }
@@ -75,14 +72,12 @@ public enum CheckpointSupport {
       case .standardOutput where options.outputPath == nil:
         return
           "\(unsupported) results on stdout (\(q)): rows printed after the last checkpoint cannot be taken back; write them with -o FILE or INSERT INTO 'file'"
-      case .sqlite: return "\(unsupported) the SQLite sink yet (\(q))"
+      case .sqlite where query.upsertKeyColumns == nil:
+        // Upserts by key make rows written again after a restart land on themselves; rows
+        // without a key are appended and would be there twice.
+        return
+          "\(unsupported) a SQLite sink for a query without aggregation (\(q)): its rows are appended, so those written after the last checkpoint would be written twice"
       case .tcp: return "\(unsupported) the TCP sink yet (\(q))"
-      default: break
-      }
-      switch query.window {
-      case .session?: return "\(unsupported) session windows yet (\(q))"
-      case .moving?: return "\(unsupported) moving windows yet (\(q))"
-      case .countTumbling?, .countHopping?: return "\(unsupported) count windows yet (\(q))"
       default: break
       }
       if query.mode == .aggregate && query.window != nil && query.eventTime == nil {
@@ -106,6 +101,13 @@ public enum CheckpointSupport {
     text += "option changelog: \(options.changelog)\n"
     text += "option idle-timeout: \(options.idleTimeoutMillis.map(String.init) ?? "none")\n"
     text += "option max-future: \(options.maxFutureMillis.map(String.init) ?? "none")\n"
+    // EXPLAIN shows deduplication only beside an event time: name it for every query.
+    for query in plan.queries {
+      let dedupe = query.dedupe.map {
+        "key=\($0.key) within=\($0.withinMillis)ms by \($0.time)"
+      }
+      text += "query \(query.number) dedupe: \(dedupe ?? "none")\n"
+    }
     return text
   }
 

@@ -1,9 +1,9 @@
 import Planner
 
 /// Saving and restoring everything a `QueryRunner` carries from one piece to the next: the
-/// per-input event-time maxima and the watermark, the counters, the window operator's state,
-/// the rows EMIT CHANGES last printed per key, and project mode's DISTINCT set, ORDER BY buffer
-/// and LIMIT countdown.
+/// per-input event-time maxima and the watermark, the counters, the window operator's state (of
+/// any kind), the rows EMIT CHANGES last printed per key, and project mode's DISTINCT set, ORDER
+/// BY buffer and LIMIT countdown, and the keys `dedupe_key` remembers.
 extension QueryRunner {
   func save(into w: inout CheckpointWriter) {
     w.int(maxTimes.count)
@@ -33,7 +33,16 @@ extension QueryRunner {
       w.values(row)
     }
     w.bool(windowOperator != nil)
-    if let op = windowOperator as? TimeWindowOperator { op.save(into: &w) }
+    switch windowOperator {
+    case let op as TimeWindowOperator: op.save(into: &w)
+    case let op as SessionWindowOperator: op.save(into: &w)
+    case let op as MovingWindowOperator: op.save(into: &w)
+    case let op as CountWindowOperator: op.save(into: &w)
+    case nil: break
+    case let op?: preconditionFailure("no checkpoint encoding for \(type(of: op))")
+    }
+    w.bool(deduplicator != nil)
+    deduplicator?.save(into: &w)
   }
 
   func restore(from r: inout CheckpointReader) throws(CheckpointError) {
@@ -75,11 +84,17 @@ extension QueryRunner {
     guard hasOperator == (windowOperator != nil) else {
       throw CheckpointError("the checkpoint does not match the query's aggregation")
     }
-    if let windowOperator {
-      guard let op = windowOperator as? TimeWindowOperator else {
-        throw CheckpointError("the checkpoint cannot restore a \(type(of: windowOperator))")
-      }
-      try op.restore(from: &r)
+    switch windowOperator {
+    case let op as TimeWindowOperator: try op.restore(from: &r)
+    case let op as SessionWindowOperator: try op.restore(from: &r)
+    case let op as MovingWindowOperator: try op.restore(from: &r)
+    case let op as CountWindowOperator: try op.restore(from: &r)
+    case nil: break
+    case let op?: throw CheckpointError("the checkpoint cannot restore a \(type(of: op))")
     }
+    guard try r.bool() == (deduplicator != nil) else {
+      throw CheckpointError("the checkpoint does not match the stream's dedupe_key")
+    }
+    try deduplicator?.restore(from: &r)
   }
 }

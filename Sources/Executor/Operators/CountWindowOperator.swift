@@ -26,10 +26,11 @@ final class CountWindowOperator: WindowOperator {
   let layout: AggregateLayout
   let size: Int64
   let advance: Int64
-  private var groups: [[Value]: GroupState] = [:]
-  private var groupOrder: [GroupState] = []
-  private(set) var typeWarnings = 0
-  private(set) var windowsFired = 0
+  // Internal, not private: WindowOperators+Checkpoint.swift saves and restores the state.
+  var groups: [[Value]: GroupState] = [:]
+  var groupOrder: [GroupState] = []
+  var typeWarnings = 0
+  var windowsFired = 0
 
   init(layout: AggregateLayout, size: Int64, advance: Int64) {
     self.layout = layout

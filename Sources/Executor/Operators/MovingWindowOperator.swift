@@ -20,11 +20,12 @@ final class MovingWindowOperator: WindowOperator {
 
   let layout: AggregateLayout
   let size: Int64
-  private var groups: [[Value]: GroupState] = [:]
-  private var groupOrder: [GroupState] = []
-  private var earliestPending = Int64.max
-  private(set) var typeWarnings = 0
-  private(set) var windowsFired = 0
+  // Internal, not private: WindowOperators+Checkpoint.swift saves and restores the state.
+  var groups: [[Value]: GroupState] = [:]
+  var groupOrder: [GroupState] = []
+  var earliestPending = Int64.max
+  var typeWarnings = 0
+  var windowsFired = 0
 
   init(layout: AggregateLayout, size: Int64) {
     self.layout = layout

@@ -20,13 +20,14 @@ final class SessionWindowOperator: WindowOperator {
 
   let layout: AggregateLayout
   let gap: Int64
-  private var sessions: [[Value]: [Session]] = [:]
+  // Internal, not private: WindowOperators+Checkpoint.swift saves and restores the state.
+  var sessions: [[Value]: [Session]] = [:]
   /// Groups in first-seen order, so output order does not depend on hashing.
-  private var groupOrder: [[Value]] = []
+  var groupOrder: [[Value]] = []
   /// The earliest end of any open session, to skip scans when nothing can fire.
-  private var earliestEnd = Int64.max
-  private(set) var typeWarnings = 0
-  private(set) var windowsFired = 0
+  var earliestEnd = Int64.max
+  var typeWarnings = 0
+  var windowsFired = 0
 
   init(layout: AggregateLayout, gap: Int64) {
     self.layout = layout

@@ -13,15 +13,16 @@ import Planner
 /// - Complexity: O(1) amortized per row.
 final class Deduplicator {
   private let within: Int64
+  // Internal, not private: Deduplicator+Checkpoint.swift saves and restores the state below.
   /// Key → time of its last kept occurrence.
-  private var seen: [Value: Int64] = [:]
+  var seen: [Value: Int64] = [:]
   /// The largest time admitted so far.
-  private var maxTime = Int64.min
-  private var sweepAt = 1024
+  var maxTime = Int64.min
+  var sweepAt = 1024
   /// Rows dropped as repeats, keys forgotten by the watermark, and the most keys held at once.
-  private(set) var dropped = 0
-  private(set) var evicted = 0
-  private(set) var peakKeys = 0
+  var dropped = 0
+  var evicted = 0
+  var peakKeys = 0
 
   init(plan: DedupePlan) {
     within = plan.withinMillis

@@ -52,7 +52,7 @@ public final class ScriptRunner {
     sinks.append(stdout)
     let onStdout = plan.queries.filter { $0.sink == .standardOutput }.count
     var fileSinks: [String: OutputSink] = [:]
-    let opener = SinkOpener()
+    let opener = SinkOpener(durable: options.checkpoint != nil)
     var readers: [Int: SourceReader] = [:]
     let pacer = options.replay?.speed.map { ReplayPacer(speed: $0) }
     for source in plan.sources {

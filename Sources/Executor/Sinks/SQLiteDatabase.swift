@@ -21,8 +21,10 @@ final class SQLiteDatabase {
 
   static let rowsPerCommit = 10_000
 
-  /// Opens or creates the database file and switches it to WAL mode.
-  init(path: String) throws(RunError) {
+  /// Opens or creates the database file and switches it to WAL mode. `durable` (`--checkpoint`)
+  /// syncs the WAL at every commit, so that a commit made before a checkpoint survives a power
+  /// loss as the checkpoint does.
+  init(path: String, durable: Bool = false) throws(RunError) {
     self.path = path
     var db: OpaquePointer?
     let rc = sqlite3_open_v2(
@@ -42,7 +44,7 @@ final class SQLiteDatabase {
         "cannot put SQLite database '\(path)' in WAL mode (got \(mode?.description ?? "nothing"))")
     }
     // WAL with synchronous=NORMAL is durable at checkpoints and safe against corruption.
-    try execute("PRAGMA synchronous=NORMAL")
+    try execute(durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")
   }
 
   deinit {

@@ -9,9 +9,12 @@ final class SinkOpener {
   private var databases: [String: SQLiteDatabase] = [:]
   private var connections: [String: OutputSink] = [:]
   private let log: (String) -> Void
+  /// `--checkpoint`: SQLite commits are synced (`SQLiteDatabase.init(path:durable:)`).
+  private let durable: Bool
 
-  init(log: @escaping (String) -> Void = TCPConnector.stderr) {
+  init(log: @escaping (String) -> Void = TCPConnector.stderr, durable: Bool = false) {
     self.log = log
+    self.durable = durable
   }
 
   /// The sink for `query`, and whether it is new (the runner flushes and closes new sinks).
@@ -22,7 +25,7 @@ final class SinkOpener {
       if let d = databases[path] {
         database = d
       } else {
-        database = try SQLiteDatabase(path: path)
+        database = try SQLiteDatabase(path: path, durable: durable)
         databases[path] = database
       }
       let tableSink = try SQLiteTableSink(
