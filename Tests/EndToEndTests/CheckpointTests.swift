@@ -245,7 +245,11 @@ struct CheckpointTests {
       if process.isRunning && attempt < 5 {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal)
+        // The run may have finished between the check and the kill: then it simply ended.
+        if process.terminationReason == .exit {
+          #expect(process.terminationStatus == 0)
+          break
+        }
         kills += 1
         continue
       }
