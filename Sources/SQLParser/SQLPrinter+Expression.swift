@@ -50,9 +50,12 @@ extension SQLPrinter {
       // the nesting the parser counts, so a deep `+ + + x` would print to text it rejects).
       // `-5` would fold into a literal, and so would the `5` that starts `5::bigint`: an
       // operand whose text starts with a number needs parentheses.
-      if text.hasPrefix("-") || text.hasPrefix("+") {
+      // Bytes, not Characters: a sign followed by a combining mark is one Character but still a
+      // sign to the lexer.
+      let first = text.utf8.first
+      if first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
         text = " " + text
-      } else if isNumber(operand) || text.first.map({ $0.isASCII && ($0.isNumber || $0 == ".") }) == true {
+      } else if isNumber(operand) || first.map({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") }) == true {
         text = "(" + text + ")"
       }
       return (op.rawValue + text, .unary)

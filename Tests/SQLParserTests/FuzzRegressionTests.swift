@@ -58,4 +58,12 @@ import Testing
     try roundTrips(String(decoding: crash, as: UTF8.self))
     try roundTrips("SELECT - (5)::bigint, - (1.5)::double, + (2)::bigint, -(5)[0] FROM stdin")
   }
+
+  /// `- -x` where `-` is followed by a combining mark: the printer compared Characters, saw no
+  /// sign, and wrote `--`, which starts a comment.
+  @Test func signBeforeACombiningMarkKeepsItsSpace() throws {
+    let crash = try #require(Data(base64Encoded: "U0VMRUNUIGIgIGMsLXgsICt4LCAtIC3WllLvv73v8DAsIC0oYSArIGIpIC14LCAreCwgLSAt8DAsIC0oYSArIGIp"))
+    try roundTrips(String(decoding: crash, as: UTF8.self))
+    try roundTrips("SELECT - -\u{596}x, + +\u{301}y FROM stdin")
+  }
 }
