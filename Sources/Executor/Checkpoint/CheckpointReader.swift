@@ -62,6 +62,15 @@ struct CheckpointReader {
     }
   }
 
+  /// A group key written by `values(_:)`, checked against the query's GROUP BY width.
+  mutating func groupKey(width: Int) throws(CheckpointError) -> [Value] {
+    let key = try values()
+    guard key.count == width else {
+      throw CheckpointError("the checkpoint does not match the query's GROUP BY")
+    }
+    return key
+  }
+
   mutating func values() throws(CheckpointError) -> [Value] {
     let n = try count()
     var out: [Value] = []

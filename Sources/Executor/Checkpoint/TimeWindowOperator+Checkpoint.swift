@@ -34,10 +34,7 @@ extension TimeWindowOperator {
       let table = GroupTable(keyWidth: layout.keyCount, makeStates: makeStates)
       let groups = try r.count()
       for _ in 0..<groups {
-        let key = try r.values()
-        guard key.count == layout.keyCount else {
-          throw CheckpointError("the checkpoint does not match the query's GROUP BY")
-        }
+        let key = try r.groupKey(width: layout.keyCount)
         let g = key.withUnsafeBufferPointer { table.group(for: $0, hash: GroupTable.hash($0)) }
         for acc in table.states[g] { try AccumulatorCheckpoint.restore(acc, from: &r) }
       }

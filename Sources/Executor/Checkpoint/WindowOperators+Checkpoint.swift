@@ -32,10 +32,7 @@ extension SessionWindowOperator {
     sessions = [:]
     groupOrder = []
     for _ in 0..<(try r.count()) {
-      let key = try r.values()
-      guard key.count == layout.keyCount else {
-        throw CheckpointError("the checkpoint does not match the query's GROUP BY")
-      }
+      let key = try r.groupKey(width: layout.keyCount)
       var list: [Session] = []
       for _ in 0..<(try r.count()) {
         let start = try r.int()
@@ -75,10 +72,7 @@ extension MovingWindowOperator {
     groups = [:]
     groupOrder = []
     for _ in 0..<(try r.count()) {
-      let key = try r.values()
-      guard key.count == layout.keyCount else {
-        throw CheckpointError("the checkpoint does not match the query's GROUP BY")
-      }
+      let key = try r.groupKey(width: layout.keyCount)
       let state = GroupState(key: key)
       for _ in 0..<(try r.count()) {
         state.times.append(try r.int())
@@ -119,10 +113,7 @@ extension CountWindowOperator {
     groups = [:]
     groupOrder = []
     for _ in 0..<(try r.count()) {
-      let key = try r.values()
-      guard key.count == layout.keyCount else {
-        throw CheckpointError("the checkpoint does not match the query's GROUP BY")
-      }
+      let key = try r.groupKey(width: layout.keyCount)
       let state = GroupState(key: key)
       state.seen = try r.int()
       for _ in 0..<(try r.count()) {

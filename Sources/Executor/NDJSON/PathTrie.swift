@@ -40,6 +40,12 @@ final class PathTrie: @unchecked Sendable {
     var outs: [[Int32]] = [[]]
     var keyKids: [[(key: [UInt8], child: Int32)]] = [[]]
     var indexKids: [[(index: Int, child: Int32)]] = [[]]
+    func newNode() -> Int {
+      outs.append([])
+      keyKids.append([])
+      indexKids.append([])
+      return outs.count - 1
+    }
     for (slot, path) in paths.enumerated() {
       var node = 0
       for step in path {
@@ -49,10 +55,7 @@ final class PathTrie: @unchecked Sendable {
           if let edge = keyKids[node].first(where: { $0.key == bytes }) {
             node = Int(edge.child)
           } else {
-            let child = outs.count
-            outs.append([])
-            keyKids.append([])
-            indexKids.append([])
+            let child = newNode()
             keyKids[node].append((bytes, Int32(child)))
             node = child
           }
@@ -60,10 +63,7 @@ final class PathTrie: @unchecked Sendable {
           if let edge = indexKids[node].first(where: { $0.index == i }) {
             node = Int(edge.child)
           } else {
-            let child = outs.count
-            outs.append([])
-            keyKids.append([])
-            indexKids.append([])
+            let child = newNode()
             indexKids[node].append((i, Int32(child)))
             node = child
           }
