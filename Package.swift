@@ -18,7 +18,7 @@ let package = Package(
     // NDJSON scanner, sources, operators, sinks, scheduler. Sees bound plans only.
     .target(
       name: "Executor",
-      dependencies: ["Planner", "CSQLite"],
+      dependencies: ["Planner", "CSQLite", "CRdKafka"],
       // The hot loops touch class state per row; the runtime exclusivity checks cost ~8% there
       // and are proven statically everywhere else.
       swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
@@ -27,6 +27,8 @@ let package = Package(
     .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
     // SQLite's C API for the SQLite table sink (Debian: libsqlite3-dev).
     .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+    // librdkafka's C API for the Kafka source and sink (Debian: librdkafka-dev).
+    .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka", providers: [.apt(["librdkafka-dev"])]),
     .executableTarget(
       name: "streamsql",
       dependencies: [
@@ -37,6 +39,6 @@ let package = Package(
     .testTarget(name: "SQLParserTests", dependencies: ["SQLParser"]),
     .testTarget(name: "PlannerTests", dependencies: ["Planner", "SQLParser"], exclude: ["Snapshots"]),
     .testTarget(name: "ExecutorTests", dependencies: ["Executor", "Planner", "SQLParser"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["streamsql", "CSQLite"], exclude: ["goldens"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["streamsql", "CSQLite", "CRdKafka"], exclude: ["goldens"]),
   ]
 )

@@ -102,6 +102,8 @@ public enum SinkPlan: Sendable, Equatable, CustomStringConvertible {
   case sqlite(path: String, table: String)
   /// `INSERT INTO 'tcp://host:port'`: NDJSON rows written to a connection.
   case tcp(host: String, port: Int)
+  /// `INSERT INTO 'kafka://host:port/topic?key=col'`: rows as JSON messages to a Kafka topic.
+  case kafka(KafkaURL)
 
   public var description: String {
     switch self {
@@ -109,6 +111,7 @@ public enum SinkPlan: Sendable, Equatable, CustomStringConvertible {
     case .file(let p): return "'\(p)'"
     case .sqlite(let path, let table): return "sqlite '\(path)' table \(table)"
     case .tcp(let host, let port): return "tcp \(host):\(port)"
+    case .kafka(let url): return "kafka \(url.brokers) topic \(url.topic)"
     }
   }
 }

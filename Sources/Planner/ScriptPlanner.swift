@@ -73,6 +73,7 @@ public struct ScriptPlanner {
       let sink = try SinkPlan.parse(target: target, span: statement.span)
       let index = try addQuery(select, sink: sink)
       if case .sqlite = sink { try checkTableQuery(queries[index], span: statement.span) }
+      if case .kafka = sink { try checkKafkaQuery(queries[index], span: statement.span) }
       return .query(index: index)
     case .createStream(let create):
       return .message(try createStream(create, statement: statement))
@@ -164,6 +165,7 @@ public struct ScriptPlanner {
           location = .commandLine
         } else {
           // A path, or a socket URL (tcp://, tcp-listen://, unix://) that the executor opens.
+          if KafkaURL.isKafka(text) { _ = try KafkaURL.parse(text, role: .source, span: option.span) }
           location = .path(text)
         }
       case "format", "value_format":

@@ -34,6 +34,7 @@ struct SelectBinder {
       resolved = ResolvedSource(
         location: .commandLine, scope: Scope(fields: s.fields, qualifiers: qualifiers))
     case .path(let path):
+      if KafkaURL.isKafka(path) { _ = try KafkaURL.parse(path, role: .source, span: from.span) }
       let s = source(.path(path), [])
       resolved = ResolvedSource(
         location: .path(path), scope: Scope(fields: s.fields, qualifiers: qualifiers))

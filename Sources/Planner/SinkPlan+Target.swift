@@ -17,13 +17,18 @@ extension SinkPlan {
       return try parseSQLite(
         String(target.dropFirst("sqlite://".count)), target: target, span: span)
     }
+    if KafkaURL.isKafka(target) {
+      return .kafka(try KafkaURL.parse(target, role: .sink, span: span))
+    }
     if target.hasPrefix("tcp://") {
       return try parseTCP(String(target.dropFirst("tcp://".count)), target: target, span: span)
     }
     let scheme = target.prefix { $0 != ":" }
     throw Diagnostic(
       "cannot write to '\(scheme)://' targets", span: span,
-      note: "INSERT INTO takes a file path, 'sqlite:///path.db?table=name' or 'tcp://host:port'")
+      note:
+        "INSERT INTO takes a file path, 'sqlite:///path.db?table=name', 'tcp://host:port' or 'kafka://host:port/topic'"
+    )
   }
 
   private static func parseSQLite(_ rest: String, target: String, span: SourceSpan)

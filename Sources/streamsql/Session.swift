@@ -59,6 +59,9 @@ struct Session {
     let plan = planner.plan
     guard !plan.queries.isEmpty else { return }
     try RunArguments.checkReplay(plan, options)
+    if let problem = KafkaSupport.refusal(plan: plan, options: options) {
+      throw CLIExit(code: 2, message: "error: \(problem)")
+    }
     options.checkpoint = try CheckpointSetup.settings(arguments, plan: plan, options: options)
     // The table format on a terminal: EMIT CHANGES is a live table redrawn in place (SPEC 6),
     // and rows from an input that may never end (`tail -F | streamsql`) print as they come

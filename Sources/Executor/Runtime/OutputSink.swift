@@ -24,6 +24,9 @@ final class OutputSink {
   /// A SQLite table that takes this sink's rows instead of bytes (`QueryOutput` hands them
   /// over); flushing commits its transaction. nil for byte sinks.
   let table: SQLiteTableSink?
+  /// A Kafka topic that takes this sink's rows as messages (`QueryOutput` hands them over);
+  /// flushing waits for their delivery. nil for other sinks.
+  let kafka: KafkaTopicSink?
 
   static let flushThreshold = 1 << 16
 
@@ -35,6 +38,7 @@ final class OutputSink {
     fd = 1
     ownsDescriptor = false
     table = nil
+    kafka = nil
     buffer.reserveCapacity(OutputSink.flushThreshold * 2)
   }
 
@@ -45,6 +49,7 @@ final class OutputSink {
     fd = descriptor
     ownsDescriptor = true
     table = nil
+    kafka = nil
     buffer.reserveCapacity(OutputSink.flushThreshold * 2)
   }
 
@@ -54,6 +59,16 @@ final class OutputSink {
     fd = -1
     ownsDescriptor = false
     self.table = table
+    kafka = nil
+  }
+
+  /// Rows go to a Kafka topic; the byte buffer stays empty.
+  init(kafka: KafkaTopicSink) {
+    name = kafka.name
+    fd = -1
+    ownsDescriptor = false
+    table = nil
+    self.kafka = kafka
   }
 
   /// Opens (creating or truncating) a file for writing.
@@ -67,6 +82,7 @@ final class OutputSink {
     fd = d
     ownsDescriptor = true
     table = nil
+    kafka = nil
     buffer.reserveCapacity(OutputSink.flushThreshold * 2)
   }
 
@@ -79,6 +95,13 @@ final class OutputSink {
     if let table {
       buffer.removeAll(keepingCapacity: true)
       try table.database.commit()
+      return
+    }
+    if let kafka {
+      buffer.removeAll(keepingCapacity: true)
+      let started = Clock.monotonicMicros()
+      defer { blockedMicros += Clock.monotonicMicros() - started }
+      try kafka.flush()
       return
     }
     guard !buffer.isEmpty else { return }
@@ -111,6 +134,7 @@ final class OutputSink {
 
   func close() throws(RunError) {
     try flush()
+    try kafka?.close()
     if ownsDescriptor { POSIX.close(fd) }
   }
 }

@@ -43,6 +43,10 @@ final class QueryOutput {
       try table.write(row, op: op)
       return
     }
+    if let kafka = sink.kafka {
+      try writeMessage(row, op: op, to: kafka)
+      return
+    }
     if label == nil && op == nil {
       formatter.write(row, into: &sink.buffer)
     } else {
@@ -54,6 +58,15 @@ final class QueryOutput {
       formatter.write(full, into: &sink.buffer)
     }
     if unbuffered { try sink.flush() } else { try sink.flushIfFull() }
+  }
+
+  /// A Kafka sink: the row, formatted as for a file, is one message keyed by its key columns.
+  private func writeMessage(_ row: [Value], op: String?, to kafka: KafkaTopicSink) throws(RunError) {
+    var line: [UInt8] = []
+    formatter.write(op.map { [.string($0)] + row } ?? row, into: &line)
+    var end = line.count
+    while end > 0 && (line[end - 1] == 0x0A || line[end - 1] == 0x0D) { end -= 1 }
+    try kafka.produce(line[0..<end], key: kafka.key(of: row))
   }
 
   /// The input would block: a live table draws what its throttle held back.

@@ -19,6 +19,10 @@ final class QueryRunner {
   // Internal, not private: QueryRunner+Checkpoint.swift saves and restores the state below.
   var maxTimes: [Int64]
   var inputFinished: [Bool]
+  /// Inputs that do not hold the watermark back for now (a Kafka partition that is not
+  /// assigned to this process, or idle for `--idle-timeout`); unlike finished ones they may
+  /// hold it again.
+  var inputReleased: [Bool]
   var watermark = Int64.min
   /// Project mode: DISTINCT rows seen, ORDER BY buffer, LIMIT countdown.
   var distinctSeen: Set<[Value]> = []
@@ -49,6 +53,7 @@ final class QueryRunner {
     layout = AggregateLayout(keyCount: plan.groupKeys.count, aggregates: plan.aggregates)
     maxTimes = Array(repeating: Int64.min, count: max(1, inputs))
     inputFinished = Array(repeating: false, count: max(1, inputs))
+    inputReleased = Array(repeating: false, count: max(1, inputs))
     batch = RowBatch(width: layout.width)
     remaining = plan.limit.map { Int(clamping: $0) }
     deduplicator = plan.dedupe.map { Deduplicator(plan: $0) }
@@ -92,12 +97,18 @@ final class QueryRunner {
   }
 
   /// The watermark implied by the per-input maxima: the smallest over inputs still open.
+  /// Released inputs do not count; while every open input is released the watermark stays
+  /// where it is, and it never moves back (a partition assigned again starts from behind).
   private func currentWatermark() -> Int64 {
     var low = Int64.max
-    for (i, t) in maxTimes.enumerated() where !inputFinished[i] { low = min(low, t) }
-    if low == Int64.max { return Int64.max }
-    if low == Int64.min { return Int64.min }
-    return low &- plan.graceMillis
+    var open = false
+    for (i, t) in maxTimes.enumerated() where !inputFinished[i] {
+      open = true
+      if !inputReleased[i] { low = min(low, t) }
+    }
+    if !open { return Int64.max }
+    if low == Int64.max || low == Int64.min { return watermark }
+    return max(watermark, low &- plan.graceMillis)
   }
 
   // MARK: Rows
@@ -247,6 +258,19 @@ final class QueryRunner {
     inputFinished[input] = true
     guard inputFinished.contains(false), let windowOperator, usesEventTime else { return }
     watermark = currentWatermark()
+    let w = watermark
+    try run { (e: inout Emitter) throws in try windowOperator.onWatermark(w, emit: &e) }
+  }
+
+  /// Input `input` holds the watermark back again, or stops holding it (a Kafka partition
+  /// assigned or revoked, idle for `--idle-timeout` or not).
+  func setInputHolds(_ input: Int, _ holds: Bool) throws(RunError) {
+    guard input < inputReleased.count, inputReleased[input] == holds else { return }
+    inputReleased[input] = !holds
+    guard usesEventTime else { return }
+    let before = watermark
+    watermark = currentWatermark()
+    guard watermark != before, let windowOperator else { return }
     let w = watermark
     try run { (e: inout Emitter) throws in try windowOperator.onWatermark(w, emit: &e) }
   }

@@ -19,11 +19,11 @@ public final class ScriptRunner {
   }
 
   private let plan: ScriptPlan
-  private let options: RunOptions
+  let options: RunOptions
   private let context = CompiledExpr.Context()
-  private var sources: [SourceReader] = []
-  private var runners: [QueryRunner] = []
-  private var sinks: [OutputSink] = []
+  var sources: [SourceReader] = []
+  var runners: [QueryRunner] = []
+  var sinks: [OutputSink] = []
   private let badInput: BadInput
   /// Scans pieces of input on every core; results are applied in read order on this thread.
   private let workers = DispatchQueue(label: "streamsql.scan", attributes: .concurrent)
@@ -57,7 +57,8 @@ public final class ScriptRunner {
     let pacer = options.replay?.speed.map { ReplayPacer(speed: $0) }
     for source in plan.sources {
       let reader = SourceReader(
-        plan: source, inputs: try openInputs(source.location), badInput: badInput,
+        plan: source, inputs: try openInputs(source.location, fields: source.fields),
+        badInput: badInput,
         maxLineBytes: options.maxLineBytes)
       readers[source.id] = reader
       sources.append(reader)
@@ -92,7 +93,7 @@ public final class ScriptRunner {
           sink: sink, format: ScriptRunner.format(forPath: path), columns: query.outputNames,
           spread: query.spread,
           label: nil, changelog: opColumn, unbuffered: options.unbuffered)
-      case .sqlite, .tcp:
+      case .sqlite, .tcp, .kafka:
         let (sink, isNew) = try opener.open(query)
         if isNew { sinks.append(sink) }
         output = QueryOutput(
@@ -125,7 +126,9 @@ public final class ScriptRunner {
     return .ndjson
   }
 
-  private func openInputs(_ location: SourceLocation) throws(RunError) -> [any Input] {
+  private func openInputs(_ location: SourceLocation, fields: [FieldPath]) throws(RunError)
+    -> [any Input]
+  {
     let names: [String]
     switch location {
     case .commandLine: names = options.inputs.isEmpty ? ["-"] : options.inputs
@@ -135,6 +138,10 @@ public final class ScriptRunner {
     for name in names {
       if name == "-" || name == "stdin" {
         inputs.append(InputFile(standardInputWithMaxLineBytes: options.maxLineBytes))
+        continue
+      }
+      if KafkaURL.isKafka(name) {
+        inputs += try openKafka(name, fields: fields)
         continue
       }
       if SocketAddress.isURL(name) {
@@ -188,6 +195,7 @@ public final class ScriptRunner {
     for runner in runners { try runner.finish() }
     for runner in runners { try runner.output.end() }
     for sink in sinks { try sink.close() }
+    closeKafka()
     // A run stopped by a signal leaves inputs open; the REPL goes on, so close them.
     for source in sources { for input in source.inputs { input.close() } }
     try badInput.close()
@@ -263,6 +271,7 @@ public final class ScriptRunner {
     let (source, job) = inflight.removeFirst()
     job.wait()
     try source.apply(job)
+    kafkaApplied(job, source)
     if let checkpointer, let s = sources.firstIndex(where: { $0 === source }) {
       checkpointer.pieceApplied(job, source: source, index: s)
       try checkpointer.checkpointIfDue(sources: sources, runners: runners, sinks: sinks)
@@ -323,6 +332,7 @@ public final class ScriptRunner {
           idleApplied += step
         }
       }
+      try syncKafka()
       if sinks.contains(where: \.closed)
         && runners.allSatisfy({ $0.isDone || $0.output.sink.closed })
       {

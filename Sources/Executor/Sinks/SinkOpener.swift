@@ -11,6 +11,9 @@ final class SinkOpener {
   private let log: (String) -> Void
   /// `--checkpoint`: SQLite commits are synced (`SQLiteDatabase.init(path:durable:)`).
   private let durable: Bool
+  /// `--checkpoint`: Kafka sinks are transactional, with ids derived from this (stable across
+  /// restarts of the same command, so a restart fences the crashed run's transaction).
+  var kafkaTransactionalID: String?
 
   init(log: @escaping (String) -> Void = TCPConnector.stderr, durable: Bool = false) {
     self.log = log
@@ -39,6 +42,11 @@ final class SinkOpener {
       let sink = OutputSink(descriptor: fd, name: "tcp://\(key)")
       connections[key] = sink
       return (sink, true)
+    case .kafka(let url):
+      let sink = try KafkaTopicSink(
+        url: url, keyColumns: query.kafkaKeyColumns,
+        transactionalID: kafkaTransactionalID.map { "\($0)-\(url.brokers)-\(url.topic)" })
+      return (OutputSink(kafka: sink), true)
     case .standardOutput, .file:
       preconditionFailure("SinkOpener opens SQLite and TCP sinks only")
     }

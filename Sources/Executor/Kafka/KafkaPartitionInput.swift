@@ -1,0 +1,66 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// One partition of a `kafka://` source, as the reading loop sees it: an input of its own, so
+/// the query keeps a watermark per partition and the stream's watermark is the minimum over
+/// the partitions (SPEC 4: one input's lag does not make the others' rows late).
+///
+/// A partition holds the watermark back while it is assigned to this process and, with
+/// `--idle-timeout d`, has had a message within d; an unassigned or idle partition does not.
+/// With `stop=end` it ends once read to its end (an unassigned one ends with the last
+/// assigned one).
+final class KafkaPartitionInput: Input {
+  let consumer: KafkaConsumer
+  let partition: Int
+  let name: String
+  private(set) var finished = false
+  /// `--idle-timeout` in ms, nil without.
+  let idleMillis: Int64?
+
+  init(consumer: KafkaConsumer, partition: Int, idleMillis: Int64?) {
+    self.consumer = consumer
+    self.partition = partition
+    self.idleMillis = idleMillis
+    name = "\(consumer.url.text)#\(partition)"
+  }
+
+  /// Whether the partition holds the stream's watermark back now.
+  var holdsWatermark: Bool {
+    guard !finished, consumer.isAssigned(partition) else { return false }
+    if consumer.hasPending(partition) { return true }
+    if let idleMillis {
+      return Clock.wallMillis() - consumer.lastMessageMillis[partition] < idleMillis
+    }
+    return true
+  }
+
+  func isReady() -> Bool {
+    !finished
+      && (consumer.hasPending(partition) || consumer.mayHaveMore || consumer.url.stopsAtEnd)
+  }
+
+  func next(into buffer: UnsafeMutableRawBufferPointer) throws(RunError) -> InputEvent {
+    if !consumer.hasPending(partition) { try consumer.fill(for: partition) }
+    let n = consumer.take(partition: partition, into: buffer)
+    if n > 0 { return .data(count: n, stream: 0) }
+    if consumer.url.stopsAtEnd
+      && (consumer.isAssigned(partition)
+        ? consumer.isAtEnd(partition) : consumer.allAssignedAtEnd)
+    {
+      return .ended
+    }
+    return .idle
+  }
+
+  func pollRequests() -> [pollfd] { [] }
+
+  /// librdkafka has no descriptor to wait on here: look again every 20 ms.
+  func wakeAfterMillis() -> Int32? { finished ? nil : 20 }
+
+  /// Marks the partition done; the consumer itself is closed at the end of the run, after
+  /// the outputs were flushed (`ScriptRunner.closeKafka`), so its last commit covers them.
+  func close() { finished = true }
+}

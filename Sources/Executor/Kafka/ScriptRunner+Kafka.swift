@@ -1,0 +1,65 @@
+import Planner
+
+/// The run's side of `kafka://` sources: opening one input per partition, telling the queries
+/// which partitions hold the watermark, mapping applied pieces back to offsets, committing
+/// them, and closing the consumers after the last output was flushed.
+extension ScriptRunner {
+  /// One `KafkaPartitionInput` per partition of the topic, sharing one consumer.
+  func openKafka(_ text: String, fields: [FieldPath]) throws(RunError) -> [any Input] {
+    let url: KafkaURL
+    switch KafkaURL.parse(text, role: .source) {
+    case .success(let u): url = u
+    case .failure(let e): throw RunError(e.message)
+    }
+    let consumer = KafkaConsumer(
+      url: url, fields: fields, checkpointed: options.checkpoint != nil)
+    try consumer.connect()
+    return (0..<consumer.partitionCount).map {
+      KafkaPartitionInput(consumer: consumer, partition: $0, idleMillis: options.idleTimeoutMillis)
+    }
+  }
+
+  /// The consumers of the run's Kafka inputs, each once.
+  var kafkaConsumers: [KafkaConsumer] {
+    var seen = Set<ObjectIdentifier>()
+    var out: [KafkaConsumer] = []
+    for source in sources {
+      for case let k as KafkaPartitionInput in source.inputs
+      where seen.insert(ObjectIdentifier(k.consumer)).inserted {
+        out.append(k.consumer)
+      }
+    }
+    return out
+  }
+
+  /// Called by the reading loop: each partition's hold on the watermark (assigned, not idle)
+  /// goes to the queries; without `--checkpoint`, when a periodic commit is due, the outputs
+  /// are flushed and then the applied offsets committed (at-least-once).
+  func syncKafka() throws(RunError) {
+    var due = false
+    for source in sources {
+      for (i, input) in source.inputs.enumerated() {
+        guard let k = input as? KafkaPartitionInput else { continue }
+        let holds = k.holdsWatermark
+        for q in source.queries { try q.setInputHolds(i, holds) }
+        if k.consumer.commitDue { due = true }
+      }
+    }
+    guard due else { return }
+    for sink in sinks { try sink.flush() }
+    for consumer in kafkaConsumers { consumer.commitApplied(sync: false) }
+  }
+
+  /// A piece of a partition was applied: its end is known as an offset from now on.
+  func kafkaApplied(_ job: ScanJob, _ source: SourceReader) {
+    guard job.endOffset >= 0, job.input < source.inputs.count,
+      let k = source.inputs[job.input] as? KafkaPartitionInput
+    else { return }
+    k.consumer.applied(partition: k.partition, upTo: job.endOffset)
+  }
+
+  /// End of the run, outputs flushed: the last commit, then the consumers leave their groups.
+  func closeKafka() {
+    for consumer in kafkaConsumers { consumer.close() }
+  }
+}
