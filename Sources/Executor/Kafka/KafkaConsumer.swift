@@ -55,6 +55,9 @@ final class KafkaConsumer {
   static let commitIntervalMillis: Int64 = 5_000
   private var lastError: (text: String, millis: Int64)?
   private var polledToEmpty = false
+  /// librdkafka writes a byte here when its queue goes from empty to not empty, so the reading
+  /// loop can wait in poll(2) instead of spinning.
+  private var wakePipe: [Int32] = [-1, -1]
 
   init(url: KafkaURL, fields: [FieldPath], checkpointed: Bool) {
     self.url = url
@@ -88,6 +91,12 @@ final class KafkaConsumer {
     }
     handle = rk
     rd_kafka_poll_set_consumer(rk)
+    if pipe(&wakePipe) == 0, let queue = rd_kafka_queue_get_consumer(rk) {
+      for fd in wakePipe { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+      var byte: UInt8 = 1
+      rd_kafka_queue_io_event_enable(queue, wakePipe[1], &byte, 1)
+      rd_kafka_queue_destroy(queue)
+    }
     partitionCount = try KafkaConsumer.partitions(rk, url)
     let n = partitionCount
     pending = Array(repeating: [], count: n)
@@ -238,6 +247,10 @@ final class KafkaConsumer {
   func fill(for partition: Int) throws(RunError) {
     guard let rk = handle else { return }
     polledToEmpty = false
+    if wakePipe[0] >= 0 {
+      var bytes = [UInt8](repeating: 0, count: 64)
+      while read(wakePipe[0], &bytes, bytes.count) > 0 {}
+    }
     while pending[partition].isEmpty && pendingBytes < KafkaConsumer.maxPendingBytes {
       guard let message = rd_kafka_consumer_poll(rk, 0) else {
         polledToEmpty = true
@@ -249,7 +262,16 @@ final class KafkaConsumer {
   }
 
   /// Whether a poll may have something: messages or events are queued in librdkafka.
-  var mayHaveMore: Bool { !polledToEmpty }
+  var mayHaveMore: Bool {
+    if !polledToEmpty { return true }
+    guard wakePipe[0] >= 0 else { return true }
+    return pollNow([pollfd(fd: wakePipe[0], events: Int16(POLLIN), revents: 0)])
+  }
+
+  /// What to wait on while nothing is ready.
+  var pollRequests: [pollfd] {
+    wakePipe[0] >= 0 ? [pollfd(fd: wakePipe[0], events: Int16(POLLIN), revents: 0)] : []
+  }
 
   private func take(_ message: UnsafeMutablePointer<rd_kafka_message_t>) throws(RunError) {
     let m = message.pointee
@@ -396,5 +418,7 @@ final class KafkaConsumer {
     rd_kafka_consumer_close(rk)
     rd_kafka_destroy(rk)
     handle = nil
+    for fd in wakePipe where fd >= 0 { POSIX.close(fd) }
+    wakePipe = [-1, -1]
   }
 }

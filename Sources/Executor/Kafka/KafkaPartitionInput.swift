@@ -38,8 +38,10 @@ final class KafkaPartitionInput: Input {
   }
 
   func isReady() -> Bool {
-    !finished
-      && (consumer.hasPending(partition) || consumer.mayHaveMore || consumer.url.stopsAtEnd)
+    guard !finished else { return false }
+    if consumer.hasPending(partition) || consumer.mayHaveMore { return true }
+    return consumer.url.stopsAtEnd
+      && (consumer.isAssigned(partition) ? consumer.isAtEnd(partition) : consumer.allAssignedAtEnd)
   }
 
   func next(into buffer: UnsafeMutableRawBufferPointer) throws(RunError) -> InputEvent {
@@ -55,10 +57,14 @@ final class KafkaPartitionInput: Input {
     return .idle
   }
 
-  func pollRequests() -> [pollfd] { [] }
+  func pollRequests() -> [pollfd] { finished ? [] : consumer.pollRequests }
 
-  /// librdkafka has no descriptor to wait on here: look again every 20 ms.
-  func wakeAfterMillis() -> Int32? { finished ? nil : 20 }
+  /// `--idle-timeout`: look again when the partition would turn idle.
+  func wakeAfterMillis() -> Int32? {
+    guard !finished, let idleMillis, consumer.isAssigned(partition) else { return nil }
+    let left = idleMillis - (Clock.wallMillis() - consumer.lastMessageMillis[partition])
+    return left > 0 ? Int32(clamping: left + 1) : nil
+  }
 
   /// Marks the partition done; the consumer itself is closed at the end of the run, after
   /// the outputs were flushed (`ScriptRunner.closeKafka`), so its last commit covers them.
