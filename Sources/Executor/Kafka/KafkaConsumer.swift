@@ -374,6 +374,16 @@ final class KafkaConsumer {
       && appliedOffsets.indices.contains { appliedOffsets[$0] != committedOffsets[$0] }
   }
 
+  /// How long until a periodic commit of applied offsets is due, if one will be: the reading
+  /// loop wakes up for it even while no message arrives.
+  var commitWakeMillis: Int32? {
+    guard !checkpointed, url.group != nil,
+      appliedOffsets.indices.contains(where: { appliedOffsets[$0] != committedOffsets[$0] })
+    else { return nil }
+    let left = KafkaConsumer.commitIntervalMillis - (Clock.monotonicMillis() - lastCommitMillis)
+    return Int32(clamping: max(1, left))
+  }
+
   /// Commits the applied offsets of assigned partitions to the group.
   func commitApplied(sync: Bool) {
     guard let rk = handle else { return }

@@ -59,11 +59,16 @@ final class KafkaPartitionInput: Input {
 
   func pollRequests() -> [pollfd] { finished ? [] : consumer.pollRequests }
 
-  /// `--idle-timeout`: look again when the partition would turn idle.
+  /// Look again when the partition would turn idle (`--idle-timeout`) or offsets are due to be
+  /// committed.
   func wakeAfterMillis() -> Int32? {
-    guard !finished, let idleMillis, consumer.isAssigned(partition) else { return nil }
-    let left = idleMillis - (Clock.wallMillis() - consumer.lastMessageMillis[partition])
-    return left > 0 ? Int32(clamping: left + 1) : nil
+    guard !finished else { return nil }
+    var wake = consumer.commitWakeMillis
+    if let idleMillis, consumer.isAssigned(partition) {
+      let left = idleMillis - (Clock.wallMillis() - consumer.lastMessageMillis[partition])
+      if left > 0 { wake = min(wake ?? Int32.max, Int32(clamping: left + 1)) }
+    }
+    return wake
   }
 
   /// Marks the partition done; the consumer itself is closed at the end of the run, after

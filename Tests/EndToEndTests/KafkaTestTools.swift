@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+
+/// Small helpers of the Kafka tests: processes, ports, polling with a deadline.
+enum KafkaTestTools {
+  struct Failure: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+  }
+
+  /// `name` on PATH or in Debian's usual directories.
+  static func executable(_ name: String) throws -> URL {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+    for dir in path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/bin", "/bin"] {
+      let candidate = URL(fileURLWithPath: dir).appendingPathComponent(name)
+      if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+    }
+    throw Failure(message: "\(name) not found")
+  }
+
+  static func text(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
+  @discardableResult
+  static func emptyFile(_ url: URL) throws -> URL {
+    try Data().write(to: url)
+    return url
+  }
+
+  /// Calls `condition` until it holds or `timeout` seconds pass, every 50 ms.
+  static func poll(timeout: TimeInterval, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+      if try condition() { return true }
+      usleep(50_000)
+    }
+    return try condition()
+  }
+
+  /// Runs a tool to completion (killed after `timeout` seconds).
+  static func run(_ tool: URL, _ arguments: [String], timeout: TimeInterval = 30) throws -> (
+    status: Int32, stdout: String, stderr: String
+  ) {
+    let dir = try StreamsqlBinary.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let child = try Child(tool, arguments, in: dir)
+    if !child.wait(timeout: timeout) {
+      child.kill()
+      Issue.record("\(tool.lastPathComponent) \(arguments) timed out")
+    }
+    return (child.status, child.stdout, child.stderr)
+  }
+
+  /// A port that was free a moment ago.
+  static func freeLoopbackPort() throws -> UInt16 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw Failure(message: "socket: errno \(errno)") }
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &addr) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) }
+    }
+    let named = withUnsafeMutablePointer(to: &addr) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+    }
+    guard bound == 0, named == 0 else { throw Failure(message: "bind: errno \(errno)") }
+    return UInt16(bigEndian: addr.sin_port)
+  }
+
+  static func acceptsConnections(port: UInt16) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = port.bigEndian
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    return withUnsafePointer(to: &addr) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, len) }
+    } == 0
+  }
+
+  /// A child process with stdout and stderr in files of `directory` (named after `tag`).
+  final class Child {
+    let process = Process()
+    private let outURL: URL
+    private let errURL: URL
+    private let done = DispatchSemaphore(value: 0)
+    private var finished = false
+
+    init(_ tool: URL, _ arguments: [String], in directory: URL, tag: String = "child") throws {
+      outURL = directory.appendingPathComponent("\(tag).stdout")
+      errURL = directory.appendingPathComponent("\(tag).stderr")
+      process.executableURL = tool
+      process.arguments = arguments
+      process.currentDirectoryURL = directory
+      process.standardInput = FileHandle.nullDevice
+      process.standardOutput = try FileHandle(forWritingTo: emptyFile(outURL))
+      process.standardError = try FileHandle(forWritingTo: emptyFile(errURL))
+      var environment = ProcessInfo.processInfo.environment
+      environment["SWIFT_BACKTRACE"] = "enable=no"
+      process.environment = environment
+      process.terminationHandler = { [done] _ in done.signal() }
+      try process.run()
+    }
+
+    /// `streamsql ARGS` in `directory`.
+    static func streamsql(_ arguments: [String], in directory: URL, tag: String) throws -> Child {
+      try Child(StreamsqlBinary.url, arguments, in: directory, tag: tag)
+    }
+
+    var stdout: String { (try? String(contentsOf: outURL, encoding: .utf8)) ?? "" }
+    var stderr: String { (try? String(contentsOf: errURL, encoding: .utf8)) ?? "" }
+    var status: Int32 { process.terminationStatus }
+
+    /// Waits for the exit; false after `timeout` seconds.
+    func wait(timeout: TimeInterval) -> Bool {
+      if finished { return true }
+      finished = done.wait(timeout: .now() + timeout) == .success
+      return finished
+    }
+
+    func signal(_ signal: Int32) {
+      if !finished { Foundation.kill(process.processIdentifier, signal) }
+    }
+
+    func kill() {
+      signal(SIGKILL)
+      _ = wait(timeout: 10)
+    }
+
+    /// The partitions the last `partitions assigned:` line names, empty after a revoke.
+    var assignedPartitions: Set<Int> {
+      var current = Set<Int>()
+      for line in stderr.split(separator: "\n") {
+        if let r = line.range(of: "partitions assigned: ") {
+          current = Set(
+            line[r.upperBound...].split(separator: ",").compactMap {
+              Int($0.trimmingCharacters(in: .whitespaces))
+            })
+        } else if line.contains("partitions revoked") {
+          current = []
+        }
+      }
+      return current
+    }
+  }
+}

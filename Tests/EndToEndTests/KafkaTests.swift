@@ -1,0 +1,287 @@
+import Foundation
+import Testing
+
+/// Kafka end to end, against a real Kafka-protocol broker (`KafkaBroker`: noida-db on a free
+/// loopback port) and the built binary: per-partition watermarks, a consumer group of two
+/// processes splitting a topic, a two-stage pipeline through a keyed intermediate topic equal
+/// to one process over the whole input, and usage errors.
+///
+/// Nothing waits on the wall clock to make a test pass: each waits for a condition (assigned
+/// partitions named on stderr, rows in the output files, offsets committed by a group) with a
+/// deadline.
+@Suite(.serialized) struct KafkaTests {
+  /// Consumer-group settings for tests: a short session timeout, so joins and rebalances take
+  /// a second rather than half of librdkafka's default 45 s.
+  static let groupSettings = "kafka.session.timeout.ms=6000&kafka.heartbeat.interval.ms=500"
+
+  @Test func perPartitionWatermarksMakeNoRowLate() throws {
+    let broker = try KafkaBroker()
+    defer { broker.stop() }
+    try broker.createTopic("events", partitions: 3)
+    let events = KafkaEvents(count: 600)
+    var records = events.records(partitions: 3)
+    // A bad value costs only itself.
+    records.insert((1, "bad", "not json"), at: 10)
+    try broker.produce("events", records)
+    let dir = try StreamsqlBinary.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+
+    // Partition 0 may well be read to its end before partition 1 starts: with one watermark
+    // per partition, none of partition 1's rows is late even with no grace at all.
+    let result = try StreamsqlBinary.run(
+      [
+        "SELECT country, COUNT(*) AS n, SUM(amount) AS total FROM 'kafka://\(broker.address)/events?stop=end'"
+          + " TIMESTAMP BY ts WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY country"
+      ], in: dir, timeout: 60)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(!result.stderr.contains("late"), "\(result.stderr)")
+    #expect(result.stderr.contains("1 bad input line skipped"), "\(result.stderr)")
+    #expect(try KafkaEvents.rows(result.stdout) == events.perWindow(filter: false))
+  }
+
+  @Test func metadataColumnsAndStartPositions() throws {
+    let broker = try KafkaBroker()
+    defer { broker.stop() }
+    try broker.createTopic("t", partitions: 2)
+    try broker.produce(
+      "t",
+      [
+        (0, "a", #"{"v":1}"#), (1, nil, #"{ "v": 2 }"#), (0, "c", "{}"),
+        (1, "d", #"{"v":4,"_key":"own"}"#),
+      ])
+    let dir = try StreamsqlBinary.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let all = try StreamsqlBinary.run(
+      [
+        "-i", "kafka://\(broker.address)/t?stop=end&start=earliest",
+        "SELECT v, _key, _partition, _offset, _timestamp > 0 AS stamped FROM stdin ORDER BY _partition, _offset",
+      ], in: dir, timeout: 60)
+    #expect(all.status == 0, "\(all.stderr)")
+    #expect(
+      all.stdout == """
+        {"v":1,"_key":"a","_partition":0,"_offset":0,"stamped":true}
+        {"v":null,"_key":"c","_partition":0,"_offset":1,"stamped":true}
+        {"v":2,"_key":null,"_partition":1,"_offset":0,"stamped":true}
+        {"v":4,"_key":"own","_partition":1,"_offset":1,"stamped":true}
+
+        """)
+    // `SELECT *` passes the value through as it is; start=latest reads nothing already there.
+    let latest = try StreamsqlBinary.run(
+      ["SELECT * FROM 'kafka://\(broker.address)/t?stop=end&start=latest'"], in: dir, timeout: 60)
+    #expect(latest.status == 0, "\(latest.stderr)")
+    #expect(latest.stdout == "")
+  }
+
+  @Test func aGroupOfTwoProcessesSplitsATopic() throws {
+    let broker = try KafkaBroker()
+    defer { broker.stop() }
+    try broker.createTopic("clicks", partitions: 3)
+    let dir = try StreamsqlBinary.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let source = "kafka://\(broker.address)/clicks?group=dash&\(KafkaTests.groupSettings)"
+    let query = "SELECT id, _partition AS p FROM '\(source)'"
+    let a = try KafkaTestTools.Child.streamsql(["-o", "a.ndjson", query], in: dir, tag: "a")
+    defer { a.kill() }
+    let b = try KafkaTestTools.Child.streamsql(["-o", "b.ndjson", query], in: dir, tag: "b")
+    defer { b.kill() }
+    // Both joined and the group settled: each holds some partitions, together all three.
+    let settled = KafkaTestTools.poll(timeout: 60) {
+      let x = a.assignedPartitions
+      let y = b.assignedPartitions
+      return !x.isEmpty && !y.isEmpty && x.isDisjoint(with: y) && x.union(y) == [0, 1, 2]
+    }
+    try #require(settled, "group did not settle:\n\(a.stderr)\n\(b.stderr)")
+
+    let count = 300
+    try broker.produce(
+      "clicks", (0..<count).map { (Int32($0 % 3), "k\($0)", #"{"id":\#($0)}"#) })
+    func rows(_ name: String) -> [[String: Any]] {
+      let text = (try? String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)) ?? ""
+      return text.split(separator: "\n").compactMap {
+        try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+      }
+    }
+    let all = KafkaTestTools.poll(timeout: 60) {
+      rows("a.ndjson").count + rows("b.ndjson").count >= count
+    }
+    #expect(all, "a: \(rows("a.ndjson").count), b: \(rows("b.ndjson").count)")
+    a.signal(SIGTERM)
+    b.signal(SIGTERM)
+    #expect(a.wait(timeout: 30) && a.status == 0, "\(a.stderr)")
+    #expect(b.wait(timeout: 30) && b.status == 0, "\(b.stderr)")
+
+    let ra = rows("a.ndjson")
+    let rb = rows("b.ndjson")
+    let ids = (ra + rb).compactMap { $0["id"] as? Int }
+    #expect(ids.count == count)
+    #expect(Set(ids) == Set(0..<count))
+    // Each process read exactly the partitions it was assigned.
+    let pa = Set(ra.compactMap { $0["p"] as? Int })
+    let pb = Set(rb.compactMap { $0["p"] as? Int })
+    #expect(!pa.isEmpty && !pb.isEmpty && pa.isDisjoint(with: pb), "a: \(pa), b: \(pb)")
+  }
+
+  /// Stage 1 filters and re-keys by country into an intermediate topic; stage 2 runs in two
+  /// processes of one group, each aggregating the countries of its partitions per window.
+  /// Together they print exactly what one process prints over the whole input.
+  @Test func aTwoStagePipelineEqualsOneProcess() throws {
+    let broker = try KafkaBroker()
+    defer { broker.stop() }
+    try broker.createTopic("events", partitions: 3)
+    try broker.createTopic("by_country", partitions: 3)
+    let events = KafkaEvents(count: 900)
+    try broker.produce("events", events.records(partitions: 3))
+    let dir = try StreamsqlBinary.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+
+    // Rows of one country reach its partition of by_country from three partitions of events,
+    // so the intermediate topic is out of order by up to the whole input: a grace period
+    // covers it.
+    let aggregate =
+      "SELECT country, COUNT(*) AS n, SUM(amount) AS total FROM %@ TIMESTAMP BY ts"
+      + " WINDOW TUMBLING (SIZE 10 SECONDS, GRACE PERIOD 10 MINUTES) %@ GROUP BY country"
+    let stage2Source =
+      "'kafka://\(broker.address)/by_country?group=stage2&\(KafkaTests.groupSettings)'"
+    let stage2 = String(format: aggregate, stage2Source, "")
+    let a = try KafkaTestTools.Child.streamsql(["-o", "a.ndjson", stage2], in: dir, tag: "a")
+    defer { a.kill() }
+    let b = try KafkaTestTools.Child.streamsql(["-o", "b.ndjson", stage2], in: dir, tag: "b")
+    defer { b.kill() }
+    let settled = KafkaTestTools.poll(timeout: 60) {
+      let x = a.assignedPartitions
+      let y = b.assignedPartitions
+      return !x.isEmpty && !y.isEmpty && x.isDisjoint(with: y) && x.union(y) == [0, 1, 2]
+    }
+    try #require(settled, "stage 2 group did not settle:\n\(a.stderr)\n\(b.stderr)")
+
+    let stage1 = try StreamsqlBinary.run(
+      [
+        "INSERT INTO 'kafka://\(broker.address)/by_country?key=country'"
+          + " SELECT ts, country, amount FROM 'kafka://\(broker.address)/events?group=stage1&stop=end&\(KafkaTests.groupSettings)'"
+          + " WHERE amount > 0"
+      ], in: dir, timeout: 60)
+    try #require(stage1.status == 0, "\(stage1.stderr)")
+
+    // Stage 2 is done when its group committed the end of every partition (offsets are
+    // committed only after the rows before them were applied and the outputs flushed).
+    let ends = try broker.endOffsets("by_country", partitions: 3)
+    #expect(ends.reduce(0, +) == Int64(events.kept))
+    let consumed = try KafkaTestTools.poll(timeout: 60) {
+      try broker.committed("stage2", "by_country", partitions: 3) == ends
+    }
+    let committed = try broker.committed("stage2", "by_country", partitions: 3)
+    #expect(consumed, "committed: \(committed) of \(ends)")
+    a.signal(SIGTERM)
+    b.signal(SIGTERM)
+    #expect(a.wait(timeout: 30) && a.status == 0, "\(a.stderr)")
+    #expect(b.wait(timeout: 30) && b.status == 0, "\(b.stderr)")
+
+    let one = try StreamsqlBinary.run(
+      [
+        String(format: aggregate, "'kafka://\(broker.address)/events?stop=end'", "WHERE amount > 0")
+      ],
+      in: dir, timeout: 60)
+    #expect(one.status == 0, "\(one.stderr)")
+    let single = try KafkaEvents.rows(one.stdout)
+    #expect(single == events.perWindow(filter: true))
+    let rowsA = try KafkaEvents.rows(
+      String(contentsOf: dir.appendingPathComponent("a.ndjson"), encoding: .utf8))
+    let rowsB = try KafkaEvents.rows(
+      String(contentsOf: dir.appendingPathComponent("b.ndjson"), encoding: .utf8))
+    #expect(rowsA.count + rowsB.count == single.count)
+    #expect(rowsA.merging(rowsB) { x, _ in x } == single)
+    // Keyed by country: each country was aggregated by one process only.
+    #expect(Set(rowsA.keys.map(\.country)).isDisjoint(with: Set(rowsB.keys.map(\.country))))
+  }
+
+  @Test func usageErrorsAndAnUnreachableBroker() throws {
+    let dir = try StreamsqlBinary.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let port = try KafkaTestTools.freeLoopbackPort()
+    let cases: [(args: [String], status: Int32, message: String)] = [
+      (["SELECT * FROM 'kafka://127.0.0.1:\(port)/t?grup=g'"], 2, "unknown option 'grup'"),
+      (["-i", "kafka://127.0.0.1/t", "SELECT * FROM stdin"], 2, "needs HOST:PORT"),
+      (["SELECT * FROM 'kafka://127.0.0.1:\(port)/t?start=yesterday'"], 2, "start takes committed"),
+      (
+        ["SELECT * FROM 'kafka://127.0.0.1:\(port)/t?kafka.no.such=1'"], 2,
+        "No such configuration property"
+      ),
+      (
+        ["INSERT INTO 'kafka://127.0.0.1:\(port)/t?key=nope' SELECT a FROM stdin"], 2,
+        "key column 'nope'"
+      ),
+      (["SELECT * FROM 'kafka://127.0.0.1:\(port)/t'"], 1, "no Kafka broker answered"),
+    ]
+    for c in cases {
+      let r = try StreamsqlBinary.run(c.args, in: dir, timeout: 30)
+      #expect(r.status == c.status, "\(c.args): \(r.stderr)")
+      #expect(r.stderr.contains(c.message), "\(c.args): \(r.stderr)")
+    }
+  }
+}
+
+/// Seeded events over 3 partitions, in event-time order within each partition, and the
+/// per-window result computed here.
+struct KafkaEvents {
+  struct Key: Hashable {
+    var windowStart: String
+    var country: String
+  }
+  struct Aggregate: Equatable {
+    var n: Int
+    var total: Int
+  }
+
+  let count: Int
+  static let base: Int64 = 1_795_680_000_000  // 2026-11-26T05:20:00Z
+  static let countries = ["DE", "US", "FR", "GB", "JP"]
+
+  func ts(_ i: Int) -> Int64 { KafkaEvents.base + Int64(i) * 250 }
+  func country(_ i: Int) -> String { KafkaEvents.countries[(i * 7 + i / 11) % 5] }
+  func amount(_ i: Int) -> Int { (i * 13) % 50 - 5 }
+  var kept: Int { (0..<count).filter { amount($0) > 0 }.count }
+
+  func records(partitions: Int) -> [(partition: Int32, key: String?, value: String)] {
+    (0..<count).map {
+      (
+        Int32($0 % partitions), "e\($0)",
+        #"{"id":\#($0),"ts":\#(ts($0)),"country":"\#(country($0))","amount":\#(amount($0))}"#
+      )
+    }
+  }
+
+  func perWindow(filter: Bool) -> [Key: Aggregate] {
+    var out: [Key: Aggregate] = [:]
+    for i in 0..<count where !filter || amount(i) > 0 {
+      let start = ts(i) - ts(i) % 10_000
+      let key = Key(windowStart: KafkaEvents.iso(start), country: country(i))
+      var a = out[key] ?? Aggregate(n: 0, total: 0)
+      a.n += 1
+      a.total += amount(i)
+      out[key] = a
+    }
+    return out
+  }
+
+  static func iso(_ ms: Int64) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    return formatter.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
+  }
+
+  /// streamsql's NDJSON rows (window_start, country, n, total), each key once.
+  static func rows(_ ndjson: String) throws -> [Key: Aggregate] {
+    var out: [Key: Aggregate] = [:]
+    for line in ndjson.split(separator: "\n") {
+      let o = try #require(
+        try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+      let key = Key(
+        windowStart: try #require(o["window_start"] as? String),
+        country: try #require(o["country"] as? String))
+      #expect(out[key] == nil, "\(key) twice")
+      out[key] = Aggregate(n: try #require(o["n"] as? Int), total: try #require(o["total"] as? Int))
+    }
+    return out
+  }
+}
