@@ -326,12 +326,11 @@ struct CheckpointTests {
   }
 
   @Test(arguments: [
-    (["-i", "-", "-o", "o.ndjson"], "SELECT a FROM stdin", "stdin"),
+    (["-i", "in.ndjson", "--late-output", "late.ndjson", "-o", "o.ndjson"], "SELECT a FROM stdin", "--late-output"),
     (
       ["-i", "in.ndjson", "-i", "in.ndjson", "-o", "o.ndjson"], "SELECT a FROM stdin",
       "several files in one source"
     ),
-    (["-i", "in.ndjson"], "SELECT a FROM stdin", "results on stdout"),
     (["-i", "in.ndjson", "--follow", "-o", "o.ndjson"], "SELECT a FROM stdin", "--follow"),
     (
       ["-i", "in.ndjson"], "INSERT INTO 'sqlite://o.db?table=t' SELECT a FROM stdin",

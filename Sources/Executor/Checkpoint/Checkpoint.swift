@@ -13,11 +13,12 @@ import Musl
 /// Written atomically: a temporary file in DIR, fsync, rename over the old one, fsync of DIR.
 public struct Checkpoint: Sendable {
   /// Bumped whenever the encoding changes; an older checkpoint is refused, not misread.
-  static let formatVersion: Int64 = 2
+  static let formatVersion: Int64 = 3
   static let fileName = "checkpoint.bin"
   static let magic = Array("streamsql-checkpoint\n".utf8)
 
-  /// Where one file input stood.
+  /// Where one input stood: a file (sought back to `offset` on resume), or a stream that
+  /// cannot be read again (stdin from a pipe, a socket), of which only the state is kept.
   struct InputPosition: Sendable {
     var path: String
     var device: UInt64
@@ -29,6 +30,11 @@ public struct Checkpoint: Sendable {
     var ended: Bool
     /// Lines applied, for line numbers in messages.
     var lines: Int
+    /// A pipe or socket: no identity, `offset` counts bytes applied but cannot be sought.
+    var streamed: Bool
+
+    /// For messages: `'path' (a file)` or `'stdin' (a pipe or socket)`.
+    var describe: String { "'\(path)' (\(streamed ? "a pipe or socket" : "a file"))" }
   }
 
   /// How long one output file was once flushed.
@@ -50,6 +56,13 @@ public struct Checkpoint: Sendable {
   /// Input lines the restored state already covers.
   public var linesCovered: Int { inputs.reduce(0) { $0 + $1.lines } }
 
+  /// When it was taken, milliseconds since the epoch.
+  public var takenAt: Int64 { takenAtMillis }
+
+  /// The name output positions use for stdout redirected to a regular file.
+  static let standardOutputName = "<stdout>"
+
+
   func encoded() -> [UInt8] {
     var w = CheckpointWriter()
     w.int(Checkpoint.formatVersion)
@@ -64,6 +77,7 @@ public struct Checkpoint: Sendable {
       w.int(Int64(bitPattern: i.tailHash))
       w.bool(i.ended)
       w.int(i.lines)
+      w.bool(i.streamed)
     }
     w.int(sinks.count)
     for s in sinks {
@@ -114,10 +128,11 @@ public struct Checkpoint: Sendable {
       let hash = UInt64(bitPattern: try r.int())
       let ended = try r.bool()
       let lines = Int(try r.int())
+      let streamed = try r.bool()
       inputs.append(
         InputPosition(
           path: path, device: device, inode: inode, offset: offset, tailHash: hash, ended: ended,
-          lines: lines))
+          lines: lines, streamed: streamed))
     }
     sinks = []
     for _ in 0..<(try r.count()) {

@@ -36,14 +36,8 @@ public enum CheckpointSupport {
       }
       var files = 0
       for name in names {
-        if name == "-" || name == "stdin" {
-          return
-            "\(unsupported) stdin yet: it cannot be read again after a restart; give files with -i"
-        }
-        if SocketAddress.isURL(name) {
-          return
-            "\(unsupported) socket inputs yet (\(name)): they cannot be read again after a restart"
-        }
+        // stdin and sockets are streamed: their state is kept, their lines cannot be re-read.
+        if name == "-" || name == "stdin" || SocketAddress.isURL(name) { continue }
         if POSIX.expandGlob(name).contains(where: { $0.hasSuffix(".gz") }) {
           return
             "\(unsupported) gzip inputs yet (\(name)): a compressed stream cannot be sought to an offset"
@@ -69,15 +63,11 @@ public enum CheckpointSupport {
         return "\(unsupported) a query without FROM (\(q)): it would print again on every restart"
       }
       switch query.sink {
-      case .standardOutput where options.outputPath == nil:
-        return
-          "\(unsupported) results on stdout (\(q)): rows printed after the last checkpoint cannot be taken back; write them with -o FILE or INSERT INTO 'file'"
       case .sqlite where query.upsertKeyColumns == nil:
         // Upserts by key make rows written again after a restart land on themselves; rows
         // without a key are appended and would be there twice.
         return
           "\(unsupported) a SQLite sink for a query without aggregation (\(q)): its rows are appended, so those written after the last checkpoint would be written twice"
-      case .tcp: return "\(unsupported) the TCP sink yet (\(q))"
       default: break
       }
       if query.mode == .aggregate && query.window != nil && query.eventTime == nil {

@@ -14,24 +14,48 @@ import Musl
 /// reflects exactly the rows before its offsets. Every output is flushed first, so the recorded
 /// output lengths hold exactly the rows those inputs produced; on restart the outputs are cut
 /// back to them and the inputs sought to the offsets, and the same rows come out again.
+///
+/// Inputs that cannot be read again (stdin from a pipe or terminal, sockets) are *streamed*:
+/// their state is restored but nothing is sought, so lines that arrived after the last
+/// checkpoint and before a crash are lost. stdout redirected to a regular file counts as an
+/// output file; stdout on a pipe or terminal cannot be taken back, so rows printed after the
+/// last checkpoint may come out again after a restart.
 final class Checkpointer {
+  /// How an input is tied to its position in a checkpoint.
+  enum Identity {
+    /// A regular file (stdin redirected from one included): path, device and inode at open,
+    /// and a descriptor of our own for hashing the bytes before an offset.
+    case file(path: String, device: UInt64, inode: UInt64, fd: Int32)
+    /// A pipe, terminal or socket: only the state before it is kept.
+    case streamed(name: String)
+  }
+
   let settings: CheckpointSettings
-  /// Output files of the run, by path (`-o` and INSERT INTO files).
+  /// Output files of the run, by path (`-o` and INSERT INTO files), and
+  /// `Checkpoint.standardOutputName` when stdout is a regular file.
   private let sinkPaths: [String]
+  /// Some query prints to stdout, which is a pipe or terminal: rows cannot be taken back.
+  private let printsToTerminalOrPipe: Bool
   private var lastMillis = Clock.monotonicMillis()
   /// Per source and input: the offset just past the last applied piece, nil when unknown.
   private var applied: [[Int64?]]
   private var ended: [[Bool]]
-  /// Per source and input: path, device and inode at open, and a descriptor of our own for
-  /// hashing the bytes before an offset (the input's may be closed at its end).
-  private var identities: [[(path: String, device: UInt64, inode: UInt64, fd: Int32)]] = []
+  /// Per source and input: how it is tied to its position (the input's own descriptor may be
+  /// closed at its end, so a file keeps one of its own).
+  private var identities: [[Identity]] = []
   private(set) var taken = 0
+  /// Pieces were applied since the last checkpoint.
+  private var dirty = false
 
   /// Cuts every output file recorded in the checkpoint back to its recorded length, before the
   /// runner opens them (for appending) again.
   static func cutOutputs(_ settings: CheckpointSettings) throws(RunError) {
     guard let resume = settings.resume else { return }
     for sink in resume.sinks {
+      if sink.path == Checkpoint.standardOutputName {
+        try cutStandardOutput(to: sink.length, settings)
+        continue
+      }
       var info = stat()
       guard stat(sink.path, &info) == 0 else {
         throw RunError(
@@ -50,6 +74,28 @@ final class Checkpointer {
     }
   }
 
+  /// stdout was a regular file when the checkpoint was taken: it must still be one, at least
+  /// as long as recorded (a shell's `>` empties it; `>>` keeps it), and is cut back.
+  private static func cutStandardOutput(to length: Int64, _ settings: CheckpointSettings)
+    throws(RunError)
+  {
+    let from = "cannot resume from the checkpoint in '\(settings.directory)'"
+    var info = stat()
+    guard fstat(1, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+      throw RunError(
+        "\(from): stdout was redirected to a file when it was taken and is not one now; redirect it to the same file with >>, or --reset-checkpoint starts over"
+      )
+    }
+    guard Int64(info.st_size) >= length else {
+      throw RunError(
+        "\(from): stdout is shorter (\(info.st_size) bytes) than when the checkpoint was taken (\(length) bytes); redirect with >> (a shell's > empties the file) or use -o FILE, or --reset-checkpoint starts over"
+      )
+    }
+    guard ftruncate(1, off_t(length)) == 0, lseek(1, 0, SEEK_END) >= 0 else {
+      throw RunError("cannot cut stdout back to its checkpointed length: \(POSIX.errorText)")
+    }
+  }
+
   init(settings: CheckpointSettings, plan: ScriptPlan, options: RunOptions, sources: [SourceReader])
     throws(RunError)
   {
@@ -59,23 +105,46 @@ final class Checkpointer {
     for q in plan.queries {
       if case .file(let p) = q.sink, !paths.contains(p) { paths.append(p) }
     }
+    let printsToStdout =
+      options.outputPath == nil
+      && plan.queries.contains { if case .standardOutput = $0.sink { true } else { false } }
+    var out = stat()
+    let stdoutIsFile = fstat(1, &out) == 0 && (out.st_mode & S_IFMT) == S_IFREG
+    if printsToStdout && stdoutIsFile { paths.append(Checkpoint.standardOutputName) }
+    printsToTerminalOrPipe = printsToStdout && !stdoutIsFile
     sinkPaths = paths
     applied = sources.map { $0.inputs.map { _ in 0 } }
     ended = sources.map { $0.inputs.map { _ in false } }
     for source in sources {
-      var ids: [(String, UInt64, UInt64, Int32)] = []
+      var ids: [Identity] = []
       for input in source.inputs {
         guard let file = input as? InputFile else {
-          throw RunError("--checkpoint supports file inputs only; \(input.name) is not one")
+          guard input is TCPClientInput || input is SocketListener else {
+            throw RunError("--checkpoint cannot save the position of \(input.name)")
+          }
+          ids.append(.streamed(name: input.name))
+          continue
         }
         var info = stat()
         guard fstat(file.fd, &info) == 0 else {
           throw RunError("cannot stat '\(file.name)': \(POSIX.errorText)")
         }
-        ids.append((file.name, UInt64(info.st_dev), UInt64(info.st_ino), dup(file.fd)))
+        if (info.st_mode & S_IFMT) == S_IFREG {
+          ids.append(
+            .file(
+              path: file.name, device: UInt64(info.st_dev), inode: UInt64(info.st_ino),
+              fd: dup(file.fd)))
+        } else {
+          ids.append(.streamed(name: file.name))
+        }
       }
       identities.append(ids)
     }
+  }
+
+  private func isStreamed(_ s: Int, _ i: Int) -> Bool {
+    if case .streamed = identities[s][i] { return true }
+    return false
   }
 
   // MARK: Resuming
@@ -98,46 +167,34 @@ final class Checkpointer {
         "\(from): it holds another number of queries or sources; --reset-checkpoint starts over")
     }
     var k = 0
+    var streamedNames: [String] = []
     for (s, source) in sources.enumerated() {
-      for (i, id) in identities[s].enumerated() {
+      for (i, identity) in identities[s].enumerated() {
         let saved = resume.inputs[k]
         k += 1
-        guard saved.path == id.path else {
-          throw RunError(
-            "\(from): input \(k) was '\(saved.path)', now it is '\(id.path)'; --reset-checkpoint starts over"
-          )
+        switch identity {
+        case .streamed(let name):
+          guard saved.streamed, saved.path == name else {
+            throw RunError(
+              "\(from): input \(k) was \(saved.describe), now it is '\(name)' (a pipe or socket); --reset-checkpoint starts over"
+            )
+          }
+          // Nothing to seek: the state goes on with whatever arrives now.
+          source.lineBase[i] = saved.lines
+          applied[s][i] = saved.offset
+          streamedNames.append(name)
+        case .file(let path, let device, let inode, let fd):
+          try restoreFile(
+            saved, k, path: path, device: device, inode: inode, fd: fd,
+            input: source.inputs[i] as! InputFile, from: from)
+          source.consumedBytes[i] = saved.offset
+          source.lineBase[i] = saved.lines
+          source.chunkers[i][0] = InputChunker(
+            maxLineBytes: (source.inputs[i] as! InputFile).lines.maxLineBytes,
+            atStreamStart: saved.offset == 0)
+          applied[s][i] = saved.offset
+          ended[s][i] = saved.ended
         }
-        guard saved.device == id.device && saved.inode == id.inode else {
-          throw RunError(
-            "\(from): '\(id.path)' is another file than when the checkpoint was taken (it was replaced); --reset-checkpoint starts over"
-          )
-        }
-        var info = stat()
-        guard fstat(id.fd, &info) == 0, Int64(info.st_size) >= saved.offset,
-          Checkpoint.tailHash(fd: id.fd, offset: saved.offset) == saved.tailHash
-        else {
-          throw RunError(
-            "\(from): '\(id.path)' was changed (truncated or rewritten) before the offset it was read to; --reset-checkpoint starts over"
-          )
-        }
-        // An input read to its end is done: rows appended since would arrive after its end.
-        guard !saved.ended || Int64(info.st_size) == saved.offset else {
-          throw RunError(
-            "\(from): '\(id.path)' grew after it was read to its end; --reset-checkpoint starts over"
-          )
-        }
-        let file = source.inputs[i] as! InputFile
-        guard lseek(file.fd, off_t(saved.offset), SEEK_SET) == off_t(saved.offset) else {
-          throw RunError("cannot seek '\(id.path)' to \(saved.offset): \(POSIX.errorText)")
-        }
-        let grid = Int64(ScriptRunner.readBytes)
-        if saved.offset % grid != 0 { file.nextReadLimit = Int(grid - saved.offset % grid) }
-        source.consumedBytes[i] = saved.offset
-        source.lineBase[i] = saved.lines
-        source.chunkers[i][0] = InputChunker(
-          maxLineBytes: file.lines.maxLineBytes, atStreamStart: saved.offset == 0)
-        applied[s][i] = saved.offset
-        ended[s][i] = saved.ended
       }
       let st = resume.sourceStats[s]
       if st.count == 4 {
@@ -155,19 +212,71 @@ final class Checkpointer {
       }
     }
     // Headers (CSV, TSV) written when the outputs were opened are already in the files.
-    for sink in sinks where sinkPaths.contains(sink.name) {
+    let stdoutIsOutputFile = sinkPaths.contains(Checkpoint.standardOutputName)
+    for sink in sinks
+    where sinkPaths.contains(sink.name) || (stdoutIsOutputFile && sink.name == "stdout") {
       sink.buffer.removeAll(keepingCapacity: true)
     }
-    InputLog.say(
-      "resuming from the checkpoint in '\(settings.directory)': \(resume.linesCovered) input lines already processed"
-    )
+    var note =
+      "resuming from the checkpoint in '\(settings.directory)' taken at \(Timestamp.format(resume.takenAt)): \(resume.linesCovered) input lines already processed"
+    if !streamedNames.isEmpty {
+      note +=
+        "; \(streamedNames.joined(separator: ", ")) cannot be read again, so lines that arrived after that checkpoint and before the restart were lost"
+    }
+    if printsToTerminalOrPipe {
+      note += "; rows printed to stdout after that checkpoint may be printed again"
+    }
+    InputLog.say(note)
+  }
+
+  /// Checks that a file input is the one the checkpoint read, with the same bytes before its
+  /// offset, and seeks it there.
+  private func restoreFile(
+    _ saved: Checkpoint.InputPosition, _ k: Int, path: String, device: UInt64, inode: UInt64,
+    fd: Int32, input file: InputFile, from: String
+  ) throws(RunError) {
+    guard !saved.streamed, saved.path == path else {
+      throw RunError(
+        "\(from): input \(k) was \(saved.describe), now it is '\(path)' (a file); --reset-checkpoint starts over"
+      )
+    }
+    guard saved.device == device && saved.inode == inode else {
+      throw RunError(
+        "\(from): '\(path)' is another file than when the checkpoint was taken (it was replaced); --reset-checkpoint starts over"
+      )
+    }
+    var info = stat()
+    guard fstat(fd, &info) == 0, Int64(info.st_size) >= saved.offset,
+      Checkpoint.tailHash(fd: fd, offset: saved.offset) == saved.tailHash
+    else {
+      throw RunError(
+        "\(from): '\(path)' was changed (truncated or rewritten) before the offset it was read to; --reset-checkpoint starts over"
+      )
+    }
+    // An input read to its end is done: rows appended since would arrive after its end.
+    guard !saved.ended || Int64(info.st_size) == saved.offset else {
+      throw RunError(
+        "\(from): '\(path)' grew after it was read to its end; --reset-checkpoint starts over")
+    }
+    guard lseek(file.fd, off_t(saved.offset), SEEK_SET) == off_t(saved.offset) else {
+      throw RunError("cannot seek '\(path)' to \(saved.offset): \(POSIX.errorText)")
+    }
+    let grid = Int64(ScriptRunner.readBytes)
+    if saved.offset % grid != 0 { file.nextReadLimit = Int(grid - saved.offset % grid) }
   }
 
   // MARK: Taking checkpoints
 
   /// Records where `job`'s input now stands.
   func pieceApplied(_ job: ScanJob, source: SourceReader, index s: Int) {
+    dirty = true
     let i = job.input
+    if isStreamed(s, i) {
+      // The state after any applied piece is a consistent point; the offset is for the record.
+      if case .end = job.kind { ended[s][i] = true }
+      if job.endOffset >= 0 { applied[s][i] = job.endOffset }
+      return
+    }
     switch job.kind {
     case .lines: applied[s][i] = job.endOffset >= 0 ? job.endOffset : nil
     case .overLong, .bad: applied[s][i] = nil
@@ -187,17 +296,33 @@ final class Checkpointer {
     for sink in sinks { try sink.flush() }
     var inputs: [Checkpoint.InputPosition] = []
     for (s, source) in sources.enumerated() {
-      for (i, id) in identities[s].enumerated() {
+      for (i, identity) in identities[s].enumerated() {
         let offset = applied[s][i]!
-        inputs.append(
-          Checkpoint.InputPosition(
-            path: id.path, device: id.device, inode: id.inode, offset: offset,
-            tailHash: Checkpoint.tailHash(fd: id.fd, offset: offset), ended: ended[s][i],
-            lines: source.lineBase[i]))
+        switch identity {
+        case .file(let path, let device, let inode, let fd):
+          inputs.append(
+            Checkpoint.InputPosition(
+              path: path, device: device, inode: inode, offset: offset,
+              tailHash: Checkpoint.tailHash(fd: fd, offset: offset), ended: ended[s][i],
+              lines: source.lineBase[i], streamed: false))
+        case .streamed(let name):
+          inputs.append(
+            Checkpoint.InputPosition(
+              path: name, device: 0, inode: 0, offset: offset, tailHash: 0, ended: ended[s][i],
+              lines: source.lineBase[i], streamed: true))
+        }
       }
     }
     var outputs: [Checkpoint.SinkPosition] = []
     for path in sinkPaths {
+      if path == Checkpoint.standardOutputName {
+        var info = stat()
+        guard fstat(1, &info) == 0, fsync(1) == 0 else {
+          throw RunError("cannot checkpoint stdout: \(POSIX.errorText)")
+        }
+        outputs.append(Checkpoint.SinkPosition(path: path, length: Int64(info.st_size)))
+        continue
+      }
       let fd = open(path, O_RDONLY)
       guard fd >= 0 else {
         throw RunError("cannot checkpoint output '\(path)': \(POSIX.errorText)")
@@ -229,6 +354,15 @@ final class Checkpointer {
       throw RunError(error.message)
     }
     taken += 1
+    dirty = false
     lastMillis = Clock.monotonicMillis()
+  }
+
+  /// While input is quiet: milliseconds until a checkpoint of what was applied is due, nil
+  /// when everything applied is already in one (nothing to wait for).
+  func millisUntilDue() -> Int32? {
+    guard dirty, applied.allSatisfy({ $0.allSatisfy { $0 != nil } }) else { return nil }
+    let left = settings.intervalMillis - (Clock.monotonicMillis() - lastMillis)
+    return Int32(clamping: max(0, left))
   }
 }

@@ -1,3 +1,5 @@
+import Planner
+
 /// Counters of one run, printed by `--stats` (SPEC 1) and used for the late-events warning.
 public struct RunStats: Sendable {
   public var lines = 0
@@ -29,6 +31,9 @@ public struct RunStats: Sendable {
   /// `dedupe_key` and `--from`/`--until` (RunStats+Replay.swift); nil when not in use.
   public var dedupe: DedupeCounts?
   public var outsideRange: Int? = nil
+  /// Resumed from a `--checkpoint`: the input lines its restored state covered, and when it
+  /// was taken; nil for a run that started from the beginning.
+  public var restored: (lines: Int, takenAt: Int64)?
 
   public init() {}
 
@@ -76,6 +81,11 @@ public struct RunStats: Sendable {
       lines.append("  latency (read to write): p50 \(p50) us, p99 \(p99) us, max \(max) us")
     }
     lines += replayReport
+    if let restored {
+      lines.append(
+        "  restored:       \(restored.lines) input lines covered by the checkpoint taken at \(Timestamp.format(restored.takenAt))"
+      )
+    }
     if !typeDrift.isEmpty { lines += ["  type drift:"] + typeDrift.map { "    " + $0 } }
     return lines.joined(separator: "\n") + "\n"
   }

@@ -220,6 +220,9 @@ public final class ScriptRunner {
       stats.latencies += r.stats.latencies.prefix(100_000 / max(1, runners.count))
     }
     stats.futureRows = badInput.futureRows
+    if let resume = options.checkpoint?.resume {
+      stats.restored = (resume.linesCovered, resume.takenAt)
+    }
     stats.addReplayCounts(
       runners.map { ($0.plan.sourceID, $0.plan.dedupe != nil, $0.replayStats) },
       range: options.replay?.selectsRange ?? false)
@@ -342,7 +345,15 @@ public final class ScriptRunner {
         for runner in runners { runner.output.inputIdle() }
         for sink in sinks { try sink.flush() }
         observer?.observe(sources, runners, sinks, force: true)
-        try waitForInput(timeout: needsTimer ? 50 : -1)
+        // A quiet stream still gets its state saved once the interval has passed.
+        var timeout: Int32 = needsTimer ? 50 : -1
+        if let checkpointer, checkpointer.millisUntilDue() != nil {
+          try checkpointer.checkpointIfDue(sources: sources, runners: runners, sinks: sinks)
+          if let due = checkpointer.millisUntilDue() {
+            timeout = timeout < 0 ? max(1, due) : min(timeout, max(1, due))
+          }
+        }
+        try waitForInput(timeout: timeout)
       }
     }
     // Stopped by a signal: what was already read still counts.

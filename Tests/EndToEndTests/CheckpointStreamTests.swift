@@ -1,0 +1,200 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `--checkpoint` with stdin and stdout: stdin redirected from a file and stdout appended to a
+/// file resume exactly; stdin from a pipe keeps its state (the lines after the checkpoint are
+/// the sender's to send again); a stdout the shell emptied is refused; stdout on a pipe works
+/// with the at-least-once note.
+@Suite(.serialized)
+struct CheckpointStreamTests {
+  static let query = """
+    SELECT url, COUNT(*) AS n, COUNT(DISTINCT user) AS users, MAX(ms) AS slowest
+    FROM stdin TIMESTAMP BY ts WINDOW HOPPING (SIZE 2 MINUTES, ADVANCE BY 30 SECONDS) GROUP BY url
+    """
+
+  /// Starts streamsql with the given stdin and stdout, stderr into a file of the directory.
+  static func start(_ arguments: [String], in dir: URL, stdin: Any, stdout: Any) throws -> (
+    Process, URL
+  ) {
+    let process = Process()
+    process.executableURL = StreamsqlBinary.url
+    process.arguments = arguments
+    process.currentDirectoryURL = dir
+    process.standardInput = stdin
+    process.standardOutput = stdout
+    let err = dir.appendingPathComponent(".stderr-\(UUID().uuidString)")
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+    process.standardError = try FileHandle(forWritingTo: err)
+    var environment = ProcessInfo.processInfo.environment
+    environment["SWIFT_BACKTRACE"] = "enable=no"
+    process.environment = environment
+    try process.run()
+    return (process, err)
+  }
+
+  /// `path` opened the way a shell's `>>` opens it.
+  static func appending(_ path: String) -> FileHandle {
+    FileHandle(fileDescriptor: open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644), closeOnDealloc: true)
+  }
+
+  static func reference(_ dir: URL, lines: Int) throws -> Data {
+    let plain = try StreamsqlBinary.run(["-i", "clicks.ndjson", query], in: dir, timeout: 600)
+    #expect(plain.status == 0, "\(plain.stderr)")
+    let expected = Data(plain.stdout.utf8)
+    #expect(!expected.isEmpty)
+    return expected
+  }
+
+  @Test func stdinFromFileAndStdoutAppendedKilledAndRestartedGiveIdenticalOutput() throws {
+    let dir = try StreamsqlBinary.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let input = dir.appendingPathComponent("clicks.ndjson")
+    try CheckpointTests.writeInput(input, lines: CheckpointTests.lineCount, seed: 11)
+    let expected = try CheckpointStreamTests.reference(dir, lines: CheckpointTests.lineCount)
+
+    let out = dir.appendingPathComponent("out.ndjson").path
+    let state = dir.appendingPathComponent("state")
+    let command = ["--checkpoint", "state", "--checkpoint-interval", "100ms", Self.query]
+    var kills = 0
+    for attempt in 0..<8 {
+      let (process, _) = try Self.start(
+        command, in: dir, stdin: try FileHandle(forReadingFrom: input),
+        stdout: Self.appending(out))
+      if attempt < 3 {
+        // Killed after one or two new checkpoints, so each run gets somewhere.
+        var inode = CheckpointTests.checkpointInode(state)
+        var ended = false
+        for _ in 0..<(1 + attempt % 2) where !ended {
+          ended = CheckpointTests.waitUntil(process, deadline: Date() + 300) {
+            CheckpointTests.checkpointInode(state) != inode
+          }
+          inode = CheckpointTests.checkpointInode(state)
+        }
+        if process.isRunning {
+          kill(process.processIdentifier, SIGKILL)
+          process.waitUntilExit()
+          if process.terminationReason == .uncaughtSignal { kills += 1 }
+          continue
+        }
+      }
+      process.waitUntilExit()
+      #expect(process.terminationStatus == 0)
+      break
+    }
+    #expect(kills >= 2, "the run ended before it could be killed; use more lines")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == expected)
+  }
+
+  @Test func pipedStdinKeepsItsStateAcrossAKill() throws {
+    signal(SIGPIPE, SIG_IGN)
+    let dir = try StreamsqlBinary.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let input = dir.appendingPathComponent("clicks.ndjson")
+    try CheckpointTests.writeInput(input, lines: CheckpointTests.lineCount, seed: 12)
+    let expected = try CheckpointStreamTests.reference(dir, lines: CheckpointTests.lineCount)
+    let lines = try String(contentsOf: input, encoding: .utf8).split(
+      separator: "\n", omittingEmptySubsequences: false
+    ).dropLast().map { $0 + "\n" }
+
+    let state = dir.appendingPathComponent("state")
+    let command = [
+      "--checkpoint", "state", "--checkpoint-interval", "100ms", "-o", "out.ndjson", "--stats",
+      Self.query,
+    ]
+    // First run: the lines arrive through a pipe; killed after two checkpoints.
+    let pipe = Pipe()
+    let (first, _) = try Self.start(command, in: dir, stdin: pipe, stdout: FileHandle.nullDevice)
+    let writer = pipe.fileHandleForWriting
+    let all = Data(lines.joined().utf8)
+    DispatchQueue.global().async {
+      try? writer.write(contentsOf: all)
+      try? writer.close()
+    }
+    var inode = CheckpointTests.checkpointInode(state)
+    for _ in 0..<2 {
+      _ = CheckpointTests.waitUntil(first, deadline: Date() + 300) {
+        CheckpointTests.checkpointInode(state) != inode
+      }
+      inode = CheckpointTests.checkpointInode(state)
+    }
+    #expect(first.isRunning, "the run ended before it could be killed; use more lines")
+    kill(first.processIdentifier, SIGKILL)
+    first.waitUntilExit()
+
+    // The restart says how many lines its state covers; the sender sends the rest.
+    let rest = Pipe()
+    let (second, err) = try Self.start(
+      command, in: dir, stdin: rest, stdout: FileHandle.nullDevice)
+    let stderrText = { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
+    _ = CheckpointTests.waitUntil(second, deadline: Date() + 60) {
+      stderrText().contains("already processed")
+    }
+    let message = stderrText()
+    #expect(message.contains("stdin cannot be read again"), "\(message)")
+    let covered = message.split(separator: " ").firstIndex(of: "input").map {
+      Int(message.split(separator: " ")[$0 - 1]) ?? -1
+    }
+    let n = try #require(covered, "\(message)")
+    #expect(n > 0 && n < lines.count)
+    let tail = Data(lines[n...].joined().utf8)
+    let restWriter = rest.fileHandleForWriting
+    DispatchQueue.global().async {
+      try? restWriter.write(contentsOf: tail)
+      try? restWriter.close()
+    }
+    second.waitUntilExit()
+    #expect(second.terminationStatus == 0, "\(stderrText())")
+    #expect(stderrText().contains("restored:       \(n) input lines covered by the checkpoint"))
+    #expect(try Data(contentsOf: dir.appendingPathComponent("out.ndjson")) == expected)
+  }
+
+  @Test func stdoutEmptiedByTheShellIsRefused() throws {
+    let dir = try StreamsqlBinary.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let input = dir.appendingPathComponent("clicks.ndjson")
+    try CheckpointTests.writeInput(input, lines: 3_000, seed: 13)
+    let out = dir.appendingPathComponent("out.ndjson")
+    for run in 0..<2 {
+      // `> out.ndjson`: created empty each time.
+      _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+      let (process, err) = try Self.start(
+        ["--checkpoint", "state", Self.query], in: dir,
+        stdin: try FileHandle(forReadingFrom: input), stdout: try FileHandle(forWritingTo: out))
+      process.waitUntilExit()
+      let message = try String(contentsOf: err, encoding: .utf8)
+      if run == 0 {
+        #expect(process.terminationStatus == 0, "\(message)")
+      } else {
+        #expect(process.terminationStatus == 1)
+        #expect(message.contains("stdout is shorter") && message.contains(">>"), "\(message)")
+      }
+    }
+  }
+
+  @Test func stdoutOnAPipeResumesAndSaysRowsMayRepeat() throws {
+    let dir = try StreamsqlBinary.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try CheckpointTests.writeInput(
+      dir.appendingPathComponent("clicks.ndjson"), lines: 3_000, seed: 14)
+    let command = ["-i", "clicks.ndjson", "--checkpoint", "state", Self.query]
+    /// Runs with stdout on a pipe (its output is small enough for the pipe's buffer).
+    func runOnPipe() throws -> (status: Int32, stdout: String, stderr: String) {
+      let pipe = Pipe()
+      let (process, err) = try Self.start(command, in: dir, stdin: FileHandle.nullDevice, stdout: pipe)
+      process.waitUntilExit()
+      let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      return (process.terminationStatus, out, try String(contentsOf: err, encoding: .utf8))
+    }
+    let first = try runOnPipe()
+    #expect(first.status == 0, "\(first.stderr)")
+    let again = try runOnPipe()
+    #expect(again.status == 0, "\(again.stderr)")
+    #expect(again.stderr.contains("rows printed to stdout after that checkpoint may be printed again"))
+    // The end-of-input checkpoint holds the windows that the end fires: they print again.
+    #expect(!again.stdout.isEmpty && first.stdout.hasSuffix(again.stdout))
+  }
+}
