@@ -28,6 +28,9 @@ final class Checkpointer {
     case file(path: String, device: UInt64, inode: UInt64, fd: Int32)
     /// A pipe, terminal or socket: only the state before it is kept.
     case streamed(name: String)
+    /// A partition of a Kafka topic: its offset is kept, and read from again on resume
+    /// (Checkpointer+Kafka.swift).
+    case kafka(KafkaPartitionInput)
   }
 
   let settings: CheckpointSettings
@@ -42,7 +45,7 @@ final class Checkpointer {
   private var ended: [[Bool]]
   /// Per source and input: how it is tied to its position (the input's own descriptor may be
   /// closed at its end, so a file keeps one of its own).
-  private var identities: [[Identity]] = []
+  var identities: [[Identity]] = []
   private(set) var taken = 0
   /// Pieces were applied since the last checkpoint.
   private var dirty = false
@@ -118,6 +121,10 @@ final class Checkpointer {
     for source in sources {
       var ids: [Identity] = []
       for input in source.inputs {
+        if let partition = input as? KafkaPartitionInput {
+          ids.append(.kafka(partition))
+          continue
+        }
         guard let file = input as? InputFile else {
           guard input is TCPClientInput || input is SocketListener else {
             throw RunError("--checkpoint cannot save the position of \(input.name)")
@@ -193,6 +200,10 @@ final class Checkpointer {
             maxLineBytes: (source.inputs[i] as! InputFile).lines.maxLineBytes,
             atStreamStart: saved.offset == 0)
           applied[s][i] = saved.offset
+          ended[s][i] = saved.ended
+        case .kafka(let partition):
+          try Checkpointer.restoreKafka(saved, k, partition, from: from)
+          source.lineBase[i] = saved.lines
           ended[s][i] = saved.ended
         }
       }
@@ -310,6 +321,9 @@ final class Checkpointer {
             Checkpoint.InputPosition(
               path: name, device: 0, inode: 0, offset: offset, tailHash: 0, ended: ended[s][i],
               lines: source.lineBase[i], streamed: true))
+        case .kafka(let partition):
+          inputs.append(
+            partition.checkpointPosition(ended: ended[s][i], lines: source.lineBase[i]))
         }
       }
     }
@@ -355,6 +369,7 @@ final class Checkpointer {
     }
     taken += 1
     dirty = false
+    try checkpointWritten(inputs, sinks: sinks)
     lastMillis = Clock.monotonicMillis()
   }
 

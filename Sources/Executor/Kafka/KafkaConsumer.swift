@@ -51,6 +51,7 @@ final class KafkaConsumer {
   /// Wall-clock time of the last message per partition, for `--idle-timeout`.
   private(set) var lastMessageMillis: [Int64] = []
   private var firstAssignment = true
+  private var needsAssignment = false
   private var lastCommitMillis = Clock.monotonicMillis()
   static let commitIntervalMillis: Int64 = 5_000
   private var lastError: (text: String, millis: Int64)?
@@ -117,9 +118,18 @@ final class KafkaConsumer {
       }
       InputLog.say("\(url.text): joining consumer group '\(url.group!)'")
     } else {
-      for p in 0..<n { rd_kafka_topic_partition_list_add(list, url.topic, Int32(p)) }
-      try assign(rk, list)
+      // Assigned at the first read, after a checkpoint's offsets were restored.
+      needsAssignment = true
     }
+  }
+
+  /// Without a group: every partition, assigned once.
+  private func assignAll(_ rk: OpaquePointer) throws(RunError) {
+    needsAssignment = false
+    let list = rd_kafka_topic_partition_list_new(Int32(partitionCount))!
+    defer { rd_kafka_topic_partition_list_destroy(list) }
+    for p in 0..<partitionCount { rd_kafka_topic_partition_list_add(list, url.topic, Int32(p)) }
+    try assign(rk, list)
   }
 
   /// The topic's partition count, from a metadata request.
@@ -246,6 +256,7 @@ final class KafkaConsumer {
   /// more is waiting, or enough is pending.
   func fill(for partition: Int) throws(RunError) {
     guard let rk = handle else { return }
+    if needsAssignment { try assignAll(rk) }
     polledToEmpty = false
     if wakePipe[0] >= 0 {
       var bytes = [UInt8](repeating: 0, count: 64)
@@ -263,7 +274,7 @@ final class KafkaConsumer {
 
   /// Whether a poll may have something: messages or events are queued in librdkafka.
   var mayHaveMore: Bool {
-    if !polledToEmpty { return true }
+    if !polledToEmpty || needsAssignment { return true }
     guard wakePipe[0] >= 0 else { return true }
     return pollNow([pollfd(fd: wakePipe[0], events: Int16(POLLIN), revents: 0)])
   }

@@ -1,6 +1,12 @@
 import CRdKafka
 import Planner
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// The producer behind `INSERT INTO 'kafka://host:port/topic?key=col'`: each result row is one
 /// message, its value the row as a JSON object, its key made of the key columns' values (one
 /// column: its plain text; several: a JSON array), so the rows of one key land in one
@@ -88,6 +94,20 @@ final class KafkaTopicSink {
     }
   }
 
+  /// The start of the transactional ids of a run checkpointing into `directory`: the same
+  /// for every restart of the command, so a restarted producer fences the crashed one and
+  /// its unfinished transaction is aborted.
+  static func transactionalPrefix(directory: String) -> String {
+    var path = directory
+    if let resolved = realpath(directory, nil) {
+      path = String(cString: resolved)
+      free(resolved)
+    }
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in path.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    return "streamsql-" + String(hash, radix: 16)
+  }
+
   private func call(_ what: String, _ error: OpaquePointer?) throws(RunError) {
     guard let error else { return }
     let text = String(cString: rd_kafka_error_string(error))
@@ -172,11 +192,15 @@ final class KafkaTopicSink {
       topic = nil
     }
     try flush()
-    if transactional && inTransaction {
-      try call(
-        "commit a transaction", rd_kafka_commit_transaction(rk, KafkaConfig.brokerTimeoutMillis * 3)
-      )
-      inTransaction = false
+    guard transactional && inTransaction else { return }
+    inTransaction = false
+    // Stopped by a signal, the rows since the last checkpoint (windows fired early by the
+    // stop among them) are produced again by the resumed run: abort them.
+    let timeout = KafkaConfig.brokerTimeoutMillis * 3
+    if Signals.stopRequested {
+      try call("abort a transaction", rd_kafka_abort_transaction(rk, timeout))
+    } else {
+      try call("commit a transaction", rd_kafka_commit_transaction(rk, timeout))
     }
   }
 }

@@ -53,6 +53,9 @@ public final class ScriptRunner {
     let onStdout = plan.queries.filter { $0.sink == .standardOutput }.count
     var fileSinks: [String: OutputSink] = [:]
     let opener = SinkOpener(durable: options.checkpoint != nil)
+    opener.kafkaTransactionalID = options.checkpoint.map {
+      KafkaTopicSink.transactionalPrefix(directory: $0.directory)
+    }
     var readers: [Int: SourceReader] = [:]
     let pacer = options.replay?.speed.map { ReplayPacer(speed: $0) }
     for source in plan.sources {

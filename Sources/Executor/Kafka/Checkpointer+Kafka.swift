@@ -1,0 +1,49 @@
+/// Kafka in `--checkpoint`s: each partition's position is the offset after the last message
+/// whose rows the checkpoint's state holds. On resume the partitions are read from those
+/// offsets (whatever the group committed); after each checkpoint is written, its offsets are
+/// committed to the group and the Kafka sinks' transactions are committed, in that order
+/// after the write, so neither the group nor a `read_committed` reader ever gets ahead of a
+/// checkpoint.
+extension Checkpointer {
+  /// Checks a saved position belongs to this partition and makes it the partition's start.
+  static func restoreKafka(
+    _ saved: Checkpoint.InputPosition, _ k: Int, _ partition: KafkaPartitionInput, from: String
+  ) throws(RunError) {
+    guard saved.path == partition.name else {
+      throw RunError(
+        "\(from): input \(k) was '\(saved.path)', now it is '\(partition.name)'; --reset-checkpoint starts over"
+      )
+    }
+    if saved.offset >= 0 {
+      partition.consumer.restoredOffsets[Int32(partition.partition)] = saved.offset
+    }
+  }
+
+  /// After a checkpoint was written: the sinks' transactions, then the group's offsets.
+  func checkpointWritten(_ inputs: [Checkpoint.InputPosition], sinks: [OutputSink])
+    throws(RunError)
+  {
+    for sink in sinks { try sink.kafka?.commitTransaction() }
+    var k = 0
+    var commits: [ObjectIdentifier: (KafkaConsumer, [(partition: Int32, offset: Int64)])] = [:]
+    for source in identities {
+      for identity in source {
+        defer { k += 1 }
+        guard case .kafka(let p) = identity, inputs[k].offset >= 0 else { continue }
+        commits[ObjectIdentifier(p.consumer), default: (p.consumer, [])].1.append(
+          (Int32(p.partition), inputs[k].offset))
+      }
+    }
+    for (consumer, offsets) in commits.values { consumer.commit(offsets, sync: true) }
+  }
+}
+
+extension KafkaPartitionInput {
+  /// The partition's place in a checkpoint: the offset after its last applied message (-1
+  /// when none was applied: the partition then starts as without a checkpoint).
+  func checkpointPosition(ended: Bool, lines: Int) -> Checkpoint.InputPosition {
+    Checkpoint.InputPosition(
+      path: name, device: 0, inode: 0, offset: consumer.appliedOffsets[partition] ?? -1,
+      tailHash: 0, ended: ended, lines: lines, streamed: false)
+  }
+}
