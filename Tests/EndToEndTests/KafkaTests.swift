@@ -42,6 +42,37 @@ import Testing
     #expect(KafkaEvents.same(try KafkaEvents.rows(result.stdout), events.perWindow(filter: false)))
   }
 
+  /// A partition without messages holds the watermark back until `--idle-timeout` says it is
+  /// idle; then the windows the other partitions closed are printed while the run goes on.
+  @Test func anIdlePartitionStopsHoldingTheWatermark() throws {
+    let broker = try KafkaBroker()
+    defer { broker.stop() }
+    try broker.createTopic("sparse", partitions: 2)
+    let events = KafkaEvents(count: 120)  // 30 s of event time: windows 0-10 s and 10-20 s close
+    try broker.produce("sparse", events.records(partitions: 1))
+    let dir = try StreamsqlBinary.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let run = try KafkaTestTools.Child.streamsql(
+      [
+        "--idle-timeout", "1s", "-o", "out.ndjson",
+        "SELECT COUNT(*) AS n FROM 'kafka://\(broker.address)/sparse' TIMESTAMP BY ts"
+          + " WINDOW TUMBLING (SIZE 10 SECONDS)",
+      ], in: dir, tag: "run")
+    defer { run.kill() }
+    let out = dir.appendingPathComponent("out.ndjson")
+    let printed = KafkaTestTools.poll(timeout: 30) {
+      ((try? String(contentsOf: out, encoding: .utf8)) ?? "").split(separator: "\n").count >= 2
+    }
+    #expect(printed, "\(run.stderr)")
+    #expect(run.process.isRunning)
+    run.signal(SIGTERM)
+    #expect(run.wait(timeout: 30) && run.status == 0, "\(run.stderr)")
+    let text = try String(contentsOf: out, encoding: .utf8)
+    #expect(
+      text.split(separator: "\n").map { $0.hasSuffix(#""n":40}"#) } == [true, true, true], "\(text)"
+    )
+  }
+
   @Test func metadataColumnsAndStartPositions() throws {
     let broker = try KafkaBroker()
     defer { broker.stop() }

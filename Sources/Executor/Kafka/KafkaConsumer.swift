@@ -81,6 +81,13 @@ final class KafkaConsumer {
     settings.append(("group.id", url.group ?? "streamsql-nogroup"))
     let conf = try KafkaConfig.make(url, settings)
     rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(self).toOpaque())
+    // Broker and network errors (served on this thread, inside a poll): said on stderr while
+    // librdkafka reconnects by itself.
+    rd_kafka_conf_set_error_cb(conf) { _, _, reason, opaque in
+      guard let opaque, let reason else { return }
+      let consumer = Unmanaged<KafkaConsumer>.fromOpaque(opaque).takeUnretainedValue()
+      consumer.report(String(cString: reason))
+    }
     rd_kafka_conf_set_rebalance_cb(conf) { rk, err, partitions, opaque in
       guard let opaque, let rk, let partitions else { return }
       let consumer = Unmanaged<KafkaConsumer>.fromOpaque(opaque).takeUnretainedValue()
