@@ -52,6 +52,8 @@ final class KafkaConsumer {
   private(set) var lastMessageMillis: [Int64] = []
   private var firstAssignment = true
   private var needsAssignment = false
+  /// A failure inside a rebalance callback, thrown from the next read.
+  private var fatal: RunError?
   private var lastCommitMillis = Clock.monotonicMillis()
   static let commitIntervalMillis: Int64 = 5_000
   private var lastError: (text: String, millis: Int64)?
@@ -175,7 +177,8 @@ final class KafkaConsumer {
       do throws(RunError) {
         try assign(rk, partitions)
       } catch {
-        InputLog.say(error.message)
+        // Thrown from the next read: the run stops (exit 1) rather than read nothing.
+        fatal = error
         rd_kafka_assign(rk, nil)
       }
       return
@@ -237,7 +240,11 @@ final class KafkaConsumer {
     var numbers: [Int32] = []
     for i in 0..<count {
       let p = list.pointee.elems[i].partition
-      guard Int(p) < partitionCount else { continue }
+      guard Int(p) < partitionCount else {
+        InputLog.say(
+          "\(url.text): partition \(p) was added to the topic after the start; restart to read it")
+        continue
+      }
       numbers.append(p)
       assigned.insert(p)
       atEnd.remove(p)
@@ -263,6 +270,7 @@ final class KafkaConsumer {
   /// more is waiting, or enough is pending.
   func fill(for partition: Int) throws(RunError) {
     guard let rk = handle else { return }
+    if let fatal { throw fatal }
     if needsAssignment { try assignAll(rk) }
     polledToEmpty = false
     if wakePipe[0] >= 0 {
@@ -431,20 +439,58 @@ final class KafkaConsumer {
     let list = rd_kafka_topic_partition_list_new(Int32(mine.count))!
     defer { rd_kafka_topic_partition_list_destroy(list) }
     for (p, o) in mine { rd_kafka_topic_partition_list_add(list, url.topic, p).pointee.offset = o }
-    let err = rd_kafka_commit(rk, list, sync ? 0 : 1)
-    if err == RD_KAFKA_RESP_ERR_NO_ERROR || !sync {
+    guard sync else {
+      if rd_kafka_commit(rk, list, 1) == RD_KAFKA_RESP_ERR_NO_ERROR {
+        for (p, o) in mine { committedOffsets[Int(p)] = o }
+      }
+      return
+    }
+    // A synchronous commit waits at most `closeMillis`: with the broker gone, librdkafka's
+    // own wait would be its socket timeout (a minute), and a stop must not hang on it.
+    let queue = rd_kafka_queue_new(rk)
+    defer { rd_kafka_queue_destroy(queue) }
+    var err = rd_kafka_commit_queue(rk, list, queue, nil, nil)
+    if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+      if let event = rd_kafka_queue_poll(queue, KafkaConsumer.closeMillis) {
+        err = rd_kafka_event_error(event)
+        rd_kafka_event_destroy(event)
+      } else {
+        err = RD_KAFKA_RESP_ERR__TIMED_OUT
+      }
+    }
+    if err == RD_KAFKA_RESP_ERR_NO_ERROR {
       for (p, o) in mine { committedOffsets[Int(p)] = o }
     } else {
-      report("cannot commit offsets: \(KafkaConfig.errorText(err))")
+      report(
+        "cannot commit offsets (\(KafkaConfig.errorText(err))); records after the last commit will be read again"
+      )
     }
   }
+
+  /// The longest a commit or leaving the group may take at a revoke or the end of a run.
+  static let closeMillis: Int32 = 5_000
 
   /// Leaves the group (revoking, and so committing, the partitions) and destroys the handle.
   func close() {
     guard let rk = handle else { return }
     if !checkpointed { commitApplied(rk, sync: true) }
-    rd_kafka_consumer_close(rk)
-    rd_kafka_destroy(rk)
+    // Leave the group, waiting at most `closeMillis` (a gone broker would hold it for the
+    // session timeout); the revoke that closing brings needs no commit any more.
+    let queue = rd_kafka_queue_new(rk)
+    if let error = rd_kafka_consumer_close_queue(rk, queue) {
+      rd_kafka_error_destroy(error)
+    } else {
+      let deadline = Clock.monotonicMillis() + Int64(KafkaConsumer.closeMillis)
+      while rd_kafka_consumer_closed(rk) == 0 && Clock.monotonicMillis() < deadline {
+        guard let event = rd_kafka_queue_poll(queue, 100) else { continue }
+        if rd_kafka_event_type(event) == 0x10 {  // RD_KAFKA_EVENT_REBALANCE
+          rd_kafka_assign(rk, nil)
+        }
+        rd_kafka_event_destroy(event)
+      }
+    }
+    rd_kafka_queue_destroy(queue)
+    rd_kafka_destroy_flags(rk, 0x8)  // RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE: done above
     handle = nil
     for fd in wakePipe where fd >= 0 { POSIX.close(fd) }
     wakePipe = [-1, -1]
