@@ -29,6 +29,9 @@ final class KafkaConsumer {
   let line: KafkaMessageLine
   /// `--checkpoint`: no periodic commits; `commit(_:)` after each checkpoint.
   let checkpointed: Bool
+  /// Flushes the run's outputs before a commit made inside a rebalance (the rows of what is
+  /// committed must be out first); false when that failed, and then nothing is committed.
+  var flushOutputs: (() -> Bool)?
   /// Start positions from a checkpoint, by partition: they win over `start` and the group.
   var restoredOffsets: [Int32: Int64] = [:]
 
@@ -61,6 +64,9 @@ final class KafkaConsumer {
   /// librdkafka writes a byte here when its queue goes from empty to not empty, so the reading
   /// loop can wait in poll(2) instead of spinning.
   private var wakePipe: [Int32] = [-1, -1]
+
+  /// A run that failed before its end (the REPL goes on) still leaves the group.
+  deinit { close() }
 
   init(url: KafkaURL, fields: [FieldPath], checkpointed: Bool) {
     self.url = url
@@ -185,7 +191,7 @@ final class KafkaConsumer {
     }
     // Revoked: commit what was applied, drop what was not handed out yet (the next owner
     // reads it), and stop holding the watermark.
-    if !checkpointed { commitApplied(rk, sync: true) }
+    if !checkpointed, flushOutputs?() ?? true { commitApplied(rk, sync: true) }
     for p in numbers where Int(p) < partitionCount {
       dropPending(Int(p))
       assigned.remove(p)

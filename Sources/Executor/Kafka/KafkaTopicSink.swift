@@ -34,6 +34,16 @@ final class KafkaTopicSink {
 
   var name: String { url.text }
 
+  /// A run that failed before its end: what was not delivered is dropped, an open transaction
+  /// is left to the broker's timeout (or the next run's fencing).
+  deinit {
+    if let topic { rd_kafka_topic_destroy(topic) }
+    if let handle {
+      rd_kafka_purge(handle, 0x3)  // RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT
+      rd_kafka_destroy(handle)
+    }
+  }
+
   /// Connects, and with `transactionalID` sets up transactions and begins the first.
   init(url: KafkaURL, keyColumns: [Int]?, transactionalID: String?) throws(RunError) {
     self.url = url

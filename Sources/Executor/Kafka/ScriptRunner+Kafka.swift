@@ -13,6 +13,14 @@ extension ScriptRunner {
     }
     let consumer = KafkaConsumer(
       url: url, fields: fields, checkpointed: options.checkpoint != nil)
+    consumer.flushOutputs = { [unowned self] in
+      do throws(RunError) {
+        for sink in sinks { try sink.flush() }
+        return true
+      } catch {
+        return false
+      }
+    }
     try consumer.connect()
     return (0..<consumer.partitionCount).map {
       KafkaPartitionInput(consumer: consumer, partition: $0, idleMillis: options.idleTimeoutMillis)
