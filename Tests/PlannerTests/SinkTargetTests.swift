@@ -51,8 +51,11 @@ import Testing
       SinkTargetTests.error("INSERT INTO 'tcp://host:0' SELECT a FROM stdin")?.contains(
         "no valid port") == true)
     #expect(
+      SinkTargetTests.error("INSERT INTO 'nats://x' SELECT a FROM stdin")
+        == "cannot write to 'nats://' targets")
+    #expect(
       SinkTargetTests.error("INSERT INTO 'kafka://x' SELECT a FROM stdin")
-        == "cannot write to 'kafka://' targets")
+        == "'kafka://x': names no topic (kafka://HOST:PORT/TOPIC)")
     #expect(
       SinkTargetTests.error("INSERT INTO 'sqlite://m.db?table=t' SELECT * FROM stdin")?.contains(
         "named columns") == true)
