@@ -197,4 +197,85 @@ struct CheckpointStreamTests {
     // The end-of-input checkpoint holds the windows that the end fires: they print again.
     #expect(!again.stdout.isEmpty && first.stdout.hasSuffix(again.stdout))
   }
+
+  /// How far process `pid` has read the file at `path` (its descriptor's offset), from /proc.
+  static func readOffset(pid: Int32, path: String) -> Int64? {
+    let fds = "/proc/\(pid)/fd"
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: fds) else { return nil }
+    for entry in entries {
+      guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: fds + "/" + entry),
+        target == path,
+        let info = try? String(contentsOfFile: "/proc/\(pid)/fdinfo/\(entry)", encoding: .utf8),
+        let line = info.split(separator: "\n").first(where: { $0.hasPrefix("pos:") })
+      else { continue }
+      return Int64(line.dropFirst(4).trimmingCharacters(in: .whitespaces))
+    }
+    return nil
+  }
+
+  @Test func followedFileStoppedKilledRotatedAndRestartedGivesIdenticalOutput() throws {
+    let dir = try StreamsqlBinary.makeTemporaryDirectory().resolvingSymlinksInPath()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let input = dir.appendingPathComponent("clicks.ndjson")
+    try CheckpointTests.writeInput(input, lines: 60_000, seed: 15)
+    let expected = try CheckpointStreamTests.reference(dir, lines: 60_000)
+    let lines = try String(contentsOf: input, encoding: .utf8).split(
+      separator: "\n", omittingEmptySubsequences: false
+    ).dropLast().map { $0 + "\n" }
+    let log = dir.appendingPathComponent("access.log")
+    func append(_ range: Range<Int>, to url: URL = log) throws {
+      if !FileManager.default.fileExists(atPath: url.path) {
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
+      }
+      let handle = try FileHandle(forWritingTo: url)
+      try handle.seekToEnd()
+      try handle.write(contentsOf: Data(lines[range].joined().utf8))
+      try handle.close()
+    }
+    let command = [
+      "-i", "access.log", "--follow", "--checkpoint", "state", "--checkpoint-interval", "100ms",
+      "-o", "out.ndjson", Self.query,
+    ]
+    let state = dir.appendingPathComponent("state")
+    /// Starts a run and waits until it has read `log` to its end.
+    func startAndCatchUp() throws -> (Process, URL) {
+      let (process, err) = try Self.start(
+        command, in: dir, stdin: FileHandle.nullDevice, stdout: FileHandle.nullDevice)
+      let size = CheckpointTests.fileSize(log)
+      let ended = CheckpointTests.waitUntil(process, deadline: Date() + 120) {
+        Self.readOffset(pid: process.processIdentifier, path: log.path) == size
+      }
+      #expect(!ended, "a followed run ended by itself")
+      return (process, err)
+    }
+
+    try append(0..<20_000)
+    let (first, _) = try startAndCatchUp()
+    try append(20_000..<30_000)
+    let inode = CheckpointTests.checkpointInode(state)
+    _ = CheckpointTests.waitUntil(first, deadline: Date() + 60) {
+      CheckpointTests.checkpointInode(state) != inode
+    }
+    kill(first.processIdentifier, SIGKILL)
+    first.waitUntilExit()
+
+    // While it is down, the log gets more lines and is rotated.
+    try append(30_000..<40_000)
+    try FileManager.default.moveItem(at: log, to: dir.appendingPathComponent("access.log.1"))
+    try append(40_000..<50_000)
+    let (second, err) = try startAndCatchUp()
+    kill(second.processIdentifier, SIGINT)
+    second.waitUntilExit()
+    #expect(second.terminationStatus == 0)
+    let message = try String(contentsOf: err, encoding: .utf8)
+    #expect(message.contains("reading the rest of 'access.log.1' first"), "\(message)")
+
+    // Stopped with SIGINT: the last checkpoint was taken at the stop, so nothing is read twice.
+    try append(50_000..<60_000)
+    let (third, _) = try startAndCatchUp()
+    kill(third.processIdentifier, SIGINT)
+    third.waitUntilExit()
+    #expect(third.terminationStatus == 0)
+    #expect(try Data(contentsOf: dir.appendingPathComponent("out.ndjson")) == expected)
+  }
 }

@@ -331,7 +331,7 @@ struct CheckpointTests {
       ["-i", "in.ndjson", "-i", "in.ndjson", "-o", "o.ndjson"], "SELECT a FROM stdin",
       "several files in one source"
     ),
-    (["-i", "in.ndjson", "--follow", "-o", "o.ndjson"], "SELECT a FROM stdin", "--follow"),
+    (["-i", "in.ndjson.gz", "-o", "o.ndjson"], "SELECT a FROM stdin", "gzip inputs"),
     (
       ["-i", "in.ndjson"], "INSERT INTO 'sqlite://o.db?table=t' SELECT a FROM stdin",
       "a SQLite sink for a query without aggregation"

@@ -10,9 +10,6 @@ public enum CheckpointSupport {
   /// Why `--checkpoint` cannot be used for this run, or nil when it can.
   public static func refusal(plan: ScriptPlan, options: RunOptions) -> String? {
     let unsupported = "--checkpoint does not support"
-    if options.follow {
-      return "\(unsupported) --follow yet (a followed file never ends and may be rotated)"
-    }
     if case .deadLetter = options.onError {
       return "\(unsupported) --on-error dead-letter=PATH yet"
     }

@@ -28,6 +28,8 @@ final class Checkpointer {
     case file(path: String, device: UInt64, inode: UInt64, fd: Int32)
     /// A pipe, terminal or socket: only the state before it is kept.
     case streamed(name: String)
+    /// A file read with `--follow`: it knows which file (inode) an applied offset falls in.
+    case followed(FollowedFile)
   }
 
   let settings: CheckpointSettings
@@ -37,6 +39,7 @@ final class Checkpointer {
   /// Some query prints to stdout, which is a pipe or terminal: rows cannot be taken back.
   private let printsToTerminalOrPipe: Bool
   private var lastMillis = Clock.monotonicMillis()
+  private let maxLineBytes: Int
   /// Per source and input: the offset just past the last applied piece, nil when unknown.
   private var applied: [[Int64?]]
   private var ended: [[Bool]]
@@ -100,6 +103,7 @@ final class Checkpointer {
     throws(RunError)
   {
     self.settings = settings
+    maxLineBytes = options.maxLineBytes
     var paths: [String] = []
     if let p = options.outputPath { paths.append(p) }
     for q in plan.queries {
@@ -118,6 +122,10 @@ final class Checkpointer {
     for source in sources {
       var ids: [Identity] = []
       for input in source.inputs {
+        if let followed = input as? FollowedFile {
+          ids.append(.followed(followed))
+          continue
+        }
         guard let file = input as? InputFile else {
           guard input is TCPClientInput || input is SocketListener else {
             throw RunError("--checkpoint cannot save the position of \(input.name)")
@@ -194,6 +202,18 @@ final class Checkpointer {
             atStreamStart: saved.offset == 0)
           applied[s][i] = saved.offset
           ended[s][i] = saved.ended
+        case .followed(let file):
+          guard !saved.streamed, saved.path == file.name else {
+            throw RunError(
+              "\(from): input \(k) was \(saved.describe), now it is '\(file.name)' (a followed file); --reset-checkpoint starts over"
+            )
+          }
+          let at = try file.resume(
+            device: saved.device, inode: saved.inode, offset: saved.offset, hash: saved.tailHash)
+          source.consumedBytes[i] = at
+          source.lineBase[i] = saved.lines
+          source.chunkers[i][0] = InputChunker(maxLineBytes: maxLineBytes, atStreamStart: at == 0)
+          applied[s][i] = at
         }
       }
       let st = resume.sourceStats[s]
@@ -310,6 +330,13 @@ final class Checkpointer {
             Checkpoint.InputPosition(
               path: name, device: 0, inode: 0, offset: offset, tailHash: 0, ended: ended[s][i],
               lines: source.lineBase[i], streamed: true))
+        case .followed(let file):
+          // Applied bytes still ending in a file rotated away: wait until they catch up.
+          guard let at = file.position(applied: offset) else { return }
+          inputs.append(
+            Checkpoint.InputPosition(
+              path: file.name, device: at.device, inode: at.inode, offset: at.offset,
+              tailHash: at.hash, ended: false, lines: source.lineBase[i], streamed: false))
         }
       }
     }

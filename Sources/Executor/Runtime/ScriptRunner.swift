@@ -158,12 +158,11 @@ public final class ScriptRunner {
     let startedAt = try start()
     do {
       try readAll()
-      // End of input: a last checkpoint before the windows fire, so a crash while they do (or
-      // a rerun of a finished command) repeats exactly the same end.
-      if !Signals.stopRequested {
-        try checkpointer?.checkpointIfDue(
-          sources: sources, runners: runners, sinks: sinks, force: true)
-      }
+      // End of input, or stopped by SIGINT/SIGTERM: a last checkpoint before the windows fire,
+      // so a crash while they do, a rerun of a finished command, or a restart after a stop
+      // (a followed file, a live stream) goes on from exactly here.
+      try checkpointer?.checkpointIfDue(
+        sources: sources, runners: runners, sinks: sinks, force: true)
     } catch {
       // `--on-error fail` and failing inputs: what was computed before the failure is kept.
       for sink in sinks { try? sink.flush() }
