@@ -278,4 +278,59 @@ struct CheckpointStreamTests {
     #expect(third.terminationStatus == 0)
     #expect(try Data(contentsOf: dir.appendingPathComponent("out.ndjson")) == expected)
   }
+
+  @Test func deadLetterAndLateFilesKilledAndRestartedGiveIdenticalFiles() throws {
+    let dir = try StreamsqlBinary.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let clean = dir.appendingPathComponent("clean.ndjson")
+    try CheckpointTests.writeInput(clean, lines: CheckpointTests.lineCount, seed: 16)
+    // Every 997th line is broken: the dead-letter file gets it.
+    var lines = try String(contentsOf: clean, encoding: .utf8).split(separator: "\n").map(String.init)
+    for i in stride(from: 500, to: lines.count, by: 997) { lines[i] = String(lines[i].dropLast(3)) }
+    try (lines.joined(separator: "\n") + "\n").write(
+      to: dir.appendingPathComponent("clicks.ndjson"), atomically: false, encoding: .utf8)
+    let files = ["out.ndjson", "dead.ndjson", "late.ndjson"]
+    let options = [
+      "-i", "clicks.ndjson", "--on-error", "dead-letter=dead.ndjson", "--late-output", "late.ndjson",
+      "-o", "out.ndjson",
+    ]
+    let query =
+      "SELECT user, COUNT(*) AS n FROM stdin TIMESTAMP BY ts WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY user"
+    let plain = try StreamsqlBinary.run(options + [query], in: dir, timeout: 600)
+    #expect(plain.status == 0, "\(plain.stderr)")
+    var expected: [String: Data] = [:]
+    for name in files {
+      expected[name] = try Data(contentsOf: dir.appendingPathComponent(name))
+      #expect(expected[name]?.isEmpty == false, "\(name) is empty: the test checks nothing")
+      try FileManager.default.removeItem(at: dir.appendingPathComponent(name))
+    }
+
+    let state = dir.appendingPathComponent("state")
+    let command = options + ["--checkpoint", "state", "--checkpoint-interval", "100ms", query]
+    var kills = 0
+    for attempt in 0..<8 {
+      let (process, _) = try Self.start(
+        command, in: dir, stdin: FileHandle.nullDevice, stdout: FileHandle.nullDevice)
+      if attempt < 3 {
+        let inode = CheckpointTests.checkpointInode(state)
+        _ = CheckpointTests.waitUntil(process, deadline: Date() + 300) {
+          CheckpointTests.checkpointInode(state) != inode
+        }
+        usleep(useconds_t(UInt32.random(in: 0..<200_000)))
+        if process.isRunning {
+          kill(process.processIdentifier, SIGKILL)
+          process.waitUntilExit()
+          if process.terminationReason == .uncaughtSignal { kills += 1 }
+          continue
+        }
+      }
+      process.waitUntilExit()
+      #expect(process.terminationStatus == 0)
+      break
+    }
+    #expect(kills >= 2, "the run ended before it could be killed; use more lines")
+    for name in files {
+      #expect(try Data(contentsOf: dir.appendingPathComponent(name)) == expected[name], "\(name)")
+    }
+  }
 }

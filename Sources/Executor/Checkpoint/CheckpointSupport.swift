@@ -10,10 +10,6 @@ public enum CheckpointSupport {
   /// Why `--checkpoint` cannot be used for this run, or nil when it can.
   public static func refusal(plan: ScriptPlan, options: RunOptions) -> String? {
     let unsupported = "--checkpoint does not support"
-    if case .deadLetter = options.onError {
-      return "\(unsupported) --on-error dead-letter=PATH yet"
-    }
-    if options.lateOutputPath != nil { return "\(unsupported) --late-output yet" }
     if options.replay != nil {
       return
         "\(unsupported) --replay-speed, --from or --until yet (pacing and the range are not part of a checkpoint)"
@@ -84,6 +80,7 @@ public enum CheckpointSupport {
     text += "option output: \(options.outputPath ?? "stdout")\n"
     text += "option format: \(options.format)\n"
     text += "option on-error: \(options.onError)\n"
+    text += "option late-output: \(options.lateOutputPath ?? "none")\n"
     text += "option max-line-bytes: \(options.maxLineBytes)\n"
     text += "option changelog: \(options.changelog)\n"
     text += "option idle-timeout: \(options.idleTimeoutMillis.map(String.init) ?? "none")\n"

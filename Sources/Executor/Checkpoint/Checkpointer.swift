@@ -109,6 +109,8 @@ final class Checkpointer {
     for q in plan.queries {
       if case .file(let p) = q.sink, !paths.contains(p) { paths.append(p) }
     }
+    if case .deadLetter(let p) = options.onError { paths.append(p) }
+    if let p = options.lateOutputPath { paths.append(p) }
     let printsToStdout =
       options.outputPath == nil
       && plan.queries.contains { if case .standardOutput = $0.sink { true } else { false } }
