@@ -333,4 +333,48 @@ struct CheckpointStreamTests {
       #expect(try Data(contentsOf: dir.appendingPathComponent(name)) == expected[name], "\(name)")
     }
   }
+
+  @Test func pacedReplayOfARangeKilledAndResumedAtFullSpeedGivesTheSameOutput() throws {
+    let dir = try StreamsqlBinary.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    // 100,000 lines over about 50 minutes of event time; the range is the middle 30 minutes.
+    try CheckpointTests.writeInput(
+      dir.appendingPathComponent("clicks.ndjson"), lines: 100_000, seed: 17)
+    let range = ["--from", "2023-11-14T22:20:00Z", "--until", "2023-11-14T22:50:00Z"]
+    let base = ["-i", "clicks.ndjson", "-o", "out.ndjson", "--stats"] + range + [Self.query]
+    let plain = try StreamsqlBinary.run(base, in: dir, timeout: 600)
+    #expect(plain.status == 0, "\(plain.stderr)")
+    let expected = try Data(contentsOf: dir.appendingPathComponent("out.ndjson"))
+    #expect(!expected.isEmpty)
+    try FileManager.default.removeItem(at: dir.appendingPathComponent("out.ndjson"))
+
+    // Paced at 600× real time (about 3 s for the range), killed after a checkpoint.
+    let state = dir.appendingPathComponent("state")
+    let checkpoint = ["--checkpoint", "state", "--checkpoint-interval", "100ms"]
+    let (paced, _) = try Self.start(
+      checkpoint + ["--replay-speed", "600"] + base, in: dir, stdin: FileHandle.nullDevice,
+      stdout: FileHandle.nullDevice)
+    let inode = CheckpointTests.checkpointInode(state)
+    var ended = CheckpointTests.waitUntil(paced, deadline: Date() + 120) {
+      CheckpointTests.checkpointInode(state) != inode
+    }
+    // Once the replay has written rows, so that the kill cuts some back.
+    ended =
+      ended
+      || CheckpointTests.waitUntil(paced, deadline: Date() + 120) {
+        CheckpointTests.fileSize(dir.appendingPathComponent("out.ndjson")) > 0
+      }
+    #expect(!ended, "the paced replay ended before it could be killed")
+    kill(paced.processIdentifier, SIGKILL)
+    paced.waitUntilExit()
+
+    // The speed is not part of the checkpoint: the rest runs at full speed.
+    let resumed = try StreamsqlBinary.run(checkpoint + base, in: dir, timeout: 600)
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    #expect(resumed.stderr.contains("resuming from the checkpoint"))
+    #expect(try Data(contentsOf: dir.appendingPathComponent("out.ndjson")) == expected)
+    // Rows outside the range are counted across the restart as in one run.
+    let outside = { (text: String) in text.split(separator: "\n").first { $0.contains("outside") } }
+    #expect(outside(resumed.stderr) != nil && outside(resumed.stderr) == outside(plain.stderr))
+  }
 }

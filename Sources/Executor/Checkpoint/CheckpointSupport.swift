@@ -10,10 +10,6 @@ public enum CheckpointSupport {
   /// Why `--checkpoint` cannot be used for this run, or nil when it can.
   public static func refusal(plan: ScriptPlan, options: RunOptions) -> String? {
     let unsupported = "--checkpoint does not support"
-    if options.replay != nil {
-      return
-        "\(unsupported) --replay-speed, --from or --until yet (pacing and the range are not part of a checkpoint)"
-    }
     if options.maxFutureMillis != nil {
       return
         "\(unsupported) --max-future yet (it depends on the wall clock, so a resume would not repeat it)"
@@ -85,6 +81,10 @@ public enum CheckpointSupport {
     text += "option changelog: \(options.changelog)\n"
     text += "option idle-timeout: \(options.idleTimeoutMillis.map(String.init) ?? "none")\n"
     text += "option max-future: \(options.maxFutureMillis.map(String.init) ?? "none")\n"
+    // The range selects rows; the replay speed only paces them, so a resume may change it.
+    let from = options.replay?.fromMillis.map(String.init) ?? "none"
+    let until = options.replay?.untilMillis.map(String.init) ?? "none"
+    text += "option range: from \(from) until \(until)\n"
     // EXPLAIN shows deduplication only beside an event time: name it for every query.
     for query in plan.queries {
       let dedupe = query.dedupe.map {
