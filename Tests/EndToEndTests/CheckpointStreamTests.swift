@@ -36,6 +36,16 @@ struct CheckpointStreamTests {
     return (process, err)
   }
 
+  static func shell(_ command: String, in dir: URL) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", command]
+    process.currentDirectoryURL = dir
+    try process.run()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "\(command)")
+  }
+
   /// `path` opened the way a shell's `>>` opens it.
   static func appending(_ path: String) -> FileHandle {
     FileHandle(fileDescriptor: open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644), closeOnDealloc: true)
@@ -49,21 +59,16 @@ struct CheckpointStreamTests {
     return expected
   }
 
-  @Test func stdinFromFileAndStdoutAppendedKilledAndRestartedGiveIdenticalOutput() throws {
-    let dir = try StreamsqlBinary.makeTemporaryDirectory()
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let input = dir.appendingPathComponent("clicks.ndjson")
-    try CheckpointTests.writeInput(input, lines: CheckpointTests.lineCount, seed: 11)
-    let expected = try CheckpointStreamTests.reference(dir, lines: CheckpointTests.lineCount)
-
-    let out = dir.appendingPathComponent("out.ndjson").path
+  /// Runs `command` until one or two new checkpoints appear, kills it with SIGKILL, three
+  /// times, then lets a last run finish; returns how many runs were killed.
+  static func killThreeTimesThenFinish(
+    _ command: [String], in dir: URL, stdin: () throws -> Any = { FileHandle.nullDevice },
+    stdout: () -> Any = { FileHandle.nullDevice }
+  ) throws -> Int {
     let state = dir.appendingPathComponent("state")
-    let command = ["--checkpoint", "state", "--checkpoint-interval", "100ms", Self.query]
     var kills = 0
     for attempt in 0..<8 {
-      let (process, _) = try Self.start(
-        command, in: dir, stdin: try FileHandle(forReadingFrom: input),
-        stdout: Self.appending(out))
+      let (process, err) = try Self.start(command, in: dir, stdin: try stdin(), stdout: stdout())
       if attempt < 3 {
         // Killed after one or two new checkpoints, so each run gets somewhere.
         var inode = CheckpointTests.checkpointInode(state)
@@ -82,9 +87,25 @@ struct CheckpointStreamTests {
         }
       }
       process.waitUntilExit()
-      #expect(process.terminationStatus == 0)
+      #expect(
+        process.terminationStatus == 0, "\((try? String(contentsOf: err, encoding: .utf8)) ?? "")")
       break
     }
+    return kills
+  }
+
+  @Test func stdinFromFileAndStdoutAppendedKilledAndRestartedGiveIdenticalOutput() throws {
+    let dir = try StreamsqlBinary.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let input = dir.appendingPathComponent("clicks.ndjson")
+    try CheckpointTests.writeInput(input, lines: CheckpointTests.lineCount, seed: 11)
+    let expected = try CheckpointStreamTests.reference(dir, lines: CheckpointTests.lineCount)
+
+    let out = dir.appendingPathComponent("out.ndjson").path
+    let command = ["--checkpoint", "state", "--checkpoint-interval", "100ms", Self.query]
+    let kills = try Self.killThreeTimesThenFinish(
+      command, in: dir, stdin: { try FileHandle(forReadingFrom: input) },
+      stdout: { Self.appending(out) })
     #expect(kills >= 2, "the run ended before it could be killed; use more lines")
     #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == expected)
   }
@@ -305,29 +326,8 @@ struct CheckpointStreamTests {
       try FileManager.default.removeItem(at: dir.appendingPathComponent(name))
     }
 
-    let state = dir.appendingPathComponent("state")
     let command = options + ["--checkpoint", "state", "--checkpoint-interval", "100ms", query]
-    var kills = 0
-    for attempt in 0..<8 {
-      let (process, _) = try Self.start(
-        command, in: dir, stdin: FileHandle.nullDevice, stdout: FileHandle.nullDevice)
-      if attempt < 3 {
-        let inode = CheckpointTests.checkpointInode(state)
-        _ = CheckpointTests.waitUntil(process, deadline: Date() + 300) {
-          CheckpointTests.checkpointInode(state) != inode
-        }
-        usleep(useconds_t(UInt32.random(in: 0..<200_000)))
-        if process.isRunning {
-          kill(process.processIdentifier, SIGKILL)
-          process.waitUntilExit()
-          if process.terminationReason == .uncaughtSignal { kills += 1 }
-          continue
-        }
-      }
-      process.waitUntilExit()
-      #expect(process.terminationStatus == 0)
-      break
-    }
+    let kills = try Self.killThreeTimesThenFinish(command, in: dir)
     #expect(kills >= 2, "the run ended before it could be killed; use more lines")
     for name in files {
       #expect(try Data(contentsOf: dir.appendingPathComponent(name)) == expected[name], "\(name)")
@@ -376,5 +376,27 @@ struct CheckpointStreamTests {
     // Rows outside the range are counted across the restart as in one run.
     let outside = { (text: String) in text.split(separator: "\n").first { $0.contains("outside") } }
     #expect(outside(resumed.stderr) != nil && outside(resumed.stderr) == outside(plain.stderr))
+  }
+
+  @Test func gzipInputKilledAndRestartedGivesIdenticalOutput() throws {
+    let dir = try StreamsqlBinary.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let input = dir.appendingPathComponent("clicks.ndjson")
+    try CheckpointTests.writeInput(input, lines: CheckpointTests.lineCount, seed: 18)
+    let expected = try CheckpointStreamTests.reference(dir, lines: CheckpointTests.lineCount)
+    try Self.shell("gzip -k clicks.ndjson", in: dir)
+    let command = [
+      "-i", "clicks.ndjson.gz", "-o", "out.ndjson", "--checkpoint", "state",
+      "--checkpoint-interval", "100ms", Self.query,
+    ]
+    let kills = try Self.killThreeTimesThenFinish(command, in: dir)
+    #expect(kills >= 2, "the run ended before it could be killed; use more lines")
+    #expect(try Data(contentsOf: dir.appendingPathComponent("out.ndjson")) == Data(expected))
+
+    // A gzip file replaced since the checkpoint is not read past blindly.
+    try Self.shell("head -1000 clicks.ndjson | gzip > new.gz && mv new.gz clicks.ndjson.gz", in: dir)
+    let refused = try StreamsqlBinary.run(command, in: dir)
+    #expect(refused.status == 1)
+    #expect(refused.stderr.contains("is not the same file"), "\(refused.stderr)")
   }
 }

@@ -27,10 +27,6 @@ public enum CheckpointSupport {
       for name in names {
         // stdin and sockets are streamed: their state is kept, their lines cannot be re-read.
         if name == "-" || name == "stdin" || SocketAddress.isURL(name) { continue }
-        if POSIX.expandGlob(name).contains(where: { $0.hasSuffix(".gz") }) {
-          return
-            "\(unsupported) gzip inputs yet (\(name)): a compressed stream cannot be sought to an offset"
-        }
         files += POSIX.expandGlob(name).count
       }
       if files > 1 {

@@ -30,6 +30,18 @@ final class Checkpointer {
     case streamed(name: String)
     /// A file read with `--follow`: it knows which file (inode) an applied offset falls in.
     case followed(FollowedFile)
+    /// A gzip file: offsets count decompressed bytes, which a resume reads past; the file is
+    /// recognised by device, inode, size and modification time.
+    case compressed(path: String, device: UInt64, inode: UInt64, signature: UInt64)
+  }
+
+  /// Size and modification time of a gzip file, folded into one number.
+  private static func signature(_ info: stat) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for v in [UInt64(info.st_size), UInt64(info.st_mtim.tv_sec), UInt64(info.st_mtim.tv_nsec)] {
+      hash = (hash ^ v) &* 0x100_0000_01b3
+    }
+    return hash
   }
 
   let settings: CheckpointSettings
@@ -136,6 +148,16 @@ final class Checkpointer {
           continue
         }
         var info = stat()
+        if file.isCompressed {
+          guard stat(file.name, &info) == 0 else {
+            throw RunError("cannot stat '\(file.name)': \(POSIX.errorText)")
+          }
+          ids.append(
+            .compressed(
+              path: file.name, device: UInt64(info.st_dev), inode: UInt64(info.st_ino),
+              signature: Checkpointer.signature(info)))
+          continue
+        }
         guard fstat(file.fd, &info) == 0 else {
           throw RunError("cannot stat '\(file.name)': \(POSIX.errorText)")
         }
@@ -216,6 +238,29 @@ final class Checkpointer {
           source.lineBase[i] = saved.lines
           source.chunkers[i][0] = InputChunker(maxLineBytes: maxLineBytes, atStreamStart: at == 0)
           applied[s][i] = at
+        case .compressed(let path, let device, let inode, let signature):
+          guard !saved.streamed, saved.path == path else {
+            throw RunError(
+              "\(from): input \(k) was \(saved.describe), now it is '\(path)' (a gzip file); --reset-checkpoint starts over"
+            )
+          }
+          guard saved.device == device, saved.inode == inode, saved.tailHash == signature else {
+            throw RunError(
+              "\(from): '\(path)' is not the same file as when the checkpoint was taken (replaced or changed); --reset-checkpoint starts over"
+            )
+          }
+          let file = source.inputs[i] as! InputFile
+          guard try file.skip(saved.offset) else {
+            throw RunError(
+              "\(from): '\(path)' decompresses to fewer bytes than the \(saved.offset) already read; --reset-checkpoint starts over"
+            )
+          }
+          source.consumedBytes[i] = saved.offset
+          source.lineBase[i] = saved.lines
+          source.chunkers[i][0] = InputChunker(
+            maxLineBytes: maxLineBytes, atStreamStart: saved.offset == 0)
+          applied[s][i] = saved.offset
+          ended[s][i] = saved.ended
         }
       }
       let st = resume.sourceStats[s]
@@ -339,6 +384,11 @@ final class Checkpointer {
             Checkpoint.InputPosition(
               path: file.name, device: at.device, inode: at.inode, offset: at.offset,
               tailHash: at.hash, ended: false, lines: source.lineBase[i], streamed: false))
+        case .compressed(let path, let device, let inode, let signature):
+          inputs.append(
+            Checkpoint.InputPosition(
+              path: path, device: device, inode: inode, offset: offset, tailHash: signature,
+              ended: ended[s][i], lines: source.lineBase[i], streamed: false))
         }
       }
     }
