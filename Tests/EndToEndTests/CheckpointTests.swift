@@ -326,12 +326,12 @@ struct CheckpointTests {
   }
 
   @Test(arguments: [
-    (["-i", "in.ndjson", "--late-output", "late.ndjson", "-o", "o.ndjson"], "SELECT a FROM stdin", "--late-output"),
+    (["-i", "in.ndjson", "--format", "table", "-o", "o.ndjson"], "SELECT a FROM stdin", "--format table"),
     (
       ["-i", "in.ndjson", "-i", "in.ndjson", "-o", "o.ndjson"], "SELECT a FROM stdin",
       "several files in one source"
     ),
-    (["-i", "in.ndjson", "--follow", "-o", "o.ndjson"], "SELECT a FROM stdin", "--follow"),
+    (["-i", "in.ndjson", "--max-future", "1h", "-o", "o.ndjson"], "SELECT a FROM stdin", "--max-future"),
     (
       ["-i", "in.ndjson"], "INSERT INTO 'sqlite://o.db?table=t' SELECT a FROM stdin",
       "a SQLite sink for a query without aggregation"

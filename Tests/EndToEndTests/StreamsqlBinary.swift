@@ -13,7 +13,12 @@ enum StreamsqlBinary {
     var timedOut: Bool
   }
 
+  /// `STREAMSQL_TEST_BINARY` names another build to test (CI runs the kill-and-restart test at
+  /// full size against the release build).
   static let url: URL = {
+    if let path = ProcessInfo.processInfo.environment["STREAMSQL_TEST_BINARY"], !path.isEmpty {
+      return URL(fileURLWithPath: path)
+    }
     let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     var dir = exe.deletingLastPathComponent()
     for _ in 0..<6 {

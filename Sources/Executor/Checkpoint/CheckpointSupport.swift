@@ -10,17 +10,6 @@ public enum CheckpointSupport {
   /// Why `--checkpoint` cannot be used for this run, or nil when it can.
   public static func refusal(plan: ScriptPlan, options: RunOptions) -> String? {
     let unsupported = "--checkpoint does not support"
-    if options.follow {
-      return "\(unsupported) --follow yet (a followed file never ends and may be rotated)"
-    }
-    if case .deadLetter = options.onError {
-      return "\(unsupported) --on-error dead-letter=PATH yet"
-    }
-    if options.lateOutputPath != nil { return "\(unsupported) --late-output yet" }
-    if options.replay != nil {
-      return
-        "\(unsupported) --replay-speed, --from or --until yet (pacing and the range are not part of a checkpoint)"
-    }
     if options.maxFutureMillis != nil {
       return
         "\(unsupported) --max-future yet (it depends on the wall clock, so a resume would not repeat it)"
@@ -38,10 +27,6 @@ public enum CheckpointSupport {
       for name in names {
         // stdin and sockets are streamed: their state is kept, their lines cannot be re-read.
         if name == "-" || name == "stdin" || SocketAddress.isURL(name) { continue }
-        if POSIX.expandGlob(name).contains(where: { $0.hasSuffix(".gz") }) {
-          return
-            "\(unsupported) gzip inputs yet (\(name)): a compressed stream cannot be sought to an offset"
-        }
         files += POSIX.expandGlob(name).count
       }
       if files > 1 {
@@ -87,10 +72,15 @@ public enum CheckpointSupport {
     text += "option output: \(options.outputPath ?? "stdout")\n"
     text += "option format: \(options.format)\n"
     text += "option on-error: \(options.onError)\n"
+    text += "option late-output: \(options.lateOutputPath ?? "none")\n"
     text += "option max-line-bytes: \(options.maxLineBytes)\n"
     text += "option changelog: \(options.changelog)\n"
     text += "option idle-timeout: \(options.idleTimeoutMillis.map(String.init) ?? "none")\n"
     text += "option max-future: \(options.maxFutureMillis.map(String.init) ?? "none")\n"
+    // The range selects rows; the replay speed only paces them, so a resume may change it.
+    let from = options.replay?.fromMillis.map(String.init) ?? "none"
+    let until = options.replay?.untilMillis.map(String.init) ?? "none"
+    text += "option range: from \(from) until \(until)\n"
     // EXPLAIN shows deduplication only beside an event time: name it for every query.
     for query in plan.queries {
       let dedupe = query.dedupe.map {

@@ -31,6 +31,20 @@ final class Checkpointer {
     /// A partition of a Kafka topic: its offset is kept, and read from again on resume
     /// (Checkpointer+Kafka.swift).
     case kafka(KafkaPartitionInput)
+    /// A file read with `--follow`: it knows which file (inode) an applied offset falls in.
+    case followed(FollowedFile)
+    /// A gzip file: offsets count decompressed bytes, which a resume reads past; the file is
+    /// recognised by device, inode, size and modification time.
+    case compressed(path: String, device: UInt64, inode: UInt64, signature: UInt64)
+  }
+
+  /// Size and modification time of a gzip file, folded into one number.
+  private static func signature(_ info: stat) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for v in [UInt64(info.st_size), UInt64(info.st_mtim.tv_sec), UInt64(info.st_mtim.tv_nsec)] {
+      hash = (hash ^ v) &* 0x100_0000_01b3
+    }
+    return hash
   }
 
   let settings: CheckpointSettings
@@ -40,6 +54,7 @@ final class Checkpointer {
   /// Some query prints to stdout, which is a pipe or terminal: rows cannot be taken back.
   private let printsToTerminalOrPipe: Bool
   private var lastMillis = Clock.monotonicMillis()
+  private let maxLineBytes: Int
   /// Per source and input: the offset just past the last applied piece, nil when unknown.
   private var applied: [[Int64?]]
   private var ended: [[Bool]]
@@ -103,11 +118,14 @@ final class Checkpointer {
     throws(RunError)
   {
     self.settings = settings
+    maxLineBytes = options.maxLineBytes
     var paths: [String] = []
     if let p = options.outputPath { paths.append(p) }
     for q in plan.queries {
       if case .file(let p) = q.sink, !paths.contains(p) { paths.append(p) }
     }
+    if case .deadLetter(let p) = options.onError { paths.append(p) }
+    if let p = options.lateOutputPath { paths.append(p) }
     let printsToStdout =
       options.outputPath == nil
       && plan.queries.contains { if case .standardOutput = $0.sink { true } else { false } }
@@ -125,6 +143,10 @@ final class Checkpointer {
           ids.append(.kafka(partition))
           continue
         }
+        if let followed = input as? FollowedFile {
+          ids.append(.followed(followed))
+          continue
+        }
         guard let file = input as? InputFile else {
           guard input is TCPClientInput || input is SocketListener else {
             throw RunError("--checkpoint cannot save the position of \(input.name)")
@@ -133,6 +155,16 @@ final class Checkpointer {
           continue
         }
         var info = stat()
+        if file.isCompressed {
+          guard stat(file.name, &info) == 0 else {
+            throw RunError("cannot stat '\(file.name)': \(POSIX.errorText)")
+          }
+          ids.append(
+            .compressed(
+              path: file.name, device: UInt64(info.st_dev), inode: UInt64(info.st_ino),
+              signature: Checkpointer.signature(info)))
+          continue
+        }
         guard fstat(file.fd, &info) == 0 else {
           throw RunError("cannot stat '\(file.name)': \(POSIX.errorText)")
         }
@@ -204,6 +236,41 @@ final class Checkpointer {
         case .kafka(let partition):
           try Checkpointer.restoreKafka(saved, k, partition, from: from)
           source.lineBase[i] = saved.lines
+          ended[s][i] = saved.ended
+        case .followed(let file):
+          guard !saved.streamed, saved.path == file.name else {
+            throw RunError(
+              "\(from): input \(k) was \(saved.describe), now it is '\(file.name)' (a followed file); --reset-checkpoint starts over"
+            )
+          }
+          let at = try file.resume(
+            device: saved.device, inode: saved.inode, offset: saved.offset, hash: saved.tailHash)
+          source.consumedBytes[i] = at
+          source.lineBase[i] = saved.lines
+          source.chunkers[i][0] = InputChunker(maxLineBytes: maxLineBytes, atStreamStart: at == 0)
+          applied[s][i] = at
+        case .compressed(let path, let device, let inode, let signature):
+          guard !saved.streamed, saved.path == path else {
+            throw RunError(
+              "\(from): input \(k) was \(saved.describe), now it is '\(path)' (a gzip file); --reset-checkpoint starts over"
+            )
+          }
+          guard saved.device == device, saved.inode == inode, saved.tailHash == signature else {
+            throw RunError(
+              "\(from): '\(path)' is not the same file as when the checkpoint was taken (replaced or changed); --reset-checkpoint starts over"
+            )
+          }
+          let file = source.inputs[i] as! InputFile
+          guard try file.skip(saved.offset) else {
+            throw RunError(
+              "\(from): '\(path)' decompresses to fewer bytes than the \(saved.offset) already read; --reset-checkpoint starts over"
+            )
+          }
+          source.consumedBytes[i] = saved.offset
+          source.lineBase[i] = saved.lines
+          source.chunkers[i][0] = InputChunker(
+            maxLineBytes: maxLineBytes, atStreamStart: saved.offset == 0)
+          applied[s][i] = saved.offset
           ended[s][i] = saved.ended
         }
       }
@@ -324,6 +391,18 @@ final class Checkpointer {
         case .kafka(let partition):
           inputs.append(
             partition.checkpointPosition(ended: ended[s][i], lines: source.lineBase[i]))
+        case .followed(let file):
+          // Applied bytes still ending in a file rotated away: wait until they catch up.
+          guard let at = file.position(applied: offset) else { return }
+          inputs.append(
+            Checkpoint.InputPosition(
+              path: file.name, device: at.device, inode: at.inode, offset: at.offset,
+              tailHash: at.hash, ended: false, lines: source.lineBase[i], streamed: false))
+        case .compressed(let path, let device, let inode, let signature):
+          inputs.append(
+            Checkpoint.InputPosition(
+              path: path, device: device, inode: inode, offset: offset, tailHash: signature,
+              ended: ended[s][i], lines: source.lineBase[i], streamed: false))
         }
       }
     }

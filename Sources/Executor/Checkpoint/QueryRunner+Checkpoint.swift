@@ -3,7 +3,8 @@ import Planner
 /// Saving and restoring everything a `QueryRunner` carries from one piece to the next: the
 /// per-input event-time maxima and the watermark, the counters, the window operator's state (of
 /// any kind), the rows EMIT CHANGES last printed per key, and project mode's DISTINCT set, ORDER
-/// BY buffer and LIMIT countdown, and the keys `dedupe_key` remembers.
+/// BY buffer and LIMIT countdown, the keys `dedupe_key` remembers, and the rows `--from`/`--until`
+/// turned away.
 extension QueryRunner {
   func save(into w: inout CheckpointWriter) {
     w.int(maxTimes.count)
@@ -43,6 +44,7 @@ extension QueryRunner {
     }
     w.bool(deduplicator != nil)
     deduplicator?.save(into: &w)
+    w.int(rowsOutsideRange)
   }
 
   func restore(from r: inout CheckpointReader) throws(CheckpointError) {
@@ -96,5 +98,6 @@ extension QueryRunner {
       throw CheckpointError("the checkpoint does not match the stream's dedupe_key")
     }
     try deduplicator?.restore(from: &r)
+    rowsOutsideRange = Int(try r.int())
   }
 }

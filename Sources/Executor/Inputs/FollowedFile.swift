@@ -24,6 +24,11 @@ final class FollowedFile: Input {
   private var idleSince: Int64?
   /// How long to wait at end of file before checking again.
   static let checkMillis: Int64 = 150
+  /// Bytes returned so far over all streams (the runner's count of this input's bytes).
+  private var totalRead: Int64 = 0
+  /// Where each stream began in `totalRead`, and the file it reads: a checkpoint turns an
+  /// applied byte count into a file and an offset in it.
+  private var streamStarts: [(start: Int64, device: UInt64, inode: UInt64)] = []
 
   init(path: String) throws(RunError) {
     name = path
@@ -38,6 +43,7 @@ final class FollowedFile: Input {
     fd = d
     inode = info.st_ino
     device = info.st_dev
+    streamStarts = [(0, UInt64(device), UInt64(inode))]
   }
 
   func isReady() -> Bool {
@@ -54,6 +60,7 @@ final class FollowedFile: Input {
     }
     if n > 0 {
       offset += Int64(n)
+      totalRead += Int64(n)
       idleSince = nil
       return .data(count: n, stream: stream)
     }
@@ -63,6 +70,7 @@ final class FollowedFile: Input {
       InputLog.say("\(name): file truncated; reading it again from the start")
       lseek(fd, 0, SEEK_SET)
       offset = 0
+      streamStarts.append((totalRead, UInt64(device), UInt64(inode)))
       return endStream()
     }
     var named = stat()
@@ -78,6 +86,7 @@ final class FollowedFile: Input {
         inode = info.st_ino
         device = info.st_dev
         offset = 0
+        streamStarts.append((totalRead, UInt64(device), UInt64(inode)))
         InputLog.say("\(name): file rotated; reading the new file from the start")
         return endStream()
       }
@@ -93,6 +102,84 @@ final class FollowedFile: Input {
     stream += 1
     idleSince = nil
     return .streamEnded(stream: ended, tornIsBad: false)
+  }
+
+  // MARK: Checkpoints
+
+  /// The file and offset that `applied` bytes of this input end at, when that is in the file
+  /// now open (nil while the applied bytes still end in a file rotated away: the checkpoint
+  /// waits for them to catch up), with a hash of the bytes before it.
+  func position(applied: Int64) -> (device: UInt64, inode: UInt64, offset: Int64, hash: UInt64)? {
+    guard let last = streamStarts.last, applied >= last.start else { return nil }
+    streamStarts = [last]
+    let at = applied - last.start
+    return (last.device, last.inode, at, Checkpoint.tailHash(fd: fd, offset: at))
+  }
+
+  /// Goes back to a checkpointed position: the same file at `offset` when the path still names
+  /// it; else the file it was rotated to (found by its inode in the same directory), read to
+  /// its end before the new one; else the new file from its start, saying that lines written to
+  /// the old one after the checkpoint are lost. Returns the byte count the runner resumes at.
+  func resume(device: UInt64, inode: UInt64, offset at: Int64, hash: UInt64) throws(RunError)
+    -> Int64
+  {
+    if UInt64(self.device) != device || UInt64(self.inode) != inode {
+      guard let rotated = FollowedFile.find(device: device, inode: inode, besides: name) else {
+        InputLog.say(
+          "\(name): the file read before the restart is gone (rotated away); lines written to it after the checkpoint are lost; reading the new file from the start"
+        )
+        return 0
+      }
+      let d = open(rotated, O_RDONLY | O_CLOEXEC)
+      guard d >= 0 else { throw RunError("cannot read '\(rotated)': \(POSIX.errorText)") }
+      InputLog.say("\(name): rotated while stopped; reading the rest of '\(rotated)' first")
+      POSIX.close(fd)
+      fd = d
+      self.device = dev_t(device)
+      self.inode = ino_t(inode)
+    }
+    var info = stat()
+    guard fstat(fd, &info) == 0, Int64(info.st_size) >= at else {
+      InputLog.say("\(name): truncated while stopped; reading it again from the start")
+      lseek(fd, 0, SEEK_SET)
+      offset = 0
+      streamStarts = [(0, device, inode)]
+      return 0
+    }
+    guard Checkpoint.tailHash(fd: fd, offset: at) == hash else {
+      throw RunError(
+        "cannot resume from the checkpoint: '\(name)' was rewritten before the offset it was read to; --reset-checkpoint starts over"
+      )
+    }
+    guard lseek(fd, off_t(at), SEEK_SET) == off_t(at) else {
+      throw RunError("cannot seek '\(name)' to \(at): \(POSIX.errorText)")
+    }
+    offset = at
+    totalRead = at
+    streamStarts = [(0, device, inode)]
+    return at
+  }
+
+  /// A file in `path`'s directory with the given device and inode (a log renamed by rotation).
+  private static func find(device: UInt64, inode: UInt64, besides path: String) -> String? {
+    let slash = path.lastIndex(of: "/")
+    let directory = slash.map { String(path[..<$0]) } ?? "."
+    guard let dir = opendir(directory.isEmpty ? "/" : directory) else { return nil }
+    defer { closedir(dir) }
+    while let entry = readdir(dir) {
+      let entryName = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      guard entryName != "." && entryName != ".." else { continue }
+      let candidate = slash == nil ? entryName : directory + "/" + entryName
+      var info = stat()
+      if stat(candidate, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+        && UInt64(info.st_dev) == device && UInt64(info.st_ino) == inode
+      {
+        return candidate
+      }
+    }
+    return nil
   }
 
   /// A regular file always polls readable, so the loop is woken by time instead.

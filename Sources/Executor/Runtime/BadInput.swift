@@ -6,15 +6,21 @@ final class BadInput {
   /// Warnings for the first few bad lines, printed at exit so a user sees why rows went missing.
   private(set) var samples: [String] = []
 
-  init(options: RunOptions) throws(RunError) {
+  /// `append`: resuming from a checkpoint, which cut the files back to its lengths.
+  init(options: RunOptions, append: Bool = false) throws(RunError) {
     policy = options.onError
     if case .deadLetter(let path) = options.onError {
-      deadLetters = try OutputSink(path: path)
+      deadLetters = try OutputSink(path: path, append: append)
     } else {
       deadLetters = nil
     }
-    lateOutput = try options.lateOutputPath.map { (p) throws(RunError) in try OutputSink(path: p) }
+    lateOutput = try options.lateOutputPath.map { (p) throws(RunError) in
+      try OutputSink(path: p, append: append)
+    }
   }
+
+  /// The dead-letter and late-output files, flushed and measured by each checkpoint.
+  var outputs: [OutputSink] { [deadLetters, lateOutput].compactMap { $0 } }
 
   var keepsRawLines: Bool { deadLetters != nil || lateOutput != nil }
 

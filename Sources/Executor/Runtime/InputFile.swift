@@ -81,6 +81,26 @@ final class InputFile {
     }
   }
 
+  /// A gzip file, read through `gzip -dc`: it cannot be sought, only read past.
+  var isCompressed: Bool { pipe != nil }
+
+  /// Reads and drops the first `count` decompressed bytes (a gzip input resumed from a
+  /// checkpoint); false when the input ends before.
+  func skip(_ count: Int64) throws(RunError) -> Bool {
+    var left = count
+    let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+    defer { scratch.deallocate() }
+    while left > 0 {
+      let want = Int(min(left, Int64(scratch.count)))
+      guard let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<want])) else {
+        continue
+      }
+      if n == 0 { return false }
+      left -= Int64(n)
+    }
+    return true
+  }
+
   /// At end of input: a gzip file that did not decompress cleanly is a runtime failure, not a
   /// short input (gzip has said why on stderr).
   func checkDecompressed() throws(RunError) {

@@ -42,10 +42,10 @@ public final class ScriptRunner {
   public init(plan: ScriptPlan, options: RunOptions) throws(RunError) {
     self.plan = plan
     self.options = options
-    badInput = try BadInput(options: options)
     // Resuming from a checkpoint: outputs are cut back to its lengths and appended to.
     let resuming = options.checkpoint?.resume != nil
     if let settings = options.checkpoint { try Checkpointer.cutOutputs(settings) }
+    badInput = try BadInput(options: options, append: resuming)
     let stdout =
       try options.outputPath.map { (p) throws(RunError) in try OutputSink(path: p, append: resuming)
       } ?? OutputSink(standardOutput: ())
@@ -168,12 +168,11 @@ public final class ScriptRunner {
     let startedAt = try start()
     do {
       try readAll()
-      // End of input: a last checkpoint before the windows fire, so a crash while they do (or
-      // a rerun of a finished command) repeats exactly the same end.
-      if !Signals.stopRequested {
-        try checkpointer?.checkpointIfDue(
-          sources: sources, runners: runners, sinks: sinks, force: true)
-      }
+      // End of input, or stopped by SIGINT/SIGTERM: a last checkpoint before the windows fire,
+      // so a crash while they do, a rerun of a finished command, or a restart after a stop
+      // (a followed file, a live stream) goes on from exactly here.
+      try checkpointer?.checkpointIfDue(
+        sources: sources, runners: runners, sinks: sinks + badInput.outputs, force: true)
     } catch {
       // `--on-error fail` and failing inputs: what was computed before the failure is kept.
       for sink in sinks { try? sink.flush() }
@@ -280,7 +279,7 @@ public final class ScriptRunner {
     kafkaApplied(job, source)
     if let checkpointer, let s = sources.firstIndex(where: { $0 === source }) {
       checkpointer.pieceApplied(job, source: source, index: s)
-      try checkpointer.checkpointIfDue(sources: sources, runners: runners, sinks: sinks)
+      try checkpointer.checkpointIfDue(sources: sources, runners: runners, sinks: sinks + badInput.outputs)
     }
   }
 
@@ -351,7 +350,7 @@ public final class ScriptRunner {
         // A quiet stream still gets its state saved once the interval has passed.
         var timeout: Int32 = needsTimer ? 50 : -1
         if let checkpointer, checkpointer.millisUntilDue() != nil {
-          try checkpointer.checkpointIfDue(sources: sources, runners: runners, sinks: sinks)
+          try checkpointer.checkpointIfDue(sources: sources, runners: runners, sinks: sinks + badInput.outputs)
           if let due = checkpointer.millisUntilDue() {
             timeout = timeout < 0 ? max(1, due) : min(timeout, max(1, due))
           }
