@@ -22,6 +22,10 @@ import Musl
 /// Without `--checkpoint` they are committed to the group every `commitIntervalMillis` after
 /// the outputs are flushed, at a revoke, and at the end: at-least-once. With `--checkpoint`
 /// they are committed only after a checkpoint holding them was written.
+///
+/// The consumer's state below is its own; the extensions in KafkaConsumer+Assignment.swift
+/// (rebalances, start positions) and KafkaConsumer+Offsets.swift (applied offsets, commits)
+/// work on it too.
 final class KafkaConsumer {
   let url: KafkaURL
   private(set) var handle: OpaquePointer?
@@ -36,28 +40,28 @@ final class KafkaConsumer {
   var restoredOffsets: [Int32: Int64] = [:]
 
   /// Per partition: message lines waiting to be handed out, the first maybe partly handed.
-  private var pending: [[[UInt8]]] = []
-  private var pendingHead: [Int] = []
-  private var pendingOffsets: [[Int64]] = []
-  private var pendingBytes = 0
+  var pending: [[[UInt8]]] = []
+  var pendingHead: [Int] = []
+  var pendingOffsets: [[Int64]] = []
+  var pendingBytes = 0
   static let maxPendingBytes = 1 << 20
   /// Per partition: bytes handed to the reader so far, and (end byte, next offset) of handed
   /// messages not yet known to be applied.
   private var handedBytes: [Int64] = []
-  private var marks: [[(end: Int64, next: Int64)]] = []
+  var marks: [[(end: Int64, next: Int64)]] = []
   /// Per partition: the offset after the last applied message; nil before the first.
-  private(set) var appliedOffsets: [Int64?] = []
-  private var committedOffsets: [Int64?] = []
-  private(set) var assigned: Set<Int32> = []
-  private(set) var assignedOnce = false
-  private var atEnd: Set<Int32> = []
+  var appliedOffsets: [Int64?] = []
+  var committedOffsets: [Int64?] = []
+  var assigned: Set<Int32> = []
+  var assignedOnce = false
+  var atEnd: Set<Int32> = []
   /// Wall-clock time of the last message per partition, for `--idle-timeout`.
-  private(set) var lastMessageMillis: [Int64] = []
-  private var firstAssignment = true
-  private var needsAssignment = false
+  var lastMessageMillis: [Int64] = []
+  var firstAssignment = true
+  var needsAssignment = false
   /// A failure inside a rebalance callback, thrown from the next read.
-  private var fatal: RunError?
-  private var lastCommitMillis = Clock.monotonicMillis()
+  var fatal: RunError?
+  var lastCommitMillis = Clock.monotonicMillis()
   static let commitIntervalMillis: Int64 = 5_000
   private var lastError: (text: String, millis: Int64)?
   private var polledToEmpty = false
@@ -138,15 +142,6 @@ final class KafkaConsumer {
     }
   }
 
-  /// Without a group: every partition, assigned once.
-  private func assignAll(_ rk: OpaquePointer) throws(RunError) {
-    needsAssignment = false
-    let list = rd_kafka_topic_partition_list_new(Int32(partitionCount))!
-    defer { rd_kafka_topic_partition_list_destroy(list) }
-    for p in 0..<partitionCount { rd_kafka_topic_partition_list_add(list, url.topic, Int32(p)) }
-    try assign(rk, list)
-  }
-
   /// The topic's partition count, from a metadata request.
   private static func partitions(_ rk: OpaquePointer, _ url: KafkaURL) throws(RunError) -> Int {
     let topic = rd_kafka_topic_new(rk, url.topic, nil)
@@ -169,105 +164,6 @@ final class KafkaConsumer {
       throw RunError("\(url.text): topic '\(url.topic)': \(KafkaConfig.errorText(t.err))")
     }
     return Int(t.partition_cnt)
-  }
-
-  // MARK: Assignment
-
-  private func rebalance(
-    _ rk: OpaquePointer, _ err: rd_kafka_resp_err_t,
-    _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>
-  ) {
-    let list = partitions.pointee
-    let numbers = (0..<Int(list.cnt)).map { list.elems[$0].partition }
-    if err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
-      do throws(RunError) {
-        try assign(rk, partitions)
-      } catch {
-        // Thrown from the next read: the run stops (exit 1) rather than read nothing.
-        fatal = error
-        rd_kafka_assign(rk, nil)
-      }
-      return
-    }
-    // Revoked: commit what was applied, drop what was not handed out yet (the next owner
-    // reads it), and stop holding the watermark.
-    if !checkpointed, flushOutputs?() ?? true { commitApplied(rk, sync: true) }
-    for p in numbers where Int(p) < partitionCount {
-      dropPending(Int(p))
-      assigned.remove(p)
-      atEnd.remove(p)
-    }
-    rd_kafka_assign(rk, nil)
-    InputLog.say(
-      "\(url.text): partitions revoked: \(numbers.map(String.init).joined(separator: ", "))")
-  }
-
-  /// Sets each partition's start (a checkpoint's offset, else on the first assignment the
-  /// `start` option, else the group's committed offset) and assigns them.
-  private func assign(
-    _ rk: OpaquePointer, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>
-  )
-    throws(RunError)
-  {
-    let count = Int(list.pointee.cnt)
-    var byTime: [Int] = []
-    for i in 0..<count {
-      let p = list.pointee.elems[i].partition
-      if let offset = restoredOffsets[p] {
-        list.pointee.elems[i].offset = offset
-        continue
-      }
-      guard firstAssignment || url.group == nil else {
-        list.pointee.elems[i].offset = -1001  // RD_KAFKA_OFFSET_INVALID: the committed offset
-        continue
-      }
-      switch url.start {
-      case .committed: list.pointee.elems[i].offset = url.group == nil ? -2 : -1001
-      case .earliest: list.pointee.elems[i].offset = -2  // RD_KAFKA_OFFSET_BEGINNING
-      case .latest: list.pointee.elems[i].offset = -1  // RD_KAFKA_OFFSET_END
-      case .time(let ms):
-        list.pointee.elems[i].offset = ms
-        byTime.append(i)
-      }
-    }
-    if !byTime.isEmpty {
-      let err = rd_kafka_offsets_for_times(rk, list, KafkaConfig.brokerTimeoutMillis)
-      guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-        throw RunError("\(url.text): cannot look up offsets by time: \(KafkaConfig.errorText(err))")
-      }
-      // A partition without a message at or after the time starts at its end.
-      for i in byTime where list.pointee.elems[i].offset < 0 { list.pointee.elems[i].offset = -1 }
-    }
-    firstAssignment = false
-    let err = rd_kafka_assign(rk, list)
-    guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-      throw RunError("\(url.text): cannot assign partitions: \(KafkaConfig.errorText(err))")
-    }
-    var numbers: [Int32] = []
-    for i in 0..<count {
-      let p = list.pointee.elems[i].partition
-      guard Int(p) < partitionCount else {
-        InputLog.say(
-          "\(url.text): partition \(p) was added to the topic after the start; restart to read it")
-        continue
-      }
-      numbers.append(p)
-      assigned.insert(p)
-      atEnd.remove(p)
-      lastMessageMillis[Int(p)] = Clock.wallMillis()
-    }
-    assignedOnce = true
-    InputLog.say(
-      "\(url.text): partitions assigned: \(numbers.sorted().map(String.init).joined(separator: ", "))"
-    )
-  }
-
-  private func dropPending(_ p: Int) {
-    // A message partly handed out is finished; the rest goes to the next owner.
-    let keep = pendingHead[p] > 0 ? 1 : 0
-    for line in pending[p].dropFirst(keep) { pendingBytes -= line.count }
-    pending[p].removeLast(pending[p].count - keep)
-    pendingOffsets[p].removeLast(pendingOffsets[p].count - keep)
   }
 
   // MARK: Reading
@@ -343,7 +239,7 @@ final class KafkaConsumer {
   }
 
   /// A broker or network error: said once, and again only if it persists for 30 s.
-  private func report(_ text: String) {
+  func report(_ text: String) {
     let now = Clock.monotonicMillis()
     if let last = lastError, last.text == text, now - last.millis < 30_000 { return }
     lastError = (text, now)
@@ -385,96 +281,6 @@ final class KafkaConsumer {
   }
 
   func isAssigned(_ p: Int) -> Bool { assigned.contains(Int32(p)) }
-
-  /// The rows of partition `p` up to byte `position` of its line stream were applied.
-  func applied(partition p: Int, upTo position: Int64) {
-    var k = 0
-    while k < marks[p].count, marks[p][k].end <= position {
-      appliedOffsets[p] = marks[p][k].next
-      k += 1
-    }
-    if k > 0 { marks[p].removeFirst(k) }
-  }
-
-  // MARK: Commits
-
-  /// Without `--checkpoint`: whether a periodic commit is due (the runner flushes its outputs
-  /// first, then calls `commitApplied`).
-  var commitDue: Bool {
-    !checkpointed && url.group != nil
-      && Clock.monotonicMillis() - lastCommitMillis >= KafkaConsumer.commitIntervalMillis
-      && appliedOffsets.indices.contains { appliedOffsets[$0] != committedOffsets[$0] }
-  }
-
-  /// How long until a periodic commit of applied offsets is due, if one will be: the reading
-  /// loop wakes up for it even while no message arrives.
-  var commitWakeMillis: Int32? {
-    guard !checkpointed, url.group != nil,
-      appliedOffsets.indices.contains(where: { appliedOffsets[$0] != committedOffsets[$0] })
-    else { return nil }
-    let left = KafkaConsumer.commitIntervalMillis - (Clock.monotonicMillis() - lastCommitMillis)
-    return Int32(clamping: max(1, left))
-  }
-
-  /// Commits the applied offsets of assigned partitions to the group.
-  func commitApplied(sync: Bool) {
-    guard let rk = handle else { return }
-    commitApplied(rk, sync: sync)
-  }
-
-  private func commitApplied(_ rk: OpaquePointer, sync: Bool) {
-    lastCommitMillis = Clock.monotonicMillis()
-    guard url.group != nil else { return }
-    commit(
-      rk, appliedOffsets.enumerated().compactMap { p, o in o.map { (Int32(p), $0) } }, sync: sync)
-  }
-
-  /// Commits the given offsets (next offset to read, by partition) of assigned partitions.
-  func commit(_ offsets: [(partition: Int32, offset: Int64)], sync: Bool) {
-    guard let rk = handle else { return }
-    commit(rk, offsets, sync: sync)
-  }
-
-  private func commit(
-    _ rk: OpaquePointer, _ offsets: [(partition: Int32, offset: Int64)], sync: Bool
-  ) {
-    let mine = offsets.filter {
-      assigned.contains($0.partition) && committedOffsets[Int($0.partition)] != $0.offset
-    }
-    guard url.group != nil, !mine.isEmpty else { return }
-    let list = rd_kafka_topic_partition_list_new(Int32(mine.count))!
-    defer { rd_kafka_topic_partition_list_destroy(list) }
-    for (p, o) in mine { rd_kafka_topic_partition_list_add(list, url.topic, p).pointee.offset = o }
-    guard sync else {
-      if rd_kafka_commit(rk, list, 1) == RD_KAFKA_RESP_ERR_NO_ERROR {
-        for (p, o) in mine { committedOffsets[Int(p)] = o }
-      }
-      return
-    }
-    // A synchronous commit waits at most `closeMillis`: with the broker gone, librdkafka's
-    // own wait would be its socket timeout (a minute), and a stop must not hang on it.
-    let queue = rd_kafka_queue_new(rk)
-    defer { rd_kafka_queue_destroy(queue) }
-    var err = rd_kafka_commit_queue(rk, list, queue, nil, nil)
-    if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-      if let event = rd_kafka_queue_poll(queue, KafkaConsumer.closeMillis) {
-        err = rd_kafka_event_error(event)
-        rd_kafka_event_destroy(event)
-      } else {
-        err = RD_KAFKA_RESP_ERR__TIMED_OUT
-      }
-    }
-    if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-      for (p, o) in mine { committedOffsets[Int(p)] = o }
-    } else {
-      report(
-        "cannot commit offsets (\(KafkaConfig.errorText(err))); records after the last commit will be read again"
-      )
-    }
-  }
-
-  /// The longest a commit or leaving the group may take at a revoke or the end of a run.
-  static let closeMillis: Int32 = 5_000
 
   /// Leaves the group (revoking, and so committing, the partitions) and destroys the handle.
   func close() {
