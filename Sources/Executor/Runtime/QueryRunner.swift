@@ -97,17 +97,20 @@ final class QueryRunner {
   }
 
   /// The watermark implied by the per-input maxima: the smallest over inputs still open.
-  /// Released inputs do not count; while every open input is released the watermark stays
-  /// where it is, and it never moves back (a partition assigned again starts from behind).
+  /// Released inputs do not count; when every open input is released, nothing holds the
+  /// watermark back and it follows the latest of them (as Flink does when all inputs are
+  /// idle). It never moves back (a partition assigned again starts from behind).
   private func currentWatermark() -> Int64 {
     var low = Int64.max
+    var highReleased = Int64.min
     var open = false
     for (i, t) in maxTimes.enumerated() where !inputFinished[i] {
       open = true
-      if !inputReleased[i] { low = min(low, t) }
+      if inputReleased[i] { highReleased = max(highReleased, t) } else { low = min(low, t) }
     }
     if !open { return Int64.max }
-    if low == Int64.max || low == Int64.min { return watermark }
+    if low == Int64.max { low = highReleased }
+    if low == Int64.min { return watermark }
     return max(watermark, low &- plan.graceMillis)
   }
 
