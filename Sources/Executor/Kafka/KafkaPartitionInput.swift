@@ -27,14 +27,14 @@ final class KafkaPartitionInput: Input {
     name = "\(consumer.url.text)#\(partition)"
   }
 
-  /// Whether the partition holds the stream's watermark back now.
-  var holdsWatermark: Bool {
-    guard !finished, consumer.isAssigned(partition) else { return false }
-    if consumer.hasPending(partition) { return true }
-    if let idleMillis {
-      return Clock.wallMillis() - consumer.lastMessageMillis[partition] < idleMillis
+  /// How the partition takes part in the watermark now: not assigned here, idle, or holding.
+  var watermarkHold: InputHold {
+    guard !finished, consumer.isAssigned(partition) else { return .absent }
+    if consumer.hasPending(partition) { return .holds }
+    if let idleMillis, Clock.wallMillis() - consumer.lastMessageMillis[partition] >= idleMillis {
+      return .idle
     }
-    return true
+    return .holds
   }
 
   func isReady() -> Bool {

@@ -48,8 +48,8 @@ extension ScriptRunner {
     for source in sources {
       for (i, input) in source.inputs.enumerated() {
         guard let k = input as? KafkaPartitionInput else { continue }
-        let holds = k.holdsWatermark
-        for q in source.queries { try q.setInputHolds(i, holds) }
+        let hold = k.watermarkHold
+        for q in source.queries { try q.setInputHold(i, hold) }
         if k.consumer.commitDue { due = true }
       }
     }

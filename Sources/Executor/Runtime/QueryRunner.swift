@@ -19,10 +19,9 @@ final class QueryRunner {
   // Internal, not private: QueryRunner+Checkpoint.swift saves and restores the state below.
   var maxTimes: [Int64]
   var inputFinished: [Bool]
-  /// Inputs that do not hold the watermark back for now (a Kafka partition that is not
-  /// assigned to this process, or idle for `--idle-timeout`); unlike finished ones they may
-  /// hold it again.
-  var inputReleased: [Bool]
+  /// How each input takes part in the watermark now (a Kafka partition may be idle or not
+  /// assigned to this process for a while); unlike finished inputs, they may hold it again.
+  var inputHold: [InputHold]
   var watermark = Int64.min
   /// Project mode: DISTINCT rows seen, ORDER BY buffer, LIMIT countdown.
   var distinctSeen: Set<[Value]> = []
@@ -53,7 +52,7 @@ final class QueryRunner {
     layout = AggregateLayout(keyCount: plan.groupKeys.count, aggregates: plan.aggregates)
     maxTimes = Array(repeating: Int64.min, count: max(1, inputs))
     inputFinished = Array(repeating: false, count: max(1, inputs))
-    inputReleased = Array(repeating: false, count: max(1, inputs))
+    inputHold = Array(repeating: .holds, count: max(1, inputs))
     batch = RowBatch(width: layout.width)
     remaining = plan.limit.map { Int(clamping: $0) }
     deduplicator = plan.dedupe.map { Deduplicator(plan: $0) }
@@ -97,16 +96,21 @@ final class QueryRunner {
   }
 
   /// The watermark implied by the per-input maxima: the smallest over inputs still open.
-  /// Released inputs do not count; when every open input is released, nothing holds the
-  /// watermark back and it follows the latest of them (as Flink does when all inputs are
-  /// idle). It never moves back (a partition assigned again starts from behind).
+  /// Idle and absent inputs do not hold it back; when every open input is idle, nothing does
+  /// and it follows the latest of them (as Flink does when all inputs are idle). Absent inputs
+  /// do not move it either (during a rebalance every partition is revoked for a moment). It
+  /// never moves back (a partition assigned again starts from behind).
   private func currentWatermark() -> Int64 {
     var low = Int64.max
     var highReleased = Int64.min
     var open = false
     for (i, t) in maxTimes.enumerated() where !inputFinished[i] {
       open = true
-      if inputReleased[i] { highReleased = max(highReleased, t) } else { low = min(low, t) }
+      switch inputHold[i] {
+      case .holds: low = min(low, t)
+      case .idle: highReleased = max(highReleased, t)
+      case .absent: continue
+      }
     }
     if !open { return Int64.max }
     if low == Int64.max { low = highReleased }
@@ -265,11 +269,11 @@ final class QueryRunner {
     try run { (e: inout Emitter) throws in try windowOperator.onWatermark(w, emit: &e) }
   }
 
-  /// Input `input` holds the watermark back again, or stops holding it (a Kafka partition
-  /// assigned or revoked, idle for `--idle-timeout` or not).
-  func setInputHolds(_ input: Int, _ holds: Bool) throws(RunError) {
-    guard input < inputReleased.count, inputReleased[input] == holds else { return }
-    inputReleased[input] = !holds
+  /// How input `input` takes part in the watermark from now on (a Kafka partition assigned or
+  /// revoked, idle for `--idle-timeout` or not).
+  func setInputHold(_ input: Int, _ hold: InputHold) throws(RunError) {
+    guard input < inputHold.count, inputHold[input] != hold else { return }
+    inputHold[input] = hold
     guard usesEventTime else { return }
     let before = watermark
     watermark = currentWatermark()
@@ -312,4 +316,15 @@ final class QueryRunner {
     }
     try emitProjected(out, sort: [], micros: Clock.monotonicMicros())
   }
+}
+
+/// How an open input takes part in its query's watermark.
+enum InputHold: Sendable {
+  /// Its latest event time holds the watermark back (the usual case).
+  case holds
+  /// Quiet for `--idle-timeout`: it does not hold the watermark back.
+  case idle
+  /// Not read by this process for now (a Kafka partition assigned elsewhere): it neither holds
+  /// nor moves the watermark.
+  case absent
 }
