@@ -104,10 +104,7 @@ extension KafkaConsumer {
   }
 
   func dropPending(_ p: Int) {
-    // A message partly handed out is finished; the rest goes to the next owner.
-    let keep = pendingHead[p] > 0 ? 1 : 0
-    for line in pending[p].dropFirst(keep) { pendingBytes -= line.count }
-    pending[p].removeLast(pending[p].count - keep)
-    pendingOffsets[p].removeLast(pendingOffsets[p].count - keep)
+    // A record partly handed out is finished; the rest goes to the next owner.
+    pendingBytes -= buffers[p].dropUnread()
   }
 }

@@ -7,12 +7,7 @@ import Planner
 extension KafkaConsumer {
   /// The rows of partition `p` up to byte `position` of its line stream were applied.
   func applied(partition p: Int, upTo position: Int64) {
-    var k = 0
-    while k < marks[p].count, marks[p][k].end <= position {
-      appliedOffsets[p] = marks[p][k].next
-      k += 1
-    }
-    if k > 0 { marks[p].removeFirst(k) }
+    if let next = buffers[p].applied(upTo: position) { appliedOffsets[p] = next }
   }
 
   /// Without `--checkpoint`: whether a periodic commit is due (the runner flushes its outputs

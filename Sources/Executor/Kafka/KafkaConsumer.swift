@@ -40,15 +40,10 @@ final class KafkaConsumer {
   var restoredOffsets: [Int32: Int64] = [:]
 
   /// Per partition: message lines waiting to be handed out, the first maybe partly handed.
-  var pending: [[[UInt8]]] = []
-  var pendingHead: [Int] = []
-  var pendingOffsets: [[Int64]] = []
+  var buffers: [KafkaPartitionBuffer] = []
   var pendingBytes = 0
   static let maxPendingBytes = 1 << 20
   /// Per partition: bytes handed to the reader so far, and (end byte, next offset) of handed
-  /// messages not yet known to be applied.
-  private var handedBytes: [Int64] = []
-  var marks: [[(end: Int64, next: Int64)]] = []
   /// Per partition: the offset after the last applied message; nil before the first.
   var appliedOffsets: [Int64?] = []
   var committedOffsets: [Int64?] = []
@@ -119,11 +114,7 @@ final class KafkaConsumer {
     }
     partitionCount = try KafkaConsumer.partitions(rk, url)
     let n = partitionCount
-    pending = Array(repeating: [], count: n)
-    pendingHead = Array(repeating: 0, count: n)
-    pendingOffsets = Array(repeating: [], count: n)
-    handedBytes = Array(repeating: 0, count: n)
-    marks = Array(repeating: [], count: n)
+    buffers = Array(repeating: KafkaPartitionBuffer(), count: n)
     appliedOffsets = Array(repeating: nil, count: n)
     committedOffsets = Array(repeating: nil, count: n)
     lastMessageMillis = Array(repeating: Clock.wallMillis(), count: n)
@@ -168,8 +159,8 @@ final class KafkaConsumer {
 
   // MARK: Reading
 
-  /// Polls messages into the partitions' pending lines until `partition` has some, nothing
-  /// more is waiting, or enough is pending.
+  /// Polls messages into the partitions' pending lines until nothing more is waiting or
+  /// enough is pending.
   func fill(for partition: Int) throws(RunError) {
     guard let rk = handle else { return }
     if let fatal { throw fatal }
@@ -179,7 +170,9 @@ final class KafkaConsumer {
       var bytes = [UInt8](repeating: 0, count: 64)
       while read(wakePipe[0], &bytes, bytes.count) > 0 {}
     }
-    while pending[partition].isEmpty && pendingBytes < KafkaConsumer.maxPendingBytes {
+    // Not just until `partition` has a record: a read should hand out many records at once
+    // (one scan job per record would cost more than the scanning).
+    while pendingBytes < KafkaConsumer.maxPendingBytes {
       guard let message = rd_kafka_consumer_poll(rk, 0) else {
         polledToEmpty = true
         return
@@ -222,18 +215,16 @@ final class KafkaConsumer {
     guard Int(p) < partitionCount, p >= 0, assigned.contains(p) else { return }
     if url.stopsAtEnd && atEnd.contains(p) { return }
     atEnd.remove(p)
-    var out: [UInt8] = []
-    out.reserveCapacity(m.len + 80)
     var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
     let ts = rd_kafka_message_timestamp(message, &type)
     let value = UnsafeRawBufferPointer(start: m.payload, count: m.payload == nil ? 0 : m.len)
     let key = m.key.map { UnsafeRawBufferPointer(start: $0, count: m.key_len) }
-    line.append(
-      value: value, key: key, partition: p, offset: m.offset,
-      timestamp: type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : ts, to: &out)
-    pending[Int(p)].append(out)
-    pendingOffsets[Int(p)].append(m.offset + 1)
-    pendingBytes += out.count
+    let maker = line
+    pendingBytes += buffers[Int(p)].append(next: m.offset + 1) { out in
+      maker.append(
+        value: value, key: key, partition: p, offset: m.offset,
+        timestamp: type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : ts, to: &out)
+    }
     lastMessageMillis[Int(p)] = Clock.wallMillis()
     lastError = nil
   }
@@ -248,32 +239,15 @@ final class KafkaConsumer {
 
   /// Moves at most `buffer.count` bytes of `partition`'s pending lines into `buffer`.
   func take(partition p: Int, into buffer: UnsafeMutableRawBufferPointer) -> Int {
-    var n = 0
-    while n < buffer.count, !pending[p].isEmpty {
-      let line = pending[p][0]
-      let head = pendingHead[p]
-      let k = min(line.count - head, buffer.count - n)
-      line.withUnsafeBytes { src in
-        (buffer.baseAddress! + n).copyMemory(from: src.baseAddress! + head, byteCount: k)
-      }
-      n += k
-      handedBytes[p] += Int64(k)
-      if head + k == line.count {
-        pending[p].removeFirst()
-        marks[p].append((handedBytes[p], pendingOffsets[p].removeFirst()))
-        pendingHead[p] = 0
-        pendingBytes -= line.count
-      } else {
-        pendingHead[p] = head + k
-      }
-    }
+    let n = buffers[p].take(into: buffer)
+    pendingBytes -= n
     return n
   }
 
-  func hasPending(_ p: Int) -> Bool { !pending[p].isEmpty }
+  func hasPending(_ p: Int) -> Bool { buffers[p].unread > 0 }
 
   /// Whether partition `p` was read to its end (and nothing of it waits).
-  func isAtEnd(_ p: Int) -> Bool { atEnd.contains(Int32(p)) && pending[p].isEmpty }
+  func isAtEnd(_ p: Int) -> Bool { atEnd.contains(Int32(p)) && buffers[p].unread == 0 }
 
   /// `stop=end`: every assigned partition was read to its end.
   var allAssignedAtEnd: Bool {

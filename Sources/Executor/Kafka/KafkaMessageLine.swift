@@ -1,5 +1,11 @@
 import Planner
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Turns one Kafka message into one NDJSON line for the scanner: the value, with the message's
 /// metadata (`_key`, `_partition`, `_offset`, `_timestamp`) spliced in as the first members of
 /// the object when the queries read them.
@@ -47,7 +53,7 @@ struct KafkaMessageLine {
       return
     }
     guard injects, bytes[start] == UInt8(ascii: "{") else {
-      Self.appendOneLine(bytes[start...], to: &out)
+      Self.appendOneLine(bytes, from: start, to: &out)
       out.append(0x0A)
       return
     }
@@ -85,7 +91,7 @@ struct KafkaMessageLine {
     while rest < bytes.count, Self.isSpace(bytes[rest]) { rest += 1 }
     // `{}`: no member follows the metadata, so no comma either.
     if rest < bytes.count, bytes[rest] == UInt8(ascii: "}") { out.removeLast() }
-    Self.appendOneLine(bytes[(start + 1)...], to: &out)
+    Self.appendOneLine(bytes, from: start + 1, to: &out)
     out.append(0x0A)
   }
 
@@ -93,9 +99,20 @@ struct KafkaMessageLine {
     b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D
   }
 
+  /// Appends `bytes` from `start` on, with `\n` and `\r` turned into spaces; copied in bulk,
+  /// and only searched byte by byte when a line break is there at all.
   private static func appendOneLine(
-    _ bytes: Slice<UnsafeBufferPointer<UInt8>>, to out: inout [UInt8]
+    _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to out: inout [UInt8]
   ) {
-    for b in bytes { out.append(b == 0x0A || b == 0x0D ? 0x20 : b) }
+    let rest = UnsafeBufferPointer(rebasing: bytes[start...])
+    let first = out.count
+    out.append(contentsOf: rest)
+    guard let base = rest.baseAddress,
+      memchr(base, 0x0A, rest.count) != nil || memchr(base, 0x0D, rest.count) != nil
+    else { return }
+    out.withUnsafeMutableBufferPointer { b in
+      for i in first..<b.count where b[i] == 0x0A || b[i] == 0x0D { b[i] = 0x20 }
+    }
   }
+
 }
