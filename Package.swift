@@ -5,7 +5,12 @@ let package = Package(
   name: "streamsql",
   platforms: [.macOS(.v13)],
   products: [
-    .executable(name: "streamsql", targets: ["streamsql"])
+    .executable(name: "streamsql", targets: ["streamsql"]),
+    // The layers as libraries, for the benchmark package in Benchmarks/ (its own package, so
+    // this one's build and CI do not fetch or compile the benchmark tool).
+    .library(name: "SQLParser", targets: ["SQLParser"]),
+    .library(name: "Planner", targets: ["Planner"]),
+    .library(name: "Executor", targets: ["Executor"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -5,7 +5,7 @@ import Planner
 /// The query runner evaluates the group keys and every aggregate's arguments once per row into
 /// a narrow row (`keys..., args of aggregate 0..., args of aggregate 1...`); operators read
 /// slots, never expressions.
-struct AggregateLayout {
+public struct AggregateLayout {
   let keyCount: Int
   let aggregates: [AggregateCall]
   /// First slot of each aggregate's arguments.
@@ -13,7 +13,7 @@ struct AggregateLayout {
   /// Values per input row.
   let width: Int
 
-  init(keyCount: Int, aggregates: [AggregateCall]) {
+  public init(keyCount: Int, aggregates: [AggregateCall]) {
     self.keyCount = keyCount
     self.aggregates = aggregates
     var offsets: [Int] = []

@@ -3,7 +3,7 @@ import Planner
 /// Count windows (SPEC 5): per group, in arrival order, windows of `size` rows starting every
 /// `advance` rows. window_start and window_end are the times of the first and last row in the
 /// window; a window fires when full, and the partial windows still open fire at end of input.
-final class CountWindowOperator: WindowOperator {
+public final class CountWindowOperator: WindowOperator {
   final class Window {
     var first: Int64
     var last: Int64
@@ -32,7 +32,7 @@ final class CountWindowOperator: WindowOperator {
   var typeWarnings = 0
   var windowsFired = 0
 
-  init(layout: AggregateLayout, size: Int64, advance: Int64) {
+  public init(layout: AggregateLayout, size: Int64, advance: Int64) {
     self.layout = layout
     self.size = size
     self.advance = advance
@@ -42,7 +42,7 @@ final class CountWindowOperator: WindowOperator {
   var stateGroupCount: Int { groups.count }
   var stateRowCount: Int { groupOrder.count + openWindowCount }
 
-  func process(_ batch: RowBatch, emit: inout Emitter) throws {
+  public func process(_ batch: RowBatch, emit: inout Emitter) throws {
     var warnings = 0
     batch.forEachRow { i, row in
       let t = batch.times[i]
@@ -76,9 +76,9 @@ final class CountWindowOperator: WindowOperator {
     typeWarnings += warnings
   }
 
-  func onWatermark(_ watermark: Int64, emit: inout Emitter) throws {}
+  public func onWatermark(_ watermark: Int64, emit: inout Emitter) throws {}
 
-  func finish(emit: inout Emitter) throws {
+  public func finish(emit: inout Emitter) throws {
     for state in groupOrder {
       for w in state.open {
         windowsFired += 1

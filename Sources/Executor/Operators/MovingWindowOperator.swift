@@ -7,7 +7,7 @@ import Planner
 /// A row is late if t < W when it arrives; (group, t) is emitted once W > t, when no row that
 /// could still fall in (t − d, t] can arrive. Rows older than W − d can never be needed again and
 /// are dropped, so state is bounded by the rows of one window per group.
-final class MovingWindowOperator: WindowOperator {
+public final class MovingWindowOperator: WindowOperator {
   final class GroupState {
     let key: [Value]
     /// Rows ordered by time (ties in arrival order): the time and the row's values.
@@ -27,7 +27,7 @@ final class MovingWindowOperator: WindowOperator {
   var typeWarnings = 0
   var windowsFired = 0
 
-  init(layout: AggregateLayout, size: Int64) {
+  public init(layout: AggregateLayout, size: Int64) {
     self.layout = layout
     self.size = size
   }
@@ -36,7 +36,7 @@ final class MovingWindowOperator: WindowOperator {
   var stateGroupCount: Int { groups.count }
   var stateRowCount: Int { groupOrder.reduce(groupOrder.count) { $0 + $1.rows.count } }
 
-  func process(_ batch: RowBatch, emit: inout Emitter) throws {
+  public func process(_ batch: RowBatch, emit: inout Emitter) throws {
     batch.forEachRow { i, row in
       let t = batch.times[i]
       if t < batch.watermarks[i] {
@@ -61,12 +61,12 @@ final class MovingWindowOperator: WindowOperator {
     }
   }
 
-  func onWatermark(_ watermark: Int64, emit: inout Emitter) throws {
+  public func onWatermark(_ watermark: Int64, emit: inout Emitter) throws {
     guard watermark > earliestPending else { return }
     fire(below: watermark, &emit)
   }
 
-  func finish(emit: inout Emitter) throws {
+  public func finish(emit: inout Emitter) throws {
     fire(below: Int64.max, &emit)
   }
 

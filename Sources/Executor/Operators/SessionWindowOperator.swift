@@ -6,7 +6,7 @@ import Planner
 /// A row is late when t + gap ≤ W. Otherwise it merges with every open session of its group that
 /// [t, t + gap] touches (a row can bridge two sessions into one). A session fires once the
 /// watermark reaches last + gap.
-final class SessionWindowOperator: WindowOperator {
+public final class SessionWindowOperator: WindowOperator {
   final class Session {
     var start: Int64
     var last: Int64
@@ -29,7 +29,7 @@ final class SessionWindowOperator: WindowOperator {
   var typeWarnings = 0
   var windowsFired = 0
 
-  init(layout: AggregateLayout, gap: Int64) {
+  public init(layout: AggregateLayout, gap: Int64) {
     self.layout = layout
     self.gap = gap
   }
@@ -38,7 +38,7 @@ final class SessionWindowOperator: WindowOperator {
   var stateGroupCount: Int { sessions.values.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) } }
   var stateRowCount: Int { openWindowCount }
 
-  func process(_ batch: RowBatch, emit: inout Emitter) throws {
+  public func process(_ batch: RowBatch, emit: inout Emitter) throws {
     var warnings = 0
     batch.forEachRow { i, row in
       let t = batch.times[i]
@@ -80,12 +80,12 @@ final class SessionWindowOperator: WindowOperator {
     typeWarnings += warnings
   }
 
-  func onWatermark(_ watermark: Int64, emit: inout Emitter) throws {
+  public func onWatermark(_ watermark: Int64, emit: inout Emitter) throws {
     guard watermark >= earliestEnd else { return }
     fire(upTo: watermark, &emit)
   }
 
-  func finish(emit: inout Emitter) throws {
+  public func finish(emit: inout Emitter) throws {
     fire(upTo: Int64.max, &emit)
   }
 

@@ -6,7 +6,7 @@ import Planner
 /// A row at time t belongs to every window [k·advance, k·advance + size) containing t; it is
 /// added to those that have not fired (end > the watermark when it arrived), and is late when
 /// there are none. A window fires once the watermark reaches its end.
-final class TimeWindowOperator: WindowOperator {
+public final class TimeWindowOperator: WindowOperator {
   let layout: AggregateLayout
   /// nil for the whole-input window of an unwindowed aggregate.
   let size: Int64?
@@ -25,7 +25,7 @@ final class TimeWindowOperator: WindowOperator {
   var trackers: [DistinctTracker]
   let makeStates: () -> [Accumulator]
 
-  init(layout: AggregateLayout, size: Int64?, advance: Int64?, emitsChanges: Bool) {
+  public init(layout: AggregateLayout, size: Int64?, advance: Int64?, emitsChanges: Bool) {
     self.layout = layout
     self.size = size
     self.advance = advance ?? size ?? 1
@@ -64,7 +64,7 @@ final class TimeWindowOperator: WindowOperator {
     return t
   }
 
-  func process(_ batch: RowBatch, emit: inout Emitter) throws {
+  public func process(_ batch: RowBatch, emit: inout Emitter) throws {
     var warnings = 0
     var entries = [Int](repeating: 0, count: tracked.count)
     batch.forEachRow { i, row in
@@ -154,7 +154,7 @@ final class TimeWindowOperator: WindowOperator {
     changedWindows.removeAll(keepingCapacity: true)
   }
 
-  func onWatermark(_ watermark: Int64, emit: inout Emitter) throws {
+  public func onWatermark(_ watermark: Int64, emit: inout Emitter) throws {
     guard let size else { return }
     let closing = windows.keys.filter { $0 + size <= watermark }.sorted()
     for start in closing { fire(start, &emit) }
@@ -164,7 +164,7 @@ final class TimeWindowOperator: WindowOperator {
     }
   }
 
-  func finish(emit: inout Emitter) throws {
+  public func finish(emit: inout Emitter) throws {
     if size == nil && layout.keyCount == 0 && windows.isEmpty {
       // An aggregate over the whole input without GROUP BY has one row even when the input was
       // empty (COUNT(*) = 0), as in every SQL engine.

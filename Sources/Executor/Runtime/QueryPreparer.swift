@@ -5,16 +5,16 @@ import Planner
 ///
 /// It runs on scanning threads, one instance per piece of input, so that only the stateful part
 /// of a query (watermark, windows, output) runs in arrival order on the main thread.
-final class QueryPreparer {
+public final class QueryPreparer {
   /// What one piece of input yields for one query, in row order.
-  struct Prepared {
+  public struct Prepared {
     /// Per row with a valid time: the time, the row's index in the piece, and where its values
     /// start in `values` (-1 when the filter rejected it; it still advances the watermark).
-    var times: [Int64] = []
+    public var times: [Int64] = []
     var rows: [Int32] = []
-    var offsets: [Int32] = []
+    public var offsets: [Int32] = []
     /// `width` values per row that passed the filter.
-    var values: [Value] = []
+    public var values: [Value] = []
     /// Rows that failed (no event time, a failed CAST), with the reason.
     var errors: [(row: Int32, message: String)] = []
     /// With `dedupe_key`: per row in `times`, the key and the stream's time (`DedupePlan`).
@@ -27,12 +27,12 @@ final class QueryPreparer {
   /// Group keys then aggregate arguments (aggregating), or the projections (row at a time).
   private let outputs: [CompiledExpr]
   private let context: CompiledExpr.Context
-  let width: Int
+  public let width: Int
   /// `dedupe_key` and the stream's timestamp (nil when it is the query's event time).
   private let dedupeKey: CompiledExpr?
   private let dedupeTime: CompiledExpr?
 
-  init(plan: QueryPlan) {
+  public init(plan: QueryPlan) {
     let context = CompiledExpr.Context()
     self.context = context
     eventTime = plan.eventTime.map { CompiledExpr($0, context: context) }
@@ -51,7 +51,8 @@ final class QueryPreparer {
     }
   }
 
-  func prepare(_ values: [Value], width rowWidth: Int, count: Int, arrivalMillis: Int64) -> Prepared
+  public func prepare(_ values: [Value], width rowWidth: Int, count: Int, arrivalMillis: Int64)
+    -> Prepared
   {
     context.now = arrivalMillis
     var out = Prepared()
