@@ -17,8 +17,9 @@ fi
 
 build=.build
 mkdir -p "$build"
-# The Executor imports the system-library module CSQLite (its module map is in Sources/CSQLite).
-flags=(-sanitize=fuzzer -parse-as-library -O -g -enable-testing -I "$build" -L "$build" -I ../Sources/CSQLite)
+# The Executor imports the system-library modules CSQLite and CRdKafka (their module maps are
+# in Sources/CSQLite and Sources/CRdKafka).
+flags=(-sanitize=fuzzer -parse-as-library -O -g -enable-testing -I "$build" -L "$build" -I ../Sources/CSQLite -I ../Sources/CRdKafka)
 
 # A library module: name, then its source directory.
 library() {
@@ -38,7 +39,7 @@ targets=(ndjson sql query)
 declare -A harness=([ndjson]=NDJSONScannerFuzz.swift [sql]=SQLParserFuzz.swift [query]=QueryPathFuzz.swift)
 for t in "${targets[@]}"; do
   echo "fuzz: building $t" >&2
-  swiftc "${flags[@]}" -module-name "fuzz_$t" "${harness[$t]}" -lExecutor -lPlanner -lSQLParser -lsqlite3 -o "$build/fuzz-$t"
+  swiftc "${flags[@]}" -module-name "fuzz_$t" "${harness[$t]}" -lExecutor -lPlanner -lSQLParser -lsqlite3 -lrdkafka -o "$build/fuzz-$t"
 done
 
 failed=()
