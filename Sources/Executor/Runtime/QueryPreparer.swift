@@ -37,18 +37,22 @@ final class QueryPreparer {
     self.context = context
     eventTime = plan.eventTime.map { CompiledExpr($0, context: context) }
     filter = plan.filter.map { CompiledExpr($0, context: context) }
-    let exprs: [BoundExpr]
-    if plan.mode == .aggregate {
-      exprs = plan.groupKeys + plan.aggregates.flatMap(\.arguments)
-    } else {
-      exprs = plan.projections + plan.orderBy.map(\.expr)
-    }
+    let exprs = Self.rowExpressions(of: plan)
     outputs = exprs.map { CompiledExpr($0, context: context) }
     width = exprs.count
     dedupeKey = plan.dedupe.map { CompiledExpr($0.key, context: context) }
     dedupeTime = plan.dedupe.flatMap {
       $0.time == plan.eventTime ? nil : CompiledExpr($0.time, context: context)
     }
+  }
+
+  /// The expressions evaluated per scanned row besides time, filter and dedupe key: group keys
+  /// then aggregate arguments (aggregating), or the projections then ORDER BY keys.
+  static func rowExpressions(of plan: QueryPlan) -> [BoundExpr] {
+    if plan.mode == .aggregate {
+      return plan.groupKeys + plan.aggregates.flatMap(\.arguments)
+    }
+    return plan.projections + plan.orderBy.map(\.expr)
   }
 
   func prepare(_ values: [Value], width rowWidth: Int, count: Int, arrivalMillis: Int64) -> Prepared

@@ -12,6 +12,13 @@ final class ScanSpec: @unchecked Sendable {
   let keepsRaw: Bool
   /// The plans of the queries reading the source, in the order their runners are attached.
   private(set) var queries: [QueryPlan] = []
+  /// Fields read only as event time, stored as `.timestamp` when they parse (`EventTimeSlots`);
+  /// declared columns are coerced instead.
+  private(set) var timeSlots: Set<Int> = []
+  /// Extractors not in use, kept so that each piece does not build a trie and its caches anew;
+  /// `lock` guards it (pieces are scanned on several threads).
+  private var idle: [FieldExtractor] = []
+  private let lock = DispatchSemaphore(value: 1)
 
   init(plan: SourcePlan, maxLineBytes: Int, keepsRaw: Bool) {
     fields = plan.fields
@@ -26,7 +33,30 @@ final class ScanSpec: @unchecked Sendable {
     self.keepsRaw = keepsRaw
   }
 
-  func add(_ query: QueryPlan) { queries.append(query) }
+  func add(_ query: QueryPlan) {
+    lock.wait()
+    defer { lock.signal() }
+    queries.append(query)
+    timeSlots = EventTimeSlots.find(in: queries).subtracting(coercions.map(\.slot))
+    idle = []
+  }
+
+  /// An extractor for one piece; give it back with `recycle` when the piece is scanned.
+  func takeExtractor() -> FieldExtractor {
+    lock.wait()
+    defer { lock.signal() }
+    if let e = idle.popLast() { return e }
+    return FieldExtractor(
+      paths: fields, maxDepth: FieldExtractor.defaultMaxDepth, timeSlots: timeSlots)
+  }
+
+  func recycle(_ extractor: FieldExtractor) {
+    lock.wait()
+    defer { lock.signal() }
+    // An extractor made before a query was added may miss what that query needs.
+    guard extractor.timeSlots == timeSlots, idle.count < 8 else { return }
+    idle.append(extractor)
+  }
 }
 
 /// One piece of one input, scanned (validated, fields extracted, coerced) and prepared for each
@@ -118,7 +148,8 @@ final class ScanJob: @unchecked Sendable {
   }
 
   private func scanLines(_ bytes: [UInt8]) {
-    let extractor = FieldExtractor(paths: spec.fields)
+    let extractor = spec.takeExtractor()
+    defer { spec.recycle(extractor) }
     let width = spec.fields.count
     var reader = LineReader(maxLineBytes: spec.maxLineBytes, skipsByteOrderMark: false)
     values.reserveCapacity(width * (bytes.count / 128 + 1))

@@ -97,6 +97,7 @@ final class SourceReader {
     let name = inputs[index].name
     let base = lineBase[index]
     stats.lines += job.lineCount
+    drift.timesReadAsText = spec.timeSlots
     drift.observe(job.values, rows: job.rowCount)
     if badInput.policy == .fail, let first = badReports(job, finishedAt: [:]).first {
       for (k, q) in queries.enumerated() where k < job.prepared.count {

@@ -1,0 +1,189 @@
+import Planner
+
+/// The fast path of the scan: a line written the way machines write NDJSON.
+///
+/// `walkCompact` accepts only an object with no whitespace outside strings, no escape and no
+/// byte outside printable ASCII in any string, and nesting at most 64 deep; on anything else,
+/// valid or not, it gives up and `walk` reads the line from the start. What it accepts is valid
+/// JSON, and it stores exactly what `walk` would store: it is `walk` with the cases it leaves
+/// out removed, which keeps the loop small enough for the compiler to hold its state in
+/// registers (the full walk spilled a dozen of them on every value).
+///
+/// - Complexity: O(*n*); strings are crossed 16 bytes at a time.
+extension FieldExtractor {
+  /// Reads `p[0..<n]` into `out` (which holds `.null` in every slot); false when the line is
+  /// not in the compact form, with `out` then unspecified.
+  func walkCompact(_ p: UnsafePointer<UInt8>, _ n: Int, into out: UnsafeMutablePointer<Value>)
+    -> Bool
+  {
+    guard n >= 2, p[0] == UInt8(ascii: "{") else { return false }
+    let trie = self.trie
+    let nodes = trie.nodes
+    let resets = trie.resets
+    let outputs = trie.outputs
+    @inline(__always) func store(_ value: Value, _ node: Int32) {
+      let entry = nodes[Int(node)]
+      let start = Int(entry.outputStart)
+      for k in 0..<Int(entry.outputCount) { out[Int(outputs[start &+ k])] = value }
+    }
+    @inline(__always) func wanted(_ node: Int32) -> Bool {
+      node >= 0 && nodes[Int(node)].outputCount > 0
+    }
+    let frames = self.frames
+    let depthLimit = min(maxDepth, 64)
+    var i = 0
+    var node: Int32 = 0
+    var depth = 0
+
+    value: while true {
+      guard i < n else { return false }
+      if node > 0 {
+        let entry = nodes[Int(node)]
+        for r in 0..<Int(entry.resetCount) { out[Int(resets[Int(entry.resetStart) &+ r])] = .null }
+      }
+      let c = p[i]
+      switch c {
+      case UInt8(ascii: "\""):
+        let start = i &+ 1
+        guard let end = Self.compactStringEnd(p, n, start) else { return false }
+        i = end &+ 1
+        if wanted(node) { store(stringValue(p, n, start, end, node: node, ascii: true), node) }
+      case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        var v = Value.null
+        let wants = wanted(node)
+        guard Self.readNumber(p, n, &i, materialize: wants, into: &v) == nil else { return false }
+        if wants { store(v, node) }
+      case UInt8(ascii: "{"), UInt8(ascii: "["):
+        guard depth < depthLimit else { return false }
+        let isObject = c == UInt8(ascii: "{")
+        frames[depth] = Frame(node: node, isObject: isObject, index: 0, start: i)
+        depth &+= 1
+        i &+= 1
+        guard i < n else { return false }
+        if p[i] != (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+          if isObject {
+            guard compactKey(p, n, &i, parent: node, position: 0, child: &node) else {
+              return false
+            }
+          } else {
+            node = node >= 0 ? trie.child(node, index: 0) : -1
+          }
+          continue value
+        }
+      // An empty container: closed below like any other.
+      case UInt8(ascii: "t"):
+        guard Self.matches(p, n, i, 0x74, 0x72, 0x75, 0x65) else { return false }
+        i &+= 4
+        if node >= 0 { store(.bool(true), node) }
+      case UInt8(ascii: "f"):
+        guard i &+ 5 <= n, p[i &+ 4] == 0x65, Self.matches(p, n, i, 0x66, 0x61, 0x6C, 0x73) else {
+          return false
+        }
+        i &+= 5
+        if node >= 0 { store(.bool(false), node) }
+      case UInt8(ascii: "n"):
+        guard Self.matches(p, n, i, 0x6E, 0x75, 0x6C, 0x6C) else { return false }
+        i &+= 4
+        if node >= 0 { store(.null, node) }
+      default:
+        return false
+      }
+
+      // After a value: a separator, a closing bracket, or the end of the line.
+      while true {
+        if depth == 0 { return i == n }
+        guard i < n else { return false }
+        let top = frames[depth &- 1]
+        let d = p[i]
+        if d == UInt8(ascii: ",") {
+          i &+= 1
+          let position = top.index &+ 1
+          frames[depth &- 1].index = position
+          if top.isObject {
+            guard compactKey(p, n, &i, parent: top.node, position: position, child: &node) else {
+              return false
+            }
+          } else {
+            node = top.node >= 0 ? trie.child(top.node, index: position) : -1
+          }
+          continue value
+        }
+        guard d == (top.isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { return false }
+        i &+= 1
+        depth &-= 1
+        node = top.node
+        if wanted(node) {
+          let text = String(
+            decoding: UnsafeRawBufferPointer(start: p + top.start, count: i &- top.start),
+            as: UTF8.self)
+          store(.json(text), node)
+        }
+      }
+    }
+  }
+
+  /// `readKey` for the compact form: `"key":` with no space and no escape.
+  @inline(__always)
+  func compactKey(
+    _ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int, parent: Int32, position: Int,
+    child: inout Int32
+  ) -> Bool {
+    guard i < n, p[i] == UInt8(ascii: "\"") else { return false }
+    let start = i &+ 1
+    if parent >= 0,
+      let cached = keyCache.lookup(node: parent, position: position, p, n, start, end: &i)
+    {
+      // The same bytes as a key already validated and resolved.
+      child = cached
+    } else {
+      guard let end = Self.compactStringEnd(p, n, start) else { return false }
+      i = end &+ 1
+      if parent < 0 {
+        child = -1
+      } else {
+        child = trie.nodes[Int(parent)].keyCount == 0 ? -1 : trie.child(parent, key: p, start, end)
+        keyCache.store(node: parent, position: position, p, start, end, child: child)
+      }
+    }
+    guard i < n, p[i] == UInt8(ascii: ":") else { return false }
+    i &+= 1
+    return true
+  }
+
+  /// The index of the quote closing the string whose first byte is at `start`, or nil when a
+  /// backslash, a control character, a non-ASCII byte or the end of the line comes first.
+  @inline(__always)
+  static func compactStringEnd(_ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int) -> Int? {
+    var j = start
+    let raw = UnsafeRawPointer(p)
+    let quote = SIMD16<UInt8>(repeating: 0x22)
+    let backslash = SIMD16<UInt8>(repeating: 0x5C)
+    let space = SIMD16<Int8>(repeating: 0x20)
+    let none = SIMD16<UInt8>(repeating: 0)
+    let all = SIMD16<UInt8>(repeating: 0xFF)
+    while j &+ 16 <= n {
+      let v = raw.loadUnaligned(fromByteOffset: j, as: SIMD16<UInt8>.self)
+      // As signed bytes, non-ASCII (≥ 0x80) is negative: one compare finds it and controls.
+      let signed = unsafeBitCast(v, to: SIMD16<Int8>.self)
+      let special = none.replacing(
+        with: all, where: (v .== quote) .| (v .== backslash) .| (signed .< space))
+      let words = unsafeBitCast(special, to: (UInt64, UInt64).self)
+      if words.0 != 0 {
+        j &+= words.0.trailingZeroBitCount >> 3
+        return p[j] == 0x22 ? j : nil
+      }
+      if words.1 != 0 {
+        j &+= 8 &+ words.1.trailingZeroBitCount >> 3
+        return p[j] == 0x22 ? j : nil
+      }
+      j &+= 16
+    }
+    while j < n {
+      let c = p[j]
+      if c == 0x22 { return j }
+      if c == 0x5C || c < 0x20 || c >= 0x80 { return nil }
+      j &+= 1
+    }
+    return nil
+  }
+}
