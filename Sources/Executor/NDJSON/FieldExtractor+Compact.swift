@@ -51,7 +51,11 @@ extension FieldExtractor {
       case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
         var v = Value.null
         let wants = wanted(node)
-        guard Self.readNumber(p, n, &i, materialize: wants, into: &v) == nil else { return false }
+        if !Self.compactNumber(p, n, &i, materialize: wants, into: &v) {
+          guard Self.readNumber(p, n, &i, materialize: wants, into: &v) == nil else {
+            return false
+          }
+        }
         if wants { store(v, node) }
       case UInt8(ascii: "{"), UInt8(ascii: "["):
         guard depth < depthLimit else { return false }
@@ -147,6 +151,59 @@ extension FieldExtractor {
     }
     guard i < n, p[i] == UInt8(ascii: ":") else { return false }
     i &+= 1
+    return true
+  }
+
+  /// `readNumber` for the short numbers of the compact form: an integer of at most 18 digits,
+  /// or a decimal of at most 15 digits without exponent. Those it reads, moving `i` past
+  /// them, to the value `readNumber` gives (the integer itself; the digits as a Double divided
+  /// by an exact power of ten, Clinger's fast path, where `readNumber` counts only the digits
+  /// after leading zeros and so takes the same path). False, `i` unchanged, for anything
+  /// else: `readNumber` decides.
+  @inline(__always)
+  static func compactNumber(
+    _ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int, materialize: Bool, into v: inout Value
+  ) -> Bool {
+    var j = i
+    let negative = p[j] == UInt8(ascii: "-")
+    if negative { j &+= 1 }
+    let first = j
+    var mantissa: UInt64 = 0
+    while j < n {
+      let d = p[j] &- 0x30
+      guard d < 10 else { break }
+      mantissa = mantissa &* 10 &+ UInt64(d)
+      j &+= 1
+    }
+    let integerDigits = j &- first
+    // No digit, a leading zero before more digits, or too long: not ours.
+    guard integerDigits > 0, integerDigits <= 18, p[first] != 0x30 || integerDigits == 1 else {
+      return false
+    }
+    var fractionDigits = 0
+    if j < n && p[j] == UInt8(ascii: ".") {
+      j &+= 1
+      let fraction = j
+      while j < n {
+        let d = p[j] &- 0x30
+        guard d < 10 else { break }
+        mantissa = mantissa &* 10 &+ UInt64(d)
+        j &+= 1
+      }
+      fractionDigits = j &- fraction
+      guard fractionDigits > 0, integerDigits &+ fractionDigits <= 15 else { return false }
+    }
+    if j < n && (p[j] | 0x20) == UInt8(ascii: "e") { return false }
+    i = j
+    guard materialize else { return true }
+    if fractionDigits == 0 {
+      v = .int(negative ? -Int64(mantissa) : Int64(mantissa))
+    } else if mantissa == 0 {
+      v = .double(negative ? -0.0 : 0.0)
+    } else {
+      let d = Double(mantissa) / powersOfTen[fractionDigits]
+      v = .double(negative ? -d : d)
+    }
     return true
   }
 

@@ -9,36 +9,41 @@
 /// against strings made the ordinary way, and callers fall back to `String(decoding:as:)`
 /// when it does not hold.
 enum SmallASCIIString {
-  /// Lanes 0...15, to mask a load down to a string's length.
-  static let lanes = SIMD16<UInt8>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-
   /// True when strings made here are bit for bit the ones the standard library makes.
   static let isAvailable: Bool = {
-    let samples = ["", "a", "US", "u19023", "/product/2688", "page_view", "abcdefghijklmno"]
+    let samples = ["", "a", "US", "u19023", "abcdefgh", "/product/2688", "abcdefghijklmno"]
     for sample in samples {
       var bytes = Array(sample.utf8)
-      bytes += [UInt8](repeating: 0, count: 16 - bytes.count)
-      let made = bytes.withUnsafeBufferPointer { buffer in
-        make(UnsafeRawPointer(buffer.baseAddress!).loadUnaligned(as: SIMD16<UInt8>.self),
-          count: sample.utf8.count)
-      }
+      let count = bytes.count
+      bytes += [UInt8](repeating: 0x7A, count: 16 - count)  // junk past the end is ignored
+      let made = bytes.withUnsafeBufferPointer { make($0.baseAddress!, 16, 0, count) }
+      let short = bytes.withUnsafeBufferPointer { make($0.baseAddress!, count, 0, count) }
       let ordinary = String(decoding: Array(sample.utf8), as: UTF8.self)
-      guard unsafeBitCast(made, to: (UInt64, UInt64).self)
-        == unsafeBitCast(ordinary, to: (UInt64, UInt64).self),
-        made == sample, made.utf8.count == sample.utf8.count, made.hashValue == sample.hashValue
-      else { return false }
+      for s in [made, short] {
+        guard unsafeBitCast(s, to: (UInt64, UInt64).self)
+          == unsafeBitCast(ordinary, to: (UInt64, UInt64).self),
+          s == sample, s.utf8.count == count, s.hashValue == sample.hashValue
+        else { return false }
+      }
     }
     return true
   }()
 
-  /// The string of the first `count` (≤ 15) lanes of `loaded`, which must all be ASCII; the
-  /// lanes beyond `count` may hold anything.
+  /// The string of the first `count` (≤ 15) bytes of `low` then `high` (little-endian), which
+  /// must all be ASCII; the bytes beyond `count` may hold anything.
   @inline(__always)
-  static func make(_ loaded: SIMD16<UInt8>, count: Int) -> String {
-    let keep = lanes .< SIMD16<UInt8>(repeating: UInt8(truncatingIfNeeded: count))
-    var bytes = SIMD16<UInt8>(repeating: 0).replacing(with: loaded, where: keep)
-    bytes[15] = 0xE0 | UInt8(truncatingIfNeeded: count)
-    return unsafeBitCast(bytes, to: String.self)
+  static func make(low: UInt64, high: UInt64, count: Int) -> String {
+    var low = low
+    var high = high
+    if count < 8 {
+      low &= (UInt64(1) &<< UInt64(count &* 8)) &- 1
+      high = 0
+    } else {
+      high &= (UInt64(1) &<< UInt64((count &- 8) &* 8)) &- 1
+    }
+    // Byte 15: "immortal, ASCII, small" and the count.
+    high |= UInt64(0xE0 | count) &<< 56
+    return unsafeBitCast((low, high), to: String.self)
   }
 
   /// The string of the ASCII bytes `p[start..<end]` (at most 15 of them); `n` bounds the
@@ -47,10 +52,17 @@ enum SmallASCIIString {
   static func make(_ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int, _ end: Int) -> String {
     let count = end &- start
     if start &+ 16 <= n {
-      return make(UnsafeRawPointer(p + start).loadUnaligned(as: SIMD16<UInt8>.self), count: count)
+      let raw = UnsafeRawPointer(p + start)
+      return make(
+        low: raw.loadUnaligned(as: UInt64.self),
+        high: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self), count: count)
     }
-    var bytes = SIMD16<UInt8>(repeating: 0)
-    for k in 0..<count { bytes[k] = p[start &+ k] }
-    return make(bytes, count: count)
+    var low: UInt64 = 0
+    var high: UInt64 = 0
+    for k in 0..<count {
+      let byte = UInt64(p[start &+ k])
+      if k < 8 { low |= byte &<< UInt64(k &* 8) } else { high |= byte &<< UInt64((k &- 8) &* 8) }
+    }
+    return make(low: low, high: high, count: count)
   }
 }
