@@ -34,6 +34,12 @@ struct DistinctTracker {
 
   var count: Int { hashes.count }
 
+  /// The hash of (group, value) that `entry` expects, from the group key's `GroupTable.hash`.
+  @inline(__always)
+  static func hash(group: Int, _ value: Value) -> Int {
+    ValueHash.entry(group: group, value)
+  }
+
   /// The entry of (`group`, `value`), created on first sight; `hash` covers both.
   mutating func entry(
     group: UnsafeBufferPointer<Value>, value: Value, hash: Int, firstWindow: Int64

@@ -13,12 +13,21 @@ import Planner
 extension TimeWindowOperator {
   func processDistinct(_ batch: RowBatch, emit: inout Emitter) {
     guard let size else { return }
-    var warnings = 0
+    let tracked = self.tracked
+    let keyCount = layout.keyCount
+    let valueSlots = tracked.map { layout.argumentOffsets[$0] }
     var entries = [Int](repeating: 0, count: tracked.count)
+    // Without GROUP BY every row has the same (empty) key: hash it once.
+    let emptyKeyHash = keyCount == 0 ? GroupTable.hash(UnsafeBufferPointer(start: nil, count: 0)) : 0
+    // The trackers leave the property for the batch, so that each use is not a checked access
+    // to a class's array (nothing called below reads `self.trackers`).
+    var trackers = self.trackers
+    self.trackers = []
+    defer { self.trackers = trackers }
     batch.forEachRow { i, row in
       let t = batch.times[i]
-      let key = UnsafeBufferPointer(rebasing: row[0..<layout.keyCount])
-      let hash = GroupTable.hash(key)
+      let key = UnsafeBufferPointer(rebasing: row[0..<keyCount])
+      let hash = keyCount == 0 ? emptyKeyHash : GroupTable.hash(key)
       let watermark = batch.watermarks[i]
       let high = Timestamp.floorDiv(t, advance)
       let newest = high * advance
@@ -32,63 +41,60 @@ extension TimeWindowOperator {
         return
       }
       var hasNull = false
-      for (j, a) in tracked.enumerated() {
-        let value = row[layout.argumentOffsets[a]]
+      for j in 0..<tracked.count {
+        let value = row[valueSlots[j]]
         if value.isNull {
           entries[j] = -1
           hasNull = true
           continue
         }
-        var hasher = Hasher()
-        hasher.combine(hash)
-        hasher.combine(value)
         entries[j] = trackers[j].entry(
-          group: key, value: value, hash: hasher.finalize(),
+          group: key, value: value, hash: DistinctTracker.hash(group: hash, value),
           firstWindow: Timestamp.floorDiv(newest - size, advance) + 1)
       }
       if hasNull {
-        // A NULL counts nowhere, yet its row makes its group exist in every open window: add it
-        // to each, as the general path does.
-        var start = newest
-        while start > t - size {
-          if start + size > watermark {
-            add(
-              row, hash: hash, time: t, start: start, entries: entries, oldestOpen: oldestOpen,
-              warnings: &warnings)
+        // A NULL counts nowhere, yet its row makes its group exist in every open window: what
+        // `add` does with no plain aggregate, window by window, newest first.
+        var window = high
+        while window >= low {
+          let table = self.table(window * advance, number: window)
+          let g = table.group(for: row, hash: hash)
+          for j in 0..<tracked.count where entries[j] >= 0 {
+            if trackers[j].mark(entries[j], window: window, oldestOpen: oldestOpen) {
+              table.countTracked(group: g, aggregate: tracked[j])
+            }
           }
-          start -= advance
+          window -= 1
         }
         return
       }
-      for (j, a) in tracked.enumerated() {
+      for j in 0..<tracked.count {
         let e = entries[j]
         if let fresh = trackers[j].markRange(e, from: low, through: high) {
           var bits = fresh
           while bits != 0 {
             let window = low + Int64(bits.trailingZeroBitCount)
             bits &= bits &- 1
-            countOnce(a, window: window, row: row, hash: hash)
+            countOnce(tracked[j], window: window, row: row, hash: hash)
           }
         } else {
           // The run leaves the entry's mask: window by window, newest first, as `add` does.
           var window = high
           while window >= low {
             if trackers[j].mark(e, window: window, oldestOpen: oldestOpen) {
-              countOnce(a, window: window, row: row, hash: hash)
+              countOnce(tracked[j], window: window, row: row, hash: hash)
             }
             window -= 1
           }
         }
       }
     }
-    typeWarnings += warnings
   }
 
   /// Adds one to aggregate `a` of the row's group in window number `window`.
   @inline(__always)
   private func countOnce(_ a: Int, window: Int64, row: UnsafeBufferPointer<Value>, hash: Int) {
     let table = self.table(window * advance, number: window)
-    let g = table.group(for: row, hash: hash)
-    unsafeDowncast(table.states[g][a], to: TrackedCountAccumulator.self).count += 1
+    table.countTracked(group: table.group(for: row, hash: hash), aggregate: a)
   }
 }

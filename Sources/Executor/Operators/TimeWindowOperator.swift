@@ -26,6 +26,9 @@ final class TimeWindowOperator: WindowOperator {
   var windowsFired = 0
   /// Aggregates fed row by row; the COUNT(DISTINCT) ones of a windowed query are `tracked`.
   private let plainAggregates: [Int]
+  /// For each of `plainAggregates`: its number and where its arguments sit in a row, looked up
+  /// once here rather than per row and window.
+  private let plainArguments: [(aggregate: Int, offset: Int, count: Int)]
   /// COUNT(DISTINCT x) of a windowed query: aggregate index and its tracker.
   let tracked: [Int]
   var trackers: [DistinctTracker]
@@ -51,6 +54,9 @@ final class TimeWindowOperator: WindowOperator {
       }
     }
     plainAggregates = plain
+    plainArguments = plain.map {
+      ($0, layout.argumentOffsets[$0], layout.aggregates[$0].arguments.count)
+    }
     self.tracked = tracked
     countsOnlyDistinct = plain.isEmpty && !tracked.isEmpty && !emitsChanges
     trackers = tracked.map { _ in DistinctTracker(width: layout.keyCount + 1) }
@@ -110,11 +116,8 @@ final class TimeWindowOperator: WindowOperator {
           entries[j] = -1
           continue
         }
-        var hasher = Hasher()
-        hasher.combine(hash)
-        hasher.combine(value)
         entries[j] = trackers[j].entry(
-          group: key, value: value, hash: hasher.finalize(),
+          group: key, value: value, hash: DistinctTracker.hash(group: hash, value),
           firstWindow: Timestamp.floorDiv(newest - size, advance) + 1)
       }
       var start = newest
@@ -144,10 +147,8 @@ final class TimeWindowOperator: WindowOperator {
     let table = self.table(start, number: window)
     let g = table.group(for: row, hash: hash)
     let states = table.states[g]
-    for a in plainAggregates {
-      let offset = layout.argumentOffsets[a]
-      let args = UnsafeBufferPointer(
-        rebasing: row[offset..<offset + layout.aggregates[a].arguments.count])
+    for (a, offset, count) in plainArguments {
+      let args = UnsafeBufferPointer(rebasing: row[offset..<offset + count])
       states[a].add(args, time: time, warnings: &warnings)
     }
     if !tracked.isEmpty {

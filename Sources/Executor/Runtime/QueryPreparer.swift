@@ -27,6 +27,11 @@ final class QueryPreparer {
   /// Group keys then aggregate arguments (aggregating), or the projections (row at a time).
   private let outputs: [CompiledExpr]
   private let context: CompiledExpr.Context
+  /// Per output, the slot it copies when it is a bare column (read without a closure call),
+  /// else -1; the same for the event time.
+  private let outputSlots: [Int]
+  private let eventTimeSlot: Int
+  private let expectsAllRows: Bool
   let width: Int
   /// `dedupe_key` and the stream's timestamp (nil when it is the query's event time).
   private let dedupeKey: CompiledExpr?
@@ -39,6 +44,10 @@ final class QueryPreparer {
     filter = plan.filter.map { CompiledExpr($0, context: context) }
     let exprs = Self.rowExpressions(of: plan)
     outputs = exprs.map { CompiledExpr($0, context: context) }
+    outputSlots = exprs.map { if case .slot(let i, _) = $0 { i } else { -1 } }
+    if case .slot(let i, _)? = plan.eventTime { eventTimeSlot = i } else { eventTimeSlot = -1 }
+    // Without a filter every row is kept: room for all of them at once.
+    expectsAllRows = plan.filter == nil
     width = exprs.count
     dedupeKey = plan.dedupe.map { CompiledExpr($0.key, context: context) }
     dedupeTime = plan.dedupe.flatMap {
@@ -62,6 +71,10 @@ final class QueryPreparer {
     out.times.reserveCapacity(count)
     out.rows.reserveCapacity(count)
     out.offsets.reserveCapacity(count)
+    if expectsAllRows { out.values.reserveCapacity(count * width) }
+    let outputs = self.outputs
+    let outputSlots = self.outputSlots
+    let eventTimeSlot = self.eventTimeSlot
     values.withUnsafeBufferPointer { all in
       for r in 0..<count {
         let row = UnsafeBufferPointer(rebasing: all[r * rowWidth..<(r + 1) * rowWidth])
@@ -69,7 +82,8 @@ final class QueryPreparer {
         do throws(RowError) {
           var time = arrivalMillis
           if let eventTime {
-            guard let t = ScalarFunction.timestampArgument(try eventTime.evaluate(row)) else {
+            let v = eventTimeSlot >= 0 ? row[eventTimeSlot] : try eventTime.evaluate(row)
+            guard let t = ScalarFunction.timestampArgument(v) else {
               throw RowError("event time is missing or not a time")
             }
             time = t
@@ -91,7 +105,10 @@ final class QueryPreparer {
           if let filter { passes = ValueOps.truthiness(try filter.evaluate(row)) == true }
           if passes {
             offset = Int32(out.values.count)
-            for e in outputs { out.values.append(try e.evaluate(row)) }
+            for k in 0..<outputs.count {
+              let slot = outputSlots[k]
+              out.values.append(slot >= 0 ? row[slot] : try outputs[k].evaluate(row))
+            }
           }
           out.times.append(time)
           out.rows.append(Int32(r))
