@@ -24,7 +24,15 @@ extension FieldExtractor {
     @inline(__always) func store(_ value: Value, _ node: Int32) {
       let entry = nodes[Int(node)]
       let start = Int(entry.outputStart)
-      for k in 0..<Int(entry.outputCount) { out[Int(outputs[start &+ k])] = value }
+      for k in 0..<Int(entry.outputCount) {
+        let slot = out + Int(outputs[start &+ k])
+        // Usually the slot still holds its `.null`: nothing to destroy, only to write.
+        if case .null = slot.pointee {
+          slot.initialize(to: value)
+        } else {
+          slot.pointee = value
+        }
+      }
     }
     @inline(__always) func wanted(_ node: Int32) -> Bool {
       node >= 0 && nodes[Int(node)].outputCount > 0

@@ -116,6 +116,19 @@ public final class FieldExtractor {
     return walk(line, into: out, requireObject: true)
   }
 
+  /// `extract(_:into:)` for a row whose slots all hold `.null` already (a row just appended).
+  func extract(_ line: UnsafeRawBufferPointer, intoNulls out: UnsafeMutablePointer<Value>)
+    -> ScanError?
+  {
+    if let base = line.baseAddress,
+      walkCompact(base.assumingMemoryBound(to: UInt8.self), line.count, into: out)
+    {
+      return nil
+    }
+    for slot in 0..<paths.count { out[slot] = .null }
+    return walk(line, into: out, requireObject: true)
+  }
+
   /// Checks `line` and returns the values of the paths, or the reason the line is bad.
   public func extract(_ line: UnsafeRawBufferPointer) -> Result<[Value], ScanError> {
     var row = [Value](repeating: .null, count: paths.count)

@@ -95,6 +95,8 @@ final class ScanJob: @unchecked Sendable {
   private(set) var badLines: [(line: Int32, message: String, raw: [UInt8]?)] = []
   /// One per query of `spec.queries`.
   private(set) var prepared: [QueryPreparer.Prepared] = []
+  /// The kinds of value in `values`, counted here rather than in the ordered stage.
+  private(set) var drift: TypeDrift?
 
   init(spec: ScanSpec, input: Int, kind: Kind) {
     self.spec = spec
@@ -127,6 +129,20 @@ final class ScanJob: @unchecked Sendable {
 
   func wait() { done.wait() }
 
+  /// Frees the piece's rows on another thread once they are applied: destroying tens of
+  /// thousands of `Value`s is a reference-count check each, work the ordered stage need not do.
+  /// What the checkpointer reads afterwards (`kind`, `endOffset`) stays.
+  func releaseRows() {
+    guard !values.isEmpty || !prepared.isEmpty else { return }
+    let rows = (values, prepared)
+    values = []
+    prepared = []
+    ScanJob.reaper.async { withExtendedLifetime(rows) {} }
+  }
+
+  /// Where applied pieces' rows are freed.
+  private static let reaper = DispatchQueue(label: "streamsql.release")
+
   private func scan() {
     switch kind {
     case .end: return
@@ -139,6 +155,9 @@ final class ScanJob: @unchecked Sendable {
     case .lines(let bytes):
       byteCount = bytes.count
       scanLines(bytes)
+      var counted = TypeDrift(fields: spec.fields)
+      counted.observe(values, rows: rowCount)
+      drift = counted
       let width = spec.fields.count
       prepared = spec.queries.map {
         QueryPreparer(plan: $0).prepare(
@@ -163,7 +182,7 @@ final class ScanJob: @unchecked Sendable {
         let base = self.values.count
         for _ in 0..<width { self.values.append(.null) }
         var error = self.values.withUnsafeMutableBufferPointer { buffer in
-          extractor.extract(text, into: buffer.baseAddress! + base)
+          extractor.extract(text, intoNulls: buffer.baseAddress! + base)
         }
         if error == nil {
           for c in self.spec.coercions {

@@ -69,6 +69,13 @@ struct TypeDrift: Sendable {
     }
   }
 
+  /// Adds the counts of `other`, kept for the same fields (a piece counted on a scanning
+  /// thread).
+  mutating func add(_ other: TypeDrift) {
+    guard other.counts.count == counts.count else { return }
+    for k in counts.indices { counts[k] += other.counts[k] }
+  }
+
   /// Counts the kinds of the extracted fields of `rows` rows laid out `width` values per row.
   mutating func observe(_ values: [Value], rows: Int) {
     let width = paths.count
