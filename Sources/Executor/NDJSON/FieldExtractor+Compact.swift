@@ -13,38 +13,133 @@ import Planner
 extension FieldExtractor {
   /// Reads `p[0..<n]` into `out` (which holds `.null` in every slot); false when the line is
   /// not in the compact form, with `out` then unspecified.
+  ///
+  /// The members of the top-level object, nearly always scalars, are read by this flat loop;
+  /// a member that is an object or array goes to `compactValue`.
   func walkCompact(_ p: UnsafePointer<UInt8>, _ n: Int, into out: UnsafeMutablePointer<Value>)
     -> Bool
   {
-    guard n >= 2, p[0] == UInt8(ascii: "{") else { return false }
+    guard n >= 2, p[0] == UInt8(ascii: "{"), maxDepth > 0 else { return false }
+    let nodes = trie.nodes
+    let resets = trie.resets
+    @inline(__always) func wanted(_ node: Int32) -> Bool {
+      node >= 0 && nodes[Int(node)].outputCount > 0
+    }
+    var i = 1
+    if p[1] != UInt8(ascii: "}") {
+      var position = 0
+      while true {
+        var node: Int32 = -1
+        guard compactKey(p, n, &i, parent: 0, position: position, child: &node), i < n else {
+          return false
+        }
+        if node > 0 {
+          // A key seen again must not leave values from its earlier occurrence.
+          let entry = nodes[Int(node)]
+          for r in 0..<Int(entry.resetCount) {
+            out[Int(resets[Int(entry.resetStart) &+ r])] = .null
+          }
+        }
+        let c = p[i]
+        if c == UInt8(ascii: "\"") {
+          let start = i &+ 1
+          guard let end = Self.compactStringEnd(p, n, start) else { return false }
+          i = end &+ 1
+          if wanted(node) {
+            storeCompact(stringValue(p, n, start, end, node: node, ascii: true), node, into: out)
+          }
+        } else if c == UInt8(ascii: "-") || c &- 0x30 < 10 {
+          var v = Value.null
+          let wants = wanted(node)
+          if !Self.compactNumber(p, n, &i, materialize: wants, into: &v) {
+            guard Self.readNumber(p, n, &i, materialize: wants, into: &v) == nil else {
+              return false
+            }
+          }
+          if wants { storeCompact(v, node, into: out) }
+        } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+          // The top-level object is one level; what nests below it may use the rest.
+          let limit = min(maxDepth &- 1, 63)
+          if node < 0 {
+            guard let end = Self.skipCompact(p, n, from: i, depthLimit: limit) else { return false }
+            i = end
+          } else {
+            guard let end = compactValue(p, n, from: i, node: node, depthLimit: limit, into: out)
+            else { return false }
+            i = end
+          }
+        } else if c == UInt8(ascii: "t") {
+          guard Self.matches(p, n, i, 0x74, 0x72, 0x75, 0x65) else { return false }
+          i &+= 4
+          if node >= 0 { storeCompact(.bool(true), node, into: out) }
+        } else if c == UInt8(ascii: "f") {
+          guard i &+ 5 <= n, p[i &+ 4] == 0x65, Self.matches(p, n, i, 0x66, 0x61, 0x6C, 0x73)
+          else { return false }
+          i &+= 5
+          if node >= 0 { storeCompact(.bool(false), node, into: out) }
+        } else if c == UInt8(ascii: "n") {
+          guard Self.matches(p, n, i, 0x6E, 0x75, 0x6C, 0x6C) else { return false }
+          i &+= 4
+          if node >= 0 { storeCompact(.null, node, into: out) }
+        } else {
+          return false
+        }
+        guard i < n else { return false }
+        if p[i] == UInt8(ascii: ",") {
+          i &+= 1
+          position &+= 1
+          continue
+        }
+        break
+      }
+    }
+    // The closing brace, and nothing after it.
+    guard p[i] == UInt8(ascii: "}"), i &+ 1 == n else { return false }
+    if wanted(0) {
+      storeCompact(.json(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)), 0, into: out)
+    }
+    return true
+  }
+
+  /// Stores `value` in the output slots of trie node `node`.
+  @inline(__always)
+  func storeCompact(_ value: Value, _ node: Int32, into out: UnsafeMutablePointer<Value>) {
+    let entry = trie.nodes[Int(node)]
+    let start = Int(entry.outputStart)
+    for k in 0..<Int(entry.outputCount) {
+      let slot = out + Int(trie.outputs[start &+ k])
+      // Usually the slot still holds its `.null`: nothing to destroy, only to write.
+      if case .null = slot.pointee {
+        slot.initialize(to: value)
+      } else {
+        slot.pointee = value
+      }
+    }
+  }
+
+  /// Reads the one value (of any kind) at `start`, reached through trie node `first`, and
+  /// returns the index after it; nil when it is not in the compact form. Containers may nest
+  /// `depthLimit` deep below it.
+  func compactValue(
+    _ p: UnsafePointer<UInt8>, _ n: Int, from start: Int, node first: Int32, depthLimit: Int,
+    into out: UnsafeMutablePointer<Value>
+  ) -> Int? {
     let trie = self.trie
     let nodes = trie.nodes
     let resets = trie.resets
-    let outputs = trie.outputs
     @inline(__always) func store(_ value: Value, _ node: Int32) {
-      let entry = nodes[Int(node)]
-      let start = Int(entry.outputStart)
-      for k in 0..<Int(entry.outputCount) {
-        let slot = out + Int(outputs[start &+ k])
-        // Usually the slot still holds its `.null`: nothing to destroy, only to write.
-        if case .null = slot.pointee {
-          slot.initialize(to: value)
-        } else {
-          slot.pointee = value
-        }
-      }
+      storeCompact(value, node, into: out)
     }
     @inline(__always) func wanted(_ node: Int32) -> Bool {
       node >= 0 && nodes[Int(node)].outputCount > 0
     }
     let frames = self.frames
-    let depthLimit = min(maxDepth, 64)
-    var i = 0
-    var node: Int32 = 0
+    var i = start
+    var node = first
     var depth = 0
 
     value: while true {
-      guard i < n else { return false }
+      guard i < n else { return nil }
       if node > 0 {
         let entry = nodes[Int(node)]
         for r in 0..<Int(entry.resetCount) { out[Int(resets[Int(entry.resetStart) &+ r])] = .null }
@@ -53,7 +148,7 @@ extension FieldExtractor {
       switch c {
       case UInt8(ascii: "\""):
         let start = i &+ 1
-        guard let end = Self.compactStringEnd(p, n, start) else { return false }
+        guard let end = Self.compactStringEnd(p, n, start) else { return nil }
         i = end &+ 1
         if wanted(node) { store(stringValue(p, n, start, end, node: node, ascii: true), node) }
       case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
@@ -61,21 +156,21 @@ extension FieldExtractor {
         let wants = wanted(node)
         if !Self.compactNumber(p, n, &i, materialize: wants, into: &v) {
           guard Self.readNumber(p, n, &i, materialize: wants, into: &v) == nil else {
-            return false
+            return nil
           }
         }
         if wants { store(v, node) }
       case UInt8(ascii: "{"), UInt8(ascii: "["):
-        guard depth < depthLimit else { return false }
+        guard depth < depthLimit else { return nil }
         let isObject = c == UInt8(ascii: "{")
         frames[depth] = Frame(node: node, isObject: isObject, index: 0, start: i)
         depth &+= 1
         i &+= 1
-        guard i < n else { return false }
+        guard i < n else { return nil }
         if p[i] != (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
           if isObject {
             guard compactKey(p, n, &i, parent: node, position: 0, child: &node) else {
-              return false
+              return nil
             }
           } else {
             node = node >= 0 ? trie.child(node, index: 0) : -1
@@ -84,27 +179,27 @@ extension FieldExtractor {
         }
       // An empty container: closed below like any other.
       case UInt8(ascii: "t"):
-        guard Self.matches(p, n, i, 0x74, 0x72, 0x75, 0x65) else { return false }
+        guard Self.matches(p, n, i, 0x74, 0x72, 0x75, 0x65) else { return nil }
         i &+= 4
         if node >= 0 { store(.bool(true), node) }
       case UInt8(ascii: "f"):
         guard i &+ 5 <= n, p[i &+ 4] == 0x65, Self.matches(p, n, i, 0x66, 0x61, 0x6C, 0x73) else {
-          return false
+          return nil
         }
         i &+= 5
         if node >= 0 { store(.bool(false), node) }
       case UInt8(ascii: "n"):
-        guard Self.matches(p, n, i, 0x6E, 0x75, 0x6C, 0x6C) else { return false }
+        guard Self.matches(p, n, i, 0x6E, 0x75, 0x6C, 0x6C) else { return nil }
         i &+= 4
         if node >= 0 { store(.null, node) }
       default:
-        return false
+        return nil
       }
 
       // After a value: a separator, a closing bracket, or the end of the line.
       while true {
-        if depth == 0 { return i == n }
-        guard i < n else { return false }
+        if depth == 0 { return i }
+        guard i < n else { return nil }
         let top = frames[depth &- 1]
         let d = p[i]
         if d == UInt8(ascii: ",") {
@@ -113,14 +208,14 @@ extension FieldExtractor {
           frames[depth &- 1].index = position
           if top.isObject {
             guard compactKey(p, n, &i, parent: top.node, position: position, child: &node) else {
-              return false
+              return nil
             }
           } else {
             node = top.node >= 0 ? trie.child(top.node, index: position) : -1
           }
           continue value
         }
-        guard d == (top.isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { return false }
+        guard d == (top.isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { return nil }
         i &+= 1
         depth &-= 1
         node = top.node
@@ -132,6 +227,85 @@ extension FieldExtractor {
         }
       }
     }
+  }
+
+  /// Checks the container at `start`, below which nothing is wanted, and returns the index
+  /// after it; nil when it is not in the compact form. The same checks as `compactValue` with
+  /// no trie, no key cache and no frames: a bit per level says object or array.
+  static func skipCompact(_ p: UnsafePointer<UInt8>, _ n: Int, from start: Int, depthLimit: Int)
+    -> Int?
+  {
+    var i = start
+    var objects: UInt64 = 0
+    var depth = 0
+    value: while true {
+      guard i < n else { return nil }
+      let c = p[i]
+      switch c {
+      case UInt8(ascii: "\""):
+        guard let end = compactStringEnd(p, n, i &+ 1) else { return nil }
+        i = end &+ 1
+      case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        var v = Value.null
+        if !compactNumber(p, n, &i, materialize: false, into: &v) {
+          guard readNumber(p, n, &i, materialize: false, into: &v) == nil else { return nil }
+        }
+      case UInt8(ascii: "{"), UInt8(ascii: "["):
+        guard depth < depthLimit, depth < 64 else { return nil }
+        let isObject = c == UInt8(ascii: "{")
+        let bit = UInt64(1) &<< UInt64(depth)
+        objects = isObject ? objects | bit : objects & ~bit
+        depth &+= 1
+        i &+= 1
+        guard i < n else { return nil }
+        if p[i] != (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+          if isObject {
+            guard let next = skipKey(p, n, i) else { return nil }
+            i = next
+          }
+          continue value
+        }
+      case UInt8(ascii: "t"):
+        guard matches(p, n, i, 0x74, 0x72, 0x75, 0x65) else { return nil }
+        i &+= 4
+      case UInt8(ascii: "f"):
+        guard i &+ 5 <= n, p[i &+ 4] == 0x65, matches(p, n, i, 0x66, 0x61, 0x6C, 0x73) else {
+          return nil
+        }
+        i &+= 5
+      case UInt8(ascii: "n"):
+        guard matches(p, n, i, 0x6E, 0x75, 0x6C, 0x6C) else { return nil }
+        i &+= 4
+      default:
+        return nil
+      }
+      while true {
+        if depth == 0 { return i }
+        guard i < n else { return nil }
+        let isObject = objects & (UInt64(1) &<< UInt64(depth &- 1)) != 0
+        let d = p[i]
+        if d == UInt8(ascii: ",") {
+          i &+= 1
+          if isObject {
+            guard let next = skipKey(p, n, i) else { return nil }
+            i = next
+          }
+          continue value
+        }
+        guard d == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { return nil }
+        i &+= 1
+        depth &-= 1
+      }
+    }
+  }
+
+  /// The index after `"key":` at `i`, or nil.
+  @inline(__always)
+  static func skipKey(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int) -> Int? {
+    guard i < n, p[i] == UInt8(ascii: "\""), let end = compactStringEnd(p, n, i &+ 1),
+      end &+ 1 < n, p[end &+ 1] == UInt8(ascii: ":")
+    else { return nil }
+    return end &+ 2
   }
 
   /// `readKey` for the compact form: `"key":` with no space and no escape.
