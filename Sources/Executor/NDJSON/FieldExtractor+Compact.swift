@@ -30,9 +30,17 @@ extension FieldExtractor {
       var position = 0
       while true {
         var node: Int32 = -1
-        guard compactKey(p, n, &i, parent: 0, position: position, child: &node), i < n else {
-          return false
+        if let hit = rootKeys.lookup(p, n, i, position: position) {
+          node = hit.child
+          i = hit.next
+        } else {
+          let keyStart = i
+          guard compactKey(p, n, &i, parent: 0, position: position, child: &node) else {
+            return false
+          }
+          rootKeys.store(p, keyStart, i, child: node, position: position)
         }
+        guard i < n else { return false }
         if node > 0 {
           // A key seen again must not leave values from its earlier occurrence.
           let entry = nodes[Int(node)]

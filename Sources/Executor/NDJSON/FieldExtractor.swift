@@ -53,6 +53,8 @@ public final class FieldExtractor {
   let frames: UnsafeMutablePointer<Frame>
   /// Keys seen at each position of the objects walked, for the next line.
   let keyCache: KeyCache
+  /// The top-level keys of compact lines, colon included (`walkCompact`).
+  let rootKeys = RootKeyCache()
   /// Per trie node: true when a wanted string there is read as event time (`timeSlots`).
   let readsTime: UnsafeMutablePointer<Bool>
   /// Parses the strings of `readsTime` nodes.
@@ -94,6 +96,7 @@ public final class FieldExtractor {
   deinit {
     frames.deallocate()
     keyCache.deallocate()
+    rootKeys.deallocate()
     readsTime.deallocate()
   }
 
