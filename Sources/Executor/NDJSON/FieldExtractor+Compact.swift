@@ -246,7 +246,15 @@ extension FieldExtractor {
     var i = start
     var objects: UInt64 = 0
     var depth = 0
+    // A member of an object comes next: its `"key":` first (read in this one place).
+    var atKey = false
     value: while true {
+      if atKey {
+        guard i < n, p[i] == UInt8(ascii: "\""), let end = compactStringEnd(p, n, i &+ 1),
+          end &+ 1 < n, p[end &+ 1] == UInt8(ascii: ":")
+        else { return nil }
+        i = end &+ 2
+      }
       guard i < n else { return nil }
       let c = p[i]
       switch c {
@@ -267,10 +275,7 @@ extension FieldExtractor {
         i &+= 1
         guard i < n else { return nil }
         if p[i] != (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
-          if isObject {
-            guard let next = skipKey(p, n, i) else { return nil }
-            i = next
-          }
+          atKey = isObject
           continue value
         }
       case UInt8(ascii: "t"):
@@ -294,10 +299,7 @@ extension FieldExtractor {
         let d = p[i]
         if d == UInt8(ascii: ",") {
           i &+= 1
-          if isObject {
-            guard let next = skipKey(p, n, i) else { return nil }
-            i = next
-          }
+          atKey = isObject
           continue value
         }
         guard d == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { return nil }
@@ -305,15 +307,6 @@ extension FieldExtractor {
         depth &-= 1
       }
     }
-  }
-
-  /// The index after `"key":` at `i`, or nil.
-  @inline(__always)
-  static func skipKey(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int) -> Int? {
-    guard i < n, p[i] == UInt8(ascii: "\""), let end = compactStringEnd(p, n, i &+ 1),
-      end &+ 1 < n, p[end &+ 1] == UInt8(ascii: ":")
-    else { return nil }
-    return end &+ 2
   }
 
   /// `readKey` for the compact form: `"key":` with no space and no escape.
