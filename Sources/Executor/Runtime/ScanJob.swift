@@ -129,19 +129,15 @@ final class ScanJob: @unchecked Sendable {
 
   func wait() { done.wait() }
 
-  /// Frees the piece's rows on another thread once they are applied: destroying tens of
-  /// thousands of `Value`s is a reference-count check each, work the ordered stage need not do.
-  /// What the checkpointer reads afterwards (`kind`, `endOffset`) stays.
+  /// Frees the piece's rows once they are applied, on another thread when it keeps up
+  /// (`RowReaper`). What the checkpointer reads afterwards (`kind`, `endOffset`) stays.
   func releaseRows() {
     guard !values.isEmpty || !prepared.isEmpty else { return }
     let rows = (values, prepared)
     values = []
     prepared = []
-    ScanJob.reaper.async { withExtendedLifetime(rows) {} }
+    RowReaper.shared.free(rows)
   }
-
-  /// Where applied pieces' rows are freed.
-  private static let reaper = DispatchQueue(label: "streamsql.release")
 
   private func scan() {
     switch kind {
