@@ -34,6 +34,12 @@ struct DistinctTracker {
 
   var count: Int { hashes.count }
 
+  /// The hash of (group, value) that `entry` expects, from the group key's `GroupTable.hash`.
+  @inline(__always)
+  static func hash(group: Int, _ value: Value) -> Int {
+    ValueHash.entry(group: group, value)
+  }
+
   /// The entry of (`group`, `value`), created on first sight; `hash` covers both.
   mutating func entry(
     group: UnsafeBufferPointer<Value>, value: Value, hash: Int, firstWindow: Int64
@@ -93,6 +99,25 @@ struct DistinctTracker {
     if masks[e] & bit != 0 { return false }
     masks[e] |= bit
     return true
+  }
+
+  /// Counts entry `e` in every window from `low` through `high` at once, when they all lie in
+  /// its current mask; returns the windows it was not counted in yet, bit b for window
+  /// `low + b`. Nil, with nothing changed, when the range leaves the mask (the caller then marks
+  /// window by window, which slides the mask).
+  ///
+  /// The same as calling `mark` for each window of the range: inside the mask a window's bit
+  /// is the whole truth (the overflow set only holds windows below `base`).
+  @inline(__always)
+  mutating func markRange(_ e: Int, from low: Int64, through high: Int64) -> UInt64? {
+    let base = bases[e]
+    guard low >= base, high &- base < 64, low <= high else { return nil }
+    let count = high &- low &+ 1
+    let run = count == 64 ? ~UInt64(0) : (UInt64(1) << UInt64(count)) &- 1
+    let shift = UInt64(low &- base)
+    let fresh = (run << shift) & ~masks[e]
+    if fresh != 0 { masks[e] |= fresh }
+    return fresh >> shift
   }
 
   /// Drops entries counted only in windows below `oldestOpen` (all fired), once the table has

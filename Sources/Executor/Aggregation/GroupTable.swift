@@ -30,9 +30,7 @@ final class GroupTable {
   /// The hash of a key, computed once per row and reused for every window the row falls in.
   @inline(__always)
   static func hash(_ key: UnsafeBufferPointer<Value>) -> Int {
-    var hasher = Hasher()
-    for v in key { hasher.combine(v) }
-    return hasher.finalize()
+    ValueHash.key(key)
   }
 
   /// The group for `key` (the first `keyWidth` values of a row), created with fresh
@@ -74,6 +72,17 @@ final class GroupTable {
       next[i] = Int32(g + 1)
     }
     buckets = next
+  }
+
+  /// Adds one to the `TrackedCountAccumulator` of aggregate `a` in group `g` (a COUNT(DISTINCT)
+  /// that a `DistinctTracker` found a new value for).
+  @inline(__always)
+  func countTracked(group g: Int, aggregate a: Int) {
+    states.withUnsafeBufferPointer { groups in
+      groups[g].withUnsafeBufferPointer { accumulators in
+        unsafeDowncast(accumulators[a], to: TrackedCountAccumulator.self).count += 1
+      }
+    }
   }
 
   func key(_ g: Int) -> ArraySlice<Value> {

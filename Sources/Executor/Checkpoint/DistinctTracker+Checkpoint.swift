@@ -2,9 +2,9 @@ import Planner
 
 /// Saving and restoring a `DistinctTracker`.
 ///
-/// Hashes are not saved: Swift seeds `Hasher` per process, so the entries are looked up again
-/// with hashes computed the way `TimeWindowOperator` computes them, in their saved order so
-/// that the overflow sets keep their entry numbers.
+/// Hashes are not saved: they are seeded per process (`ValueHash`), so the entries are looked
+/// up again with `DistinctTracker.hash`, as `TimeWindowOperator` computes them, in their saved
+/// order so that the overflow sets keep their entry numbers.
 extension DistinctTracker {
   func save(into w: inout CheckpointWriter) {
     w.int(sweptCount)
@@ -35,10 +35,8 @@ extension DistinctTracker {
       var extra = Set<Int64>()
       for _ in 0..<extraCount { extra.insert(try r.int()) }
       let e = group.withUnsafeBufferPointer { key in
-        var hasher = Hasher()
-        hasher.combine(GroupTable.hash(key))
-        hasher.combine(value)
-        return entry(group: key, value: value, hash: hasher.finalize(), firstWindow: base)
+        let hash = DistinctTracker.hash(group: GroupTable.hash(key), value)
+        return entry(group: key, value: value, hash: hash, firstWindow: base)
       }
       bases[e] = base
       masks[e] = mask

@@ -53,21 +53,51 @@ public final class FieldExtractor {
   let frames: UnsafeMutablePointer<Frame>
   /// Keys seen at each position of the objects walked, for the next line.
   let keyCache: KeyCache
+  /// The top-level keys of compact lines, colon included (`walkCompact`).
+  let rootKeys = RootKeyCache()
+  /// Per trie node: true when a wanted string there is read as event time (`timeSlots`).
+  let readsTime: UnsafeMutablePointer<Bool>
+  /// Parses the strings of `readsTime` nodes.
+  var times = EventTimeParser()
+  /// `SmallASCIIString.isAvailable`, read once.
+  let smallStrings = SmallASCIIString.isAvailable
+  /// The `timeSlots` it was made with.
+  let timeSlots: Set<Int>
 
   /// Compiles `paths` into a trie. Paths may repeat and share prefixes; the empty path names the
   /// whole line.
-  public init(paths: [FieldPath], maxDepth: Int = FieldExtractor.defaultMaxDepth) {
+  public convenience init(paths: [FieldPath], maxDepth: Int = FieldExtractor.defaultMaxDepth) {
+    self.init(paths: paths, maxDepth: maxDepth, timeSlots: [])
+  }
+
+  /// An extractor for the per-line scan, kept from piece to piece.
+  ///
+  /// - `timeSlots`: output slots read only as event time. A string there that
+  ///   `Timestamp.parse` accepts is stored as `.timestamp` (what the event-time expression
+  ///   would make of the string), skipping the `String`; any other string stays a string.
+  init(paths: [FieldPath], maxDepth: Int, timeSlots: Set<Int>) {
     precondition(maxDepth > 0)
     self.paths = paths
     self.maxDepth = maxDepth
-    self.trie = PathTrie(paths: paths)
+    self.timeSlots = timeSlots
+    let trie = PathTrie(paths: paths)
+    self.trie = trie
     self.frames = .allocate(capacity: maxDepth)
     self.keyCache = KeyCache(nodeCount: trie.nodes.count)
+    let nodeCount = trie.nodes.count
+    readsTime = .allocate(capacity: max(1, nodeCount))
+    for node in 0..<nodeCount {
+      let entry = trie.nodes[node]
+      let slots = (0..<Int(entry.outputCount)).map { Int(trie.outputs[Int(entry.outputStart) + $0]) }
+      readsTime[node] = !slots.isEmpty && slots.allSatisfy(timeSlots.contains)
+    }
   }
 
   deinit {
     frames.deallocate()
     keyCache.deallocate()
+    rootKeys.deallocate()
+    readsTime.deallocate()
   }
 
   /// Checks `line` and writes the value of each path into `out[0..<paths.count]`.
@@ -78,6 +108,26 @@ public final class FieldExtractor {
   public func extract(_ line: UnsafeRawBufferPointer, into out: UnsafeMutablePointer<Value>)
     -> ScanError?
   {
+    for slot in 0..<paths.count { out[slot] = .null }
+    if let base = line.baseAddress,
+      walkCompact(base.assumingMemoryBound(to: UInt8.self), line.count, into: out)
+    {
+      return nil
+    }
+    // Anything unusual (or bad): the full walk decides, from a clean row.
+    for slot in 0..<paths.count { out[slot] = .null }
+    return walk(line, into: out, requireObject: true)
+  }
+
+  /// `extract(_:into:)` for a row whose slots all hold `.null` already (a row just appended).
+  func extract(_ line: UnsafeRawBufferPointer, intoNulls out: UnsafeMutablePointer<Value>)
+    -> ScanError?
+  {
+    if let base = line.baseAddress,
+      walkCompact(base.assumingMemoryBound(to: UInt8.self), line.count, into: out)
+    {
+      return nil
+    }
     for slot in 0..<paths.count { out[slot] = .null }
     return walk(line, into: out, requireObject: true)
   }
@@ -158,9 +208,9 @@ public final class FieldExtractor {
       // An empty container: close it below like any other.
       case UInt8(ascii: "\""):
         if node >= 0 && nodes[Int(node)].outputCount > 0 {
-          var s = ""
-          if let error = Self.readString(p, n, &i, into: &s) { return error }
-          store(.string(s), node)
+          var v = Value.null
+          if let error = readWantedString(p, n, &i, node: node, into: &v) { return error }
+          store(v, node)
         } else {
           var escaped = false
           if let error = Self.skipString(p, n, &i, escaped: &escaped) { return error }
@@ -233,6 +283,43 @@ public final class FieldExtractor {
         }
       }
     }
+  }
+
+  /// Reads the string whose `"` is at `i` into `v` as trie node `node` wants it (see
+  /// `stringKinds`); leaves `i` after it.
+  @inline(__always)
+  func readWantedString(
+    _ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int, node: Int32, into v: inout Value
+  ) -> ScanError? {
+    let open = i
+    var escaped = false
+    if let error = Self.skipString(p, n, &i, escaped: &escaped) { return error }
+    let start = open &+ 1
+    let end = i &- 1
+    if escaped {
+      var s = ""
+      var j = open
+      _ = Self.readString(p, n, &j, into: &s)
+      v = .string(s)
+      return nil
+    }
+    v = stringValue(p, n, start, end, node: node, ascii: false)
+    return nil
+  }
+
+  /// The value of the validated, unescaped string `p[start..<end]` at trie node `node`;
+  /// `ascii` when the scan saw only ASCII in it.
+  @inline(__always)
+  func stringValue(
+    _ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int, _ end: Int, node: Int32, ascii: Bool
+  ) -> Value {
+    if readsTime[Int(node)] {
+      if let ms = times.parse(p, start, end) { return .timestamp(ms) }
+    } else if ascii && end &- start <= 15 && smallStrings {
+      return .string(SmallASCIIString.make(p, n, start, end))
+    }
+    return .string(
+      String(decoding: UnsafeBufferPointer(start: p + start, count: end &- start), as: UTF8.self))
   }
 
   /// Reads `"key"` and the `:` after it at `i`; sets `child` to the trie node the key leads to

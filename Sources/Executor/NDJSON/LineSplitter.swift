@@ -19,6 +19,17 @@ public enum LineSplitter {
     let needle = SIMD16<UInt8>(repeating: newline)
     let none = SIMD16<UInt8>(repeating: 0)
     let all = SIMD16<UInt8>(repeating: 0xFF)
+    // 32 bytes per step while there is no newline (one test for two compares), then the
+    // 16-byte step below finds it.
+    while i &+ 32 <= count {
+      let a = base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+      let b = base.loadUnaligned(fromByteOffset: i &+ 16, as: SIMD16<UInt8>.self)
+      let hits = unsafeBitCast(
+        none.replacing(with: all, where: (a .== needle) .| (b .== needle)),
+        to: (UInt64, UInt64).self)
+      if hits.0 | hits.1 != 0 { break }
+      i &+= 32
+    }
     while i &+ 16 <= count {
       let block = base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
       // The compare's lanes read as two words: the lowest set byte is the first newline.

@@ -13,17 +13,29 @@ public final class TimeWindowOperator: WindowOperator {
   let advance: Int64
   let emitsChanges: Bool
   // Internal, not private: TimeWindowOperator+Checkpoint.swift saves and restores the state.
-  var windows: [Int64: GroupTable] = [:]
+  var windows: [Int64: GroupTable] = [:] {
+    // Any change (a window opened or fired, a restore) empties the lookup cache below.
+    didSet { recent.clear() }
+  }
+  /// The tables of the windows looked up last: a row of a hopping window touches size/advance
+  /// of them, and a dictionary lookup each cost more than the rest of the row.
+  private var recent = RecentWindows()
   /// Windows changed in the current batch, in first-changed order (EMIT CHANGES).
   private var changedWindows: [Int64] = []
   var typeWarnings = 0
   var windowsFired = 0
   /// Aggregates fed row by row; the COUNT(DISTINCT) ones of a windowed query are `tracked`.
   private let plainAggregates: [Int]
+  /// For each of `plainAggregates`: its number and where its arguments sit in a row, looked up
+  /// once here rather than per row and window.
+  private let plainArguments: [(aggregate: Int, offset: Int, count: Int)]
   /// COUNT(DISTINCT x) of a windowed query: aggregate index and its tracker.
   let tracked: [Int]
   var trackers: [DistinctTracker]
   let makeStates: () -> [Accumulator]
+  /// Every aggregate is a tracked COUNT(DISTINCT) and no change is emitted per row: rows go
+  /// through `processDistinct`, which touches only the windows a value is new in.
+  let countsOnlyDistinct: Bool
 
   public init(layout: AggregateLayout, size: Int64?, advance: Int64?, emitsChanges: Bool) {
     self.layout = layout
@@ -42,7 +54,11 @@ public final class TimeWindowOperator: WindowOperator {
       }
     }
     plainAggregates = plain
+    plainArguments = plain.map {
+      ($0, layout.argumentOffsets[$0], layout.aggregates[$0].arguments.count)
+    }
     self.tracked = tracked
+    countsOnlyDistinct = plain.isEmpty && !tracked.isEmpty && !emitsChanges
     trackers = tracked.map { _ in DistinctTracker(width: layout.keyCount + 1) }
     let aggregates = layout.aggregates
     let trackedSet = Set(tracked)
@@ -57,14 +73,27 @@ public final class TimeWindowOperator: WindowOperator {
   var stateGroupCount: Int { windows.values.reduce(0) { $0 + $1.count } }
   var stateRowCount: Int { windows.values.reduce(0) { $0 + $1.count } }
 
-  private func table(_ start: Int64) -> GroupTable {
-    if let t = windows[start] { return t }
+  /// The group table of the window starting at `start`, created when new. `number` is
+  /// start / advance when the caller knows it.
+  @inline(__always)
+  func table(_ start: Int64, number: Int64? = nil) -> GroupTable {
+    let number = number ?? Timestamp.floorDiv(start, advance)
+    if let t = recent.table(start, number: number) { return t }
+    if let t = windows[start] {
+      recent.remember(start, number: number, t)
+      return t
+    }
     let t = GroupTable(keyWidth: layout.keyCount, makeStates: makeStates)
     windows[start] = t
+    recent.remember(start, number: number, t)
     return t
   }
 
   public func process(_ batch: RowBatch, emit: inout Emitter) throws {
+    if countsOnlyDistinct && size != nil {
+      processDistinct(batch, emit: &emit)
+      return
+    }
     var warnings = 0
     var entries = [Int](repeating: 0, count: tracked.count)
     batch.forEachRow { i, row in
@@ -87,11 +116,8 @@ public final class TimeWindowOperator: WindowOperator {
           entries[j] = -1
           continue
         }
-        var hasher = Hasher()
-        hasher.combine(hash)
-        hasher.combine(value)
         entries[j] = trackers[j].entry(
-          group: key, value: value, hash: hasher.finalize(),
+          group: key, value: value, hash: DistinctTracker.hash(group: hash, value),
           firstWindow: Timestamp.floorDiv(newest - size, advance) + 1)
       }
       var start = newest
@@ -112,25 +138,23 @@ public final class TimeWindowOperator: WindowOperator {
   }
 
   @inline(__always)
-  private func add(
+  func add(
     _ row: UnsafeBufferPointer<Value>, hash: Int, time: Int64, start: Int64, entries: [Int],
     oldestOpen: Int64,
     warnings: inout Int
   ) {
-    let table = self.table(start)
+    let window = Timestamp.floorDiv(start, advance)
+    let table = self.table(start, number: window)
     let g = table.group(for: row, hash: hash)
     let states = table.states[g]
-    for a in plainAggregates {
-      let offset = layout.argumentOffsets[a]
-      let args = UnsafeBufferPointer(
-        rebasing: row[offset..<offset + layout.aggregates[a].arguments.count])
+    for (a, offset, count) in plainArguments {
+      let args = UnsafeBufferPointer(rebasing: row[offset..<offset + count])
       states[a].add(args, time: time, warnings: &warnings)
     }
     if !tracked.isEmpty {
-      let window = Timestamp.floorDiv(start, advance)
       for (j, a) in tracked.enumerated() where entries[j] >= 0 {
         if trackers[j].mark(entries[j], window: window, oldestOpen: oldestOpen) {
-          (states[a] as! TrackedCountAccumulator).count += 1
+          unsafeDowncast(states[a], to: TrackedCountAccumulator.self).count += 1
         }
       }
     }

@@ -7,7 +7,7 @@ import Planner
 /// of a query (watermark, windows, output) runs in arrival order on the main thread.
 public final class QueryPreparer {
   /// What one piece of input yields for one query, in row order.
-  public struct Prepared {
+  public struct Prepared: Sendable {
     /// Per row with a valid time: the time, the row's index in the piece, and where its values
     /// start in `values` (-1 when the filter rejected it; it still advances the watermark).
     public var times: [Int64] = []
@@ -27,6 +27,11 @@ public final class QueryPreparer {
   /// Group keys then aggregate arguments (aggregating), or the projections (row at a time).
   private let outputs: [CompiledExpr]
   private let context: CompiledExpr.Context
+  /// Per output, the slot it copies when it is a bare column (read without a closure call),
+  /// else -1; the same for the event time.
+  private let outputSlots: [Int]
+  private let eventTimeSlot: Int
+  private let expectsAllRows: Bool
   public let width: Int
   /// `dedupe_key` and the stream's timestamp (nil when it is the query's event time).
   private let dedupeKey: CompiledExpr?
@@ -37,18 +42,26 @@ public final class QueryPreparer {
     self.context = context
     eventTime = plan.eventTime.map { CompiledExpr($0, context: context) }
     filter = plan.filter.map { CompiledExpr($0, context: context) }
-    let exprs: [BoundExpr]
-    if plan.mode == .aggregate {
-      exprs = plan.groupKeys + plan.aggregates.flatMap(\.arguments)
-    } else {
-      exprs = plan.projections + plan.orderBy.map(\.expr)
-    }
+    let exprs = Self.rowExpressions(of: plan)
     outputs = exprs.map { CompiledExpr($0, context: context) }
+    outputSlots = exprs.map { if case .slot(let i, _) = $0 { i } else { -1 } }
+    if case .slot(let i, _)? = plan.eventTime { eventTimeSlot = i } else { eventTimeSlot = -1 }
+    // Without a filter every row is kept: room for all of them at once.
+    expectsAllRows = plan.filter == nil
     width = exprs.count
     dedupeKey = plan.dedupe.map { CompiledExpr($0.key, context: context) }
     dedupeTime = plan.dedupe.flatMap {
       $0.time == plan.eventTime ? nil : CompiledExpr($0.time, context: context)
     }
+  }
+
+  /// The expressions evaluated per scanned row besides time, filter and dedupe key: group keys
+  /// then aggregate arguments (aggregating), or the projections then ORDER BY keys.
+  static func rowExpressions(of plan: QueryPlan) -> [BoundExpr] {
+    if plan.mode == .aggregate {
+      return plan.groupKeys + plan.aggregates.flatMap(\.arguments)
+    }
+    return plan.projections + plan.orderBy.map(\.expr)
   }
 
   public func prepare(_ values: [Value], width rowWidth: Int, count: Int, arrivalMillis: Int64)
@@ -59,6 +72,10 @@ public final class QueryPreparer {
     out.times.reserveCapacity(count)
     out.rows.reserveCapacity(count)
     out.offsets.reserveCapacity(count)
+    if expectsAllRows { out.values.reserveCapacity(count * width) }
+    let outputs = self.outputs
+    let outputSlots = self.outputSlots
+    let eventTimeSlot = self.eventTimeSlot
     values.withUnsafeBufferPointer { all in
       for r in 0..<count {
         let row = UnsafeBufferPointer(rebasing: all[r * rowWidth..<(r + 1) * rowWidth])
@@ -66,7 +83,8 @@ public final class QueryPreparer {
         do throws(RowError) {
           var time = arrivalMillis
           if let eventTime {
-            guard let t = ScalarFunction.timestampArgument(try eventTime.evaluate(row)) else {
+            let v = eventTimeSlot >= 0 ? row[eventTimeSlot] : try eventTime.evaluate(row)
+            guard let t = ScalarFunction.timestampArgument(v) else {
               throw RowError("event time is missing or not a time")
             }
             time = t
@@ -88,7 +106,10 @@ public final class QueryPreparer {
           if let filter { passes = ValueOps.truthiness(try filter.evaluate(row)) == true }
           if passes {
             offset = Int32(out.values.count)
-            for e in outputs { out.values.append(try e.evaluate(row)) }
+            for k in 0..<outputs.count {
+              let slot = outputSlots[k]
+              out.values.append(slot >= 0 ? row[slot] : try outputs[k].evaluate(row))
+            }
           }
           out.times.append(time)
           out.rows.append(Int32(r))

@@ -12,6 +12,13 @@ final class ScanSpec: @unchecked Sendable {
   let keepsRaw: Bool
   /// The plans of the queries reading the source, in the order their runners are attached.
   private(set) var queries: [QueryPlan] = []
+  /// Fields read only as event time, stored as `.timestamp` when they parse (`EventTimeSlots`);
+  /// declared columns are coerced instead.
+  private(set) var timeSlots: Set<Int> = []
+  /// Extractors not in use, kept so that each piece does not build a trie and its caches anew;
+  /// `lock` guards it (pieces are scanned on several threads).
+  private var idle: [FieldExtractor] = []
+  private let lock = DispatchSemaphore(value: 1)
 
   init(plan: SourcePlan, maxLineBytes: Int, keepsRaw: Bool) {
     fields = plan.fields
@@ -26,7 +33,30 @@ final class ScanSpec: @unchecked Sendable {
     self.keepsRaw = keepsRaw
   }
 
-  func add(_ query: QueryPlan) { queries.append(query) }
+  func add(_ query: QueryPlan) {
+    lock.wait()
+    defer { lock.signal() }
+    queries.append(query)
+    timeSlots = EventTimeSlots.find(in: queries).subtracting(coercions.map(\.slot))
+    idle = []
+  }
+
+  /// An extractor for one piece; give it back with `recycle` when the piece is scanned.
+  func takeExtractor() -> FieldExtractor {
+    lock.wait()
+    defer { lock.signal() }
+    if let e = idle.popLast() { return e }
+    return FieldExtractor(
+      paths: fields, maxDepth: FieldExtractor.defaultMaxDepth, timeSlots: timeSlots)
+  }
+
+  func recycle(_ extractor: FieldExtractor) {
+    lock.wait()
+    defer { lock.signal() }
+    // An extractor made before a query was added may miss what that query needs.
+    guard extractor.timeSlots == timeSlots, idle.count < 8 else { return }
+    idle.append(extractor)
+  }
 }
 
 /// One piece of one input, scanned (validated, fields extracted, coerced) and prepared for each
@@ -65,6 +95,8 @@ final class ScanJob: @unchecked Sendable {
   private(set) var badLines: [(line: Int32, message: String, raw: [UInt8]?)] = []
   /// One per query of `spec.queries`.
   private(set) var prepared: [QueryPreparer.Prepared] = []
+  /// The kinds of value in `values`, counted here rather than in the ordered stage.
+  private(set) var drift: TypeDrift?
 
   init(spec: ScanSpec, input: Int, kind: Kind) {
     self.spec = spec
@@ -97,6 +129,16 @@ final class ScanJob: @unchecked Sendable {
 
   func wait() { done.wait() }
 
+  /// Frees the piece's rows once they are applied, on another thread when it keeps up
+  /// (`RowReaper`). What the checkpointer reads afterwards (`kind`, `endOffset`) stays.
+  func releaseRows() {
+    guard !values.isEmpty || !prepared.isEmpty else { return }
+    let rows = (values, prepared)
+    values = []
+    prepared = []
+    RowReaper.shared.free(rows)
+  }
+
   private func scan() {
     switch kind {
     case .end: return
@@ -109,6 +151,9 @@ final class ScanJob: @unchecked Sendable {
     case .lines(let bytes):
       byteCount = bytes.count
       scanLines(bytes)
+      var counted = TypeDrift(fields: spec.fields)
+      counted.observe(values, rows: rowCount)
+      drift = counted
       let width = spec.fields.count
       prepared = spec.queries.map {
         QueryPreparer(plan: $0).prepare(
@@ -118,7 +163,8 @@ final class ScanJob: @unchecked Sendable {
   }
 
   private func scanLines(_ bytes: [UInt8]) {
-    let extractor = FieldExtractor(paths: spec.fields)
+    let extractor = spec.takeExtractor()
+    defer { spec.recycle(extractor) }
     let width = spec.fields.count
     var reader = LineReader(maxLineBytes: spec.maxLineBytes, skipsByteOrderMark: false)
     values.reserveCapacity(width * (bytes.count / 128 + 1))
@@ -132,7 +178,7 @@ final class ScanJob: @unchecked Sendable {
         let base = self.values.count
         for _ in 0..<width { self.values.append(.null) }
         var error = self.values.withUnsafeMutableBufferPointer { buffer in
-          extractor.extract(text, into: buffer.baseAddress! + base)
+          extractor.extract(text, intoNulls: buffer.baseAddress! + base)
         }
         if error == nil {
           for c in self.spec.coercions {

@@ -97,7 +97,8 @@ final class SourceReader {
     let name = inputs[index].name
     let base = lineBase[index]
     stats.lines += job.lineCount
-    drift.observe(job.values, rows: job.rowCount)
+    drift.timesReadAsText = spec.timeSlots
+    if let counted = job.drift { drift.add(counted) }
     if badInput.policy == .fail, let first = badReports(job, finishedAt: [:]).first {
       for (k, q) in queries.enumerated() where k < job.prepared.count {
         try q.apply(job.prepared[k], from: job, before: first.line)
@@ -117,6 +118,7 @@ final class SourceReader {
         input: name, line: base + Int(report.line), message: report.message, raw: report.raw)
     }
     lineBase[index] = base + job.lineCount
+    job.releaseRows()
   }
 
   /// The piece's bad lines (not JSON, too long, ...) and bad rows (no event time, failed CAST)

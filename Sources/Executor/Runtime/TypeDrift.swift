@@ -44,6 +44,9 @@ struct TypeDrift: Sendable {
   ]
 
   let paths: [FieldPath]
+  /// Slots the scan stores as `.timestamp` when their string parses (`ScanSpec.timeSlots`):
+  /// those rows held a VARCHAR and are counted as one.
+  var timesReadAsText: Set<Int> = []
   /// `paths.count × kindNames.count` counters, slot-major.
   private var counts: [Int]
 
@@ -64,6 +67,13 @@ struct TypeDrift: Sendable {
     case .interval: return 6
     case .json(let text): return text.utf8.first(where: { $0 > 0x20 }) == UInt8(ascii: "[") ? 8 : 7
     }
+  }
+
+  /// Adds the counts of `other`, kept for the same fields (a piece counted on a scanning
+  /// thread).
+  mutating func add(_ other: TypeDrift) {
+    guard other.counts.count == counts.count else { return }
+    for k in counts.indices { counts[k] += other.counts[k] }
   }
 
   /// Counts the kinds of the extracted fields of `rows` rows laid out `width` values per row.
@@ -90,9 +100,12 @@ struct TypeDrift: Sendable {
     var out: [Field] = []
     for (slot, path) in paths.enumerated() where !path.isEmpty {
       var types: [(name: String, count: Int)] = []
-      for k in 1..<kinds where counts[slot * kinds + k] > 0 {
-        types.append((Self.kindNames[k], counts[slot * kinds + k]))
+      var seen = Array(counts[slot * kinds..<(slot + 1) * kinds])
+      if timesReadAsText.contains(slot) {
+        seen[4] += seen[5]
+        seen[5] = 0
       }
+      for k in 1..<kinds where seen[k] > 0 { types.append((Self.kindNames[k], seen[k])) }
       guard types.count > 1 else { continue }
       types.sort { $0.count != $1.count ? $0.count > $1.count : $0.name < $1.name }
       out.append(Field(path: path.dottedName, types: types, nulls: counts[slot * kinds]))

@@ -1,0 +1,429 @@
+import Planner
+
+/// The fast path of the scan: a line written the way machines write NDJSON.
+///
+/// `walkCompact` accepts only an object with no whitespace outside strings, no escape and no
+/// byte outside printable ASCII in any string, and nesting at most 64 deep; on anything else,
+/// valid or not, it gives up and `walk` reads the line from the start. What it accepts is valid
+/// JSON, and it stores exactly what `walk` would store: it is `walk` with the cases it leaves
+/// out removed, which keeps the loop small enough for the compiler to hold its state in
+/// registers (the full walk spilled a dozen of them on every value).
+///
+/// - Complexity: O(*n*); strings are crossed 16 bytes at a time.
+extension FieldExtractor {
+  /// Reads `p[0..<n]` into `out` (which holds `.null` in every slot); false when the line is
+  /// not in the compact form, with `out` then unspecified.
+  ///
+  /// The members of the top-level object, nearly always scalars, are read by this flat loop;
+  /// a member that is an object or array goes to `compactValue`.
+  func walkCompact(_ p: UnsafePointer<UInt8>, _ n: Int, into out: UnsafeMutablePointer<Value>)
+    -> Bool
+  {
+    guard n >= 2, p[0] == UInt8(ascii: "{"), maxDepth > 0 else { return false }
+    let nodes = trie.nodes
+    let resets = trie.resets
+    @inline(__always) func wanted(_ node: Int32) -> Bool {
+      node >= 0 && nodes[Int(node)].outputCount > 0
+    }
+    var i = 1
+    if p[1] != UInt8(ascii: "}") {
+      var position = 0
+      while true {
+        var node: Int32 = -1
+        if let hit = rootKeys.lookup(p, n, i, position: position) {
+          node = hit.child
+          i = hit.next
+        } else {
+          let keyStart = i
+          guard compactKey(p, n, &i, parent: 0, position: position, child: &node) else {
+            return false
+          }
+          rootKeys.store(p, keyStart, i, child: node, position: position)
+        }
+        guard i < n else { return false }
+        if node > 0 {
+          // A key seen again must not leave values from its earlier occurrence.
+          let entry = nodes[Int(node)]
+          for r in 0..<Int(entry.resetCount) {
+            out[Int(resets[Int(entry.resetStart) &+ r])] = .null
+          }
+        }
+        let c = p[i]
+        if c == UInt8(ascii: "\"") {
+          let start = i &+ 1
+          guard let end = Self.compactStringEnd(p, n, start) else { return false }
+          i = end &+ 1
+          if wanted(node) {
+            storeCompact(stringValue(p, n, start, end, node: node, ascii: true), node, into: out)
+          }
+        } else if c == UInt8(ascii: "-") || c &- 0x30 < 10 {
+          var v = Value.null
+          let wants = wanted(node)
+          if !Self.compactNumber(p, n, &i, materialize: wants, into: &v) {
+            guard Self.readNumber(p, n, &i, materialize: wants, into: &v) == nil else {
+              return false
+            }
+          }
+          if wants { storeCompact(v, node, into: out) }
+        } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+          // The top-level object is one level; what nests below it may use the rest.
+          let limit = min(maxDepth &- 1, 63)
+          if node < 0 {
+            guard let end = Self.skipCompact(p, n, from: i, depthLimit: limit) else { return false }
+            i = end
+          } else {
+            guard let end = compactValue(p, n, from: i, node: node, depthLimit: limit, into: out)
+            else { return false }
+            i = end
+          }
+        } else if c == UInt8(ascii: "t") {
+          guard Self.matches(p, n, i, 0x74, 0x72, 0x75, 0x65) else { return false }
+          i &+= 4
+          if node >= 0 { storeCompact(.bool(true), node, into: out) }
+        } else if c == UInt8(ascii: "f") {
+          guard i &+ 5 <= n, p[i &+ 4] == 0x65, Self.matches(p, n, i, 0x66, 0x61, 0x6C, 0x73)
+          else { return false }
+          i &+= 5
+          if node >= 0 { storeCompact(.bool(false), node, into: out) }
+        } else if c == UInt8(ascii: "n") {
+          guard Self.matches(p, n, i, 0x6E, 0x75, 0x6C, 0x6C) else { return false }
+          i &+= 4
+          if node >= 0 { storeCompact(.null, node, into: out) }
+        } else {
+          return false
+        }
+        guard i < n else { return false }
+        if p[i] == UInt8(ascii: ",") {
+          i &+= 1
+          position &+= 1
+          continue
+        }
+        break
+      }
+    }
+    // The closing brace, and nothing after it.
+    guard p[i] == UInt8(ascii: "}"), i &+ 1 == n else { return false }
+    if wanted(0) {
+      storeCompact(.json(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)), 0, into: out)
+    }
+    return true
+  }
+
+  /// Stores `value` in the output slots of trie node `node`.
+  @inline(__always)
+  func storeCompact(_ value: Value, _ node: Int32, into out: UnsafeMutablePointer<Value>) {
+    let entry = trie.nodes[Int(node)]
+    let start = Int(entry.outputStart)
+    for k in 0..<Int(entry.outputCount) {
+      let slot = out + Int(trie.outputs[start &+ k])
+      // Usually the slot still holds its `.null`: nothing to destroy, only to write.
+      if case .null = slot.pointee {
+        slot.initialize(to: value)
+      } else {
+        slot.pointee = value
+      }
+    }
+  }
+
+  /// Reads the one value (of any kind) at `start`, reached through trie node `first`, and
+  /// returns the index after it; nil when it is not in the compact form. Containers may nest
+  /// `depthLimit` deep below it.
+  func compactValue(
+    _ p: UnsafePointer<UInt8>, _ n: Int, from start: Int, node first: Int32, depthLimit: Int,
+    into out: UnsafeMutablePointer<Value>
+  ) -> Int? {
+    let trie = self.trie
+    let nodes = trie.nodes
+    let resets = trie.resets
+    @inline(__always) func store(_ value: Value, _ node: Int32) {
+      storeCompact(value, node, into: out)
+    }
+    @inline(__always) func wanted(_ node: Int32) -> Bool {
+      node >= 0 && nodes[Int(node)].outputCount > 0
+    }
+    let frames = self.frames
+    var i = start
+    var node = first
+    var depth = 0
+
+    value: while true {
+      guard i < n else { return nil }
+      if node > 0 {
+        let entry = nodes[Int(node)]
+        for r in 0..<Int(entry.resetCount) { out[Int(resets[Int(entry.resetStart) &+ r])] = .null }
+      }
+      let c = p[i]
+      switch c {
+      case UInt8(ascii: "\""):
+        let start = i &+ 1
+        guard let end = Self.compactStringEnd(p, n, start) else { return nil }
+        i = end &+ 1
+        if wanted(node) { store(stringValue(p, n, start, end, node: node, ascii: true), node) }
+      case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        var v = Value.null
+        let wants = wanted(node)
+        if !Self.compactNumber(p, n, &i, materialize: wants, into: &v) {
+          guard Self.readNumber(p, n, &i, materialize: wants, into: &v) == nil else {
+            return nil
+          }
+        }
+        if wants { store(v, node) }
+      case UInt8(ascii: "{"), UInt8(ascii: "["):
+        guard depth < depthLimit else { return nil }
+        let isObject = c == UInt8(ascii: "{")
+        frames[depth] = Frame(node: node, isObject: isObject, index: 0, start: i)
+        depth &+= 1
+        i &+= 1
+        guard i < n else { return nil }
+        if p[i] != (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+          if isObject {
+            guard compactKey(p, n, &i, parent: node, position: 0, child: &node) else {
+              return nil
+            }
+          } else {
+            node = node >= 0 ? trie.child(node, index: 0) : -1
+          }
+          continue value
+        }
+      // An empty container: closed below like any other.
+      case UInt8(ascii: "t"):
+        guard Self.matches(p, n, i, 0x74, 0x72, 0x75, 0x65) else { return nil }
+        i &+= 4
+        if node >= 0 { store(.bool(true), node) }
+      case UInt8(ascii: "f"):
+        guard i &+ 5 <= n, p[i &+ 4] == 0x65, Self.matches(p, n, i, 0x66, 0x61, 0x6C, 0x73) else {
+          return nil
+        }
+        i &+= 5
+        if node >= 0 { store(.bool(false), node) }
+      case UInt8(ascii: "n"):
+        guard Self.matches(p, n, i, 0x6E, 0x75, 0x6C, 0x6C) else { return nil }
+        i &+= 4
+        if node >= 0 { store(.null, node) }
+      default:
+        return nil
+      }
+
+      // After a value: a separator, a closing bracket, or the end of the line.
+      while true {
+        if depth == 0 { return i }
+        guard i < n else { return nil }
+        let top = frames[depth &- 1]
+        let d = p[i]
+        if d == UInt8(ascii: ",") {
+          i &+= 1
+          let position = top.index &+ 1
+          frames[depth &- 1].index = position
+          if top.isObject {
+            guard compactKey(p, n, &i, parent: top.node, position: position, child: &node) else {
+              return nil
+            }
+          } else {
+            node = top.node >= 0 ? trie.child(top.node, index: position) : -1
+          }
+          continue value
+        }
+        guard d == (top.isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { return nil }
+        i &+= 1
+        depth &-= 1
+        node = top.node
+        if wanted(node) {
+          let text = String(
+            decoding: UnsafeRawBufferPointer(start: p + top.start, count: i &- top.start),
+            as: UTF8.self)
+          store(.json(text), node)
+        }
+      }
+    }
+  }
+
+  /// Checks the container at `start`, below which nothing is wanted, and returns the index
+  /// after it; nil when it is not in the compact form. The same checks as `compactValue` with
+  /// no trie, no key cache and no frames: a bit per level says object or array.
+  static func skipCompact(_ p: UnsafePointer<UInt8>, _ n: Int, from start: Int, depthLimit: Int)
+    -> Int?
+  {
+    var i = start
+    var objects: UInt64 = 0
+    var depth = 0
+    // A member of an object comes next: its `"key":` first (read in this one place).
+    var atKey = false
+    value: while true {
+      if atKey {
+        guard i < n, p[i] == UInt8(ascii: "\""), let end = compactStringEnd(p, n, i &+ 1),
+          end &+ 1 < n, p[end &+ 1] == UInt8(ascii: ":")
+        else { return nil }
+        i = end &+ 2
+      }
+      guard i < n else { return nil }
+      let c = p[i]
+      switch c {
+      case UInt8(ascii: "\""):
+        guard let end = compactStringEnd(p, n, i &+ 1) else { return nil }
+        i = end &+ 1
+      case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        var v = Value.null
+        if !compactNumber(p, n, &i, materialize: false, into: &v) {
+          guard readNumber(p, n, &i, materialize: false, into: &v) == nil else { return nil }
+        }
+      case UInt8(ascii: "{"), UInt8(ascii: "["):
+        guard depth < depthLimit, depth < 64 else { return nil }
+        let isObject = c == UInt8(ascii: "{")
+        let bit = UInt64(1) &<< UInt64(depth)
+        objects = isObject ? objects | bit : objects & ~bit
+        depth &+= 1
+        i &+= 1
+        guard i < n else { return nil }
+        if p[i] != (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+          atKey = isObject
+          continue value
+        }
+      case UInt8(ascii: "t"):
+        guard matches(p, n, i, 0x74, 0x72, 0x75, 0x65) else { return nil }
+        i &+= 4
+      case UInt8(ascii: "f"):
+        guard i &+ 5 <= n, p[i &+ 4] == 0x65, matches(p, n, i, 0x66, 0x61, 0x6C, 0x73) else {
+          return nil
+        }
+        i &+= 5
+      case UInt8(ascii: "n"):
+        guard matches(p, n, i, 0x6E, 0x75, 0x6C, 0x6C) else { return nil }
+        i &+= 4
+      default:
+        return nil
+      }
+      while true {
+        if depth == 0 { return i }
+        guard i < n else { return nil }
+        let isObject = objects & (UInt64(1) &<< UInt64(depth &- 1)) != 0
+        let d = p[i]
+        if d == UInt8(ascii: ",") {
+          i &+= 1
+          atKey = isObject
+          continue value
+        }
+        guard d == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { return nil }
+        i &+= 1
+        depth &-= 1
+      }
+    }
+  }
+
+  /// `readKey` for the compact form: `"key":` with no space and no escape.
+  @inline(__always)
+  func compactKey(
+    _ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int, parent: Int32, position: Int,
+    child: inout Int32
+  ) -> Bool {
+    guard i < n, p[i] == UInt8(ascii: "\"") else { return false }
+    let start = i &+ 1
+    if parent >= 0,
+      let cached = keyCache.lookup(node: parent, position: position, p, n, start, end: &i)
+    {
+      // The same bytes as a key already validated and resolved.
+      child = cached
+    } else {
+      guard let end = Self.compactStringEnd(p, n, start) else { return false }
+      i = end &+ 1
+      if parent < 0 {
+        child = -1
+      } else {
+        child = trie.nodes[Int(parent)].keyCount == 0 ? -1 : trie.child(parent, key: p, start, end)
+        keyCache.store(node: parent, position: position, p, start, end, child: child)
+      }
+    }
+    guard i < n, p[i] == UInt8(ascii: ":") else { return false }
+    i &+= 1
+    return true
+  }
+
+  /// `readNumber` for the short numbers of the compact form: an integer of at most 18 digits,
+  /// or a decimal of at most 15 digits without exponent. Those it reads, moving `i` past
+  /// them, to the value `readNumber` gives (the integer itself; the digits as a Double divided
+  /// by an exact power of ten, Clinger's fast path, where `readNumber` counts only the digits
+  /// after leading zeros and so takes the same path). False, `i` unchanged, for anything
+  /// else: `readNumber` decides.
+  @inline(__always)
+  static func compactNumber(
+    _ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int, materialize: Bool, into v: inout Value
+  ) -> Bool {
+    var j = i
+    let negative = p[j] == UInt8(ascii: "-")
+    if negative { j &+= 1 }
+    let first = j
+    var mantissa: UInt64 = 0
+    while j < n {
+      let d = p[j] &- 0x30
+      guard d < 10 else { break }
+      mantissa = mantissa &* 10 &+ UInt64(d)
+      j &+= 1
+    }
+    let integerDigits = j &- first
+    // No digit, a leading zero before more digits, or too long: not ours.
+    guard integerDigits > 0, integerDigits <= 18, p[first] != 0x30 || integerDigits == 1 else {
+      return false
+    }
+    var fractionDigits = 0
+    if j < n && p[j] == UInt8(ascii: ".") {
+      j &+= 1
+      let fraction = j
+      while j < n {
+        let d = p[j] &- 0x30
+        guard d < 10 else { break }
+        mantissa = mantissa &* 10 &+ UInt64(d)
+        j &+= 1
+      }
+      fractionDigits = j &- fraction
+      guard fractionDigits > 0, integerDigits &+ fractionDigits <= 15 else { return false }
+    }
+    if j < n && (p[j] | 0x20) == UInt8(ascii: "e") { return false }
+    i = j
+    guard materialize else { return true }
+    if fractionDigits == 0 {
+      v = .int(negative ? -Int64(mantissa) : Int64(mantissa))
+    } else if mantissa == 0 {
+      v = .double(negative ? -0.0 : 0.0)
+    } else {
+      let d = Double(mantissa) / powersOfTen[fractionDigits]
+      v = .double(negative ? -d : d)
+    }
+    return true
+  }
+
+  /// The index of the quote closing the string whose first byte is at `start`, or nil when a
+  /// backslash, a control character, a non-ASCII byte or the end of the line comes first.
+  @inline(__always)
+  static func compactStringEnd(_ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int) -> Int? {
+    var j = start
+    let raw = UnsafeRawPointer(p)
+    let quote = SIMD16<UInt8>(repeating: 0x22)
+    let backslash = SIMD16<UInt8>(repeating: 0x5C)
+    let space = SIMD16<Int8>(repeating: 0x20)
+    let none = SIMD16<UInt8>(repeating: 0)
+    let all = SIMD16<UInt8>(repeating: 0xFF)
+    while j &+ 16 <= n {
+      let v = raw.loadUnaligned(fromByteOffset: j, as: SIMD16<UInt8>.self)
+      // As signed bytes, non-ASCII (≥ 0x80) is negative: one compare finds it and controls.
+      let signed = unsafeBitCast(v, to: SIMD16<Int8>.self)
+      let special = none.replacing(
+        with: all, where: (v .== quote) .| (v .== backslash) .| (signed .< space))
+      let words = unsafeBitCast(special, to: (UInt64, UInt64).self)
+      if words.0 != 0 {
+        j &+= words.0.trailingZeroBitCount >> 3
+        return p[j] == 0x22 ? j : nil
+      }
+      if words.1 != 0 {
+        j &+= 8 &+ words.1.trailingZeroBitCount >> 3
+        return p[j] == 0x22 ? j : nil
+      }
+      j &+= 16
+    }
+    while j < n {
+      let c = p[j]
+      if c == 0x22 { return j }
+      if c == 0x5C || c < 0x20 || c >= 0x80 { return nil }
+      j &+= 1
+    }
+    return nil
+  }
+}

@@ -1,0 +1,73 @@
+/// The top-level keys of compact lines, with their colon, by member position.
+///
+/// A variant of `KeyCache` for `walkCompact`'s flat loop, where nearly every key is read: the
+/// pattern is `"key":` from the opening quote through the colon, so one 16-byte compare
+/// replaces the quote check, the cache lookup and the colon check, and a hit moves straight to
+/// the value. Keys of up to 13 bytes fit. As in `KeyCache`, an optional member that comes and
+/// goes shifts the positions after it, so a miss also tries the neighbouring positions.
+///
+/// Only bytes `walkCompact` has checked (no escape, printable ASCII, colon right after the
+/// quote) are stored, with the trie child the top-level object's key leads to; a hit is the
+/// same bytes, hence the same key and the same child.
+///
+/// - Complexity: a hit costs one to three 16-byte compares.
+struct RootKeyCache {
+  struct Entry {
+    var pattern = SIMD16<UInt8>(repeating: 0)
+    var mask = SIMD16<UInt8>(repeating: 0)
+    /// Bytes from the opening quote through the colon; 0 while empty.
+    var span = 0
+    var child: Int32 = -1
+  }
+
+  private let entries: UnsafeMutablePointer<Entry>
+
+  init() {
+    entries = .allocate(capacity: KeyCache.positions)
+    entries.initialize(repeating: Entry(), count: KeyCache.positions)
+  }
+
+  func deallocate() {
+    entries.deallocate()
+  }
+
+  /// The child and the index after the colon, when the bytes at `i` (an opening quote) are a
+  /// key cached at `position` or next to it.
+  @inline(__always)
+  func lookup(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int, position: Int)
+    -> (child: Int32, next: Int)?
+  {
+    guard position < KeyCache.positions, i &+ 16 <= n else { return nil }
+    let bytes = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<UInt8>.self)
+    @inline(__always) func matches(_ candidate: Int) -> Bool {
+      let entry = entries[candidate]
+      let words = unsafeBitCast((bytes ^ entry.pattern) & entry.mask, to: (UInt64, UInt64).self)
+      return entry.span > 0 && words.0 | words.1 == 0
+    }
+    if matches(position) { return (entries[position].child, i &+ entries[position].span) }
+    let after = position &+ 1
+    if after < KeyCache.positions && matches(after) {
+      return (entries[after].child, i &+ entries[after].span)
+    }
+    let before = position &- 1
+    if before >= 0 && matches(before) {
+      return (entries[before].child, i &+ entries[before].span)
+    }
+    return nil
+  }
+
+  /// Remembers the checked `"key":` at `p[start..<next]` at `position`.
+  @inline(__always)
+  func store(_ p: UnsafePointer<UInt8>, _ start: Int, _ next: Int, child: Int32, position: Int) {
+    let span = next &- start
+    guard position < KeyCache.positions, span <= 16 else { return }
+    var entry = Entry()
+    for k in 0..<span {
+      entry.pattern[k] = p[start &+ k]
+      entry.mask[k] = 0xFF
+    }
+    entry.span = span
+    entry.child = child
+    entries[position] = entry
+  }
+}

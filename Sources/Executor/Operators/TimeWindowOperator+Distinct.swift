@@ -1,0 +1,100 @@
+import Planner
+
+/// Hopping windows whose every aggregate is a tracked COUNT(DISTINCT x), such as
+///
+///     SELECT COUNT(DISTINCT user_id) FROM clicks TIMESTAMP BY ts
+///     WINDOW SLIDING (SIZE 2 MINUTES, ADVANCE BY 10 SECONDS)
+///
+/// A row falls in size/advance windows, but a value seen recently is already counted in most
+/// of them. Its `DistinctTracker` entry marks the whole run of the row's open windows at once
+/// and says which were new; only those windows are looked up and counted. A window the value
+/// was already counted in needs nothing: counting it there created the row's group in it, and
+/// a window that has fired is never added to again (the watermark only grows).
+extension TimeWindowOperator {
+  func processDistinct(_ batch: RowBatch, emit: inout Emitter) {
+    guard let size else { return }
+    let tracked = self.tracked
+    let keyCount = layout.keyCount
+    let valueSlots = tracked.map { layout.argumentOffsets[$0] }
+    var entries = [Int](repeating: 0, count: tracked.count)
+    // Without GROUP BY every row has the same (empty) key: hash it once.
+    let emptyKeyHash = keyCount == 0 ? GroupTable.hash(UnsafeBufferPointer(start: nil, count: 0)) : 0
+    // The trackers leave the property for the batch, so that each use is not a checked access
+    // to a class's array (nothing called below reads `self.trackers`).
+    var trackers = self.trackers
+    self.trackers = []
+    defer { self.trackers = trackers }
+    batch.forEachRow { i, row in
+      let t = batch.times[i]
+      let key = UnsafeBufferPointer(rebasing: row[0..<keyCount])
+      let hash = keyCount == 0 ? emptyKeyHash : GroupTable.hash(key)
+      let watermark = batch.watermarks[i]
+      let high = Timestamp.floorDiv(t, advance)
+      let newest = high * advance
+      // Windows whose end is above the watermark have not fired: numbers from oldestOpen on.
+      let oldestOpen =
+        watermark == Int64.min ? Int64.min : Timestamp.floorDiv(watermark - size, advance) + 1
+      // The row's windows: [k·advance, k·advance + size) holds t for k in low...high.
+      let low = max(Timestamp.floorDiv(t - size, advance) + 1, oldestOpen)
+      guard low <= high else {
+        emit.late.append(batch.lines[i])
+        return
+      }
+      var hasNull = false
+      for j in 0..<tracked.count {
+        let value = row[valueSlots[j]]
+        if value.isNull {
+          entries[j] = -1
+          hasNull = true
+          continue
+        }
+        entries[j] = trackers[j].entry(
+          group: key, value: value, hash: DistinctTracker.hash(group: hash, value),
+          firstWindow: Timestamp.floorDiv(newest - size, advance) + 1)
+      }
+      if hasNull {
+        // A NULL counts nowhere, yet its row makes its group exist in every open window: what
+        // `add` does with no plain aggregate, window by window, newest first.
+        var window = high
+        while window >= low {
+          let table = self.table(window * advance, number: window)
+          let g = table.group(for: row, hash: hash)
+          for j in 0..<tracked.count where entries[j] >= 0 {
+            if trackers[j].mark(entries[j], window: window, oldestOpen: oldestOpen) {
+              table.countTracked(group: g, aggregate: tracked[j])
+            }
+          }
+          window -= 1
+        }
+        return
+      }
+      for j in 0..<tracked.count {
+        let e = entries[j]
+        if let fresh = trackers[j].markRange(e, from: low, through: high) {
+          var bits = fresh
+          while bits != 0 {
+            let window = low + Int64(bits.trailingZeroBitCount)
+            bits &= bits &- 1
+            countOnce(tracked[j], window: window, row: row, hash: hash)
+          }
+        } else {
+          // The run leaves the entry's mask: window by window, newest first, as `add` does.
+          var window = high
+          while window >= low {
+            if trackers[j].mark(e, window: window, oldestOpen: oldestOpen) {
+              countOnce(tracked[j], window: window, row: row, hash: hash)
+            }
+            window -= 1
+          }
+        }
+      }
+    }
+  }
+
+  /// Adds one to aggregate `a` of the row's group in window number `window`.
+  @inline(__always)
+  private func countOnce(_ a: Int, window: Int64, row: UnsafeBufferPointer<Value>, hash: Int) {
+    let table = self.table(window * advance, number: window)
+    table.countTracked(group: table.group(for: row, hash: hash), aggregate: a)
+  }
+}
