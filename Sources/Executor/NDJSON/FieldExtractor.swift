@@ -26,6 +26,10 @@ import Planner
 /// Nesting deeper than `maxDepth` is an error; the walk is iterative with an explicit stack, so
 /// no input can overflow the machine stack.
 ///
+/// Lines in the compact form machines write (no whitespace, escape or non-ASCII byte) take a
+/// fast path, `walkCompact`, that stores the same values; anything else, good or bad, is read
+/// by `walk`, which alone decides what is wrong with a bad line.
+///
 /// An extractor keeps scratch state: use one per thread. It is not `Sendable`.
 ///
 /// - Complexity: O(*n*) in the line's length; allocation only for extracted strings and JSON.
