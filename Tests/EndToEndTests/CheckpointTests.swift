@@ -115,20 +115,9 @@ struct CheckpointTests {
 
   /// Starts `streamsql` with stderr in a file; stdout is unused (every query writes a file).
   static func start(_ arguments: [String], in dir: URL) throws -> Process {
-    let process = Process()
-    process.executableURL = StreamsqlBinary.url
-    process.arguments = arguments
-    process.currentDirectoryURL = dir
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = FileHandle.nullDevice
-    let err = dir.appendingPathComponent(".stderr-\(UUID().uuidString)")
-    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-    process.standardError = try FileHandle(forWritingTo: err)
-    var environment = ProcessInfo.processInfo.environment
-    environment["SWIFT_BACKTRACE"] = "enable=no"
-    process.environment = environment
-    try process.run()
-    return process
+    try CheckpointStreamTests.start(
+      arguments, in: dir, stdin: FileHandle.nullDevice, stdout: FileHandle.nullDevice
+    ).0
   }
 
   /// Polls every 5 ms until `condition` holds or the process ended; true if it ended.
