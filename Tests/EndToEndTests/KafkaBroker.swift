@@ -20,7 +20,7 @@ final class KafkaBroker {
   init() throws {
     let binary = try KafkaBroker.binary()
     directory = try StreamsqlBinary.makeTemporaryDirectory()
-    port = try KafkaTestTools.freeLoopbackPort()
+    port = TestSocket.freePort()
     process.executableURL = binary
     process.arguments = [
       "start", "--only", "kafka", "--kafka-port", "\(port)", "--data-dir",
@@ -36,7 +36,7 @@ final class KafkaBroker {
     process.terminationHandler = { [exited] _ in exited.signal() }
     try process.run()
     let port = self.port
-    let up = KafkaTestTools.poll(timeout: 15) { KafkaTestTools.acceptsConnections(port: port) }
+    let up = KafkaTestTools.poll(timeout: 15) { TestSocket.acceptsConnections(port: port) }
     if !up {
       stop()
       Issue.record("noida-db did not listen on \(port)")

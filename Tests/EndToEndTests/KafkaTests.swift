@@ -342,7 +342,7 @@ import Testing
   @Test func usageErrorsAndAnUnreachableBroker() throws {
     let dir = try StreamsqlBinary.makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    let port = try KafkaTestTools.freeLoopbackPort()
+    let port = TestSocket.freePort()
     let cases: [(args: [String], status: Int32, message: String)] = [
       (["SELECT * FROM 'kafka://127.0.0.1:\(port)/t?grup=g'"], 2, "unknown option 'grup'"),
       (["-i", "kafka://127.0.0.1/t", "SELECT * FROM stdin"], 2, "needs HOST:PORT"),

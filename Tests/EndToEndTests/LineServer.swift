@@ -33,14 +33,6 @@ final class LineServer: @unchecked Sendable {
     Thread { [self] in serve() }.start()
   }
 
-  /// A port that was free a moment ago (bound, then released).
-  static func freePort() throws -> Int {
-    let server = try LineServer()
-    let port = server.port
-    server.stop()
-    return port
-  }
-
   private func serve() {
     let connection = accept(listener, nil, nil)
     guard connection >= 0 else { return }

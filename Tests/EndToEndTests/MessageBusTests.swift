@@ -243,42 +243,6 @@ private func generateReadings(_ arguments: [String]) throws -> String {
   return String(decoding: result.stdout, as: UTF8.self)
 }
 
-/// A port that was free a moment ago: bind 127.0.0.1:0 and ask which port the kernel chose.
-private func freeLoopbackPort() throws -> UInt16 {
-  let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-  try #require(fd >= 0)
-  defer { close(fd) }
-  var addr = sockaddr_in()
-  addr.sin_family = sa_family_t(AF_INET)
-  addr.sin_port = 0
-  addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-  var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-  let bound = withUnsafePointer(to: &addr) {
-    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) }
-  }
-  try #require(bound == 0, "bind: errno \(errno)")
-  let named = withUnsafeMutablePointer(to: &addr) {
-    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-  }
-  try #require(named == 0, "getsockname: errno \(errno)")
-  return UInt16(bigEndian: addr.sin_port)
-}
-
-/// Whether something accepts TCP connections on 127.0.0.1:`port`.
-private func acceptsConnections(port: UInt16) -> Bool {
-  let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-  guard fd >= 0 else { return false }
-  defer { close(fd) }
-  var addr = sockaddr_in()
-  addr.sin_family = sa_family_t(AF_INET)
-  addr.sin_port = port.bigEndian
-  addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-  let len = socklen_t(MemoryLayout<sockaddr_in>.size)
-  return withUnsafePointer(to: &addr) {
-    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, len) }
-  } == 0
-}
-
 /// A mosquitto broker on a free loopback port, anonymous, in memory; stopped by `stop()`.
 private final class MosquittoBroker {
   let port: UInt16
@@ -288,7 +252,7 @@ private final class MosquittoBroker {
 
   init() throws {
     directory = try StreamsqlBinary.makeTemporaryDirectory()
-    port = try freeLoopbackPort()
+    port = TestSocket.freePort()
     let config = directory.appendingPathComponent("mosquitto.conf")
     // max_queued_messages: a durable session may hold all the test's readings while offline.
     try """
@@ -309,7 +273,7 @@ private final class MosquittoBroker {
     let exited = self.exited
     process.terminationHandler = { _ in exited.signal() }
     try process.run()
-    let up = poll(timeout: 10) { !process.isRunning || acceptsConnections(port: port) }
+    let up = poll(timeout: 10) { !process.isRunning || TestSocket.acceptsConnections(port: port) }
     guard up, process.isRunning else {
       stop()
       let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""

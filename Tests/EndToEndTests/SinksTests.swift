@@ -114,7 +114,7 @@ import Testing
 
   /// The peer may start later: streamsql retries, says so on stderr, and delivers every row.
   @Test func tcpSinkRetriesUntilThePeerListens() throws {
-    let port = try LineServer.freePort()
+    let port = Int(TestSocket.freePort())
     let child = try SinkChild(
       ["INSERT INTO 'tcp://127.0.0.1:\(port)' SELECT i FROM stdin"], captureStderr: true)
     let retried = poll(timeout: 20) { child.stderrText.contains("retrying") ? true : nil }

@@ -132,6 +132,19 @@ enum TestSocket {
     return UInt16(bigEndian: a.sin_port)
   }
 
+  /// Whether something accepts TCP connections on 127.0.0.1:`port` now (one try).
+  static func acceptsConnections(port: UInt16) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var a = ipv4(port)
+    return withUnsafePointer(to: &a) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
+    } == 0
+  }
+
   /// Connects to 127.0.0.1:port, retrying until `timeout` (the listener may not be up yet).
   static func connect(port: UInt16, timeout: TimeInterval = 20) -> Int32? {
     let deadline = Date().addingTimeInterval(timeout)
