@@ -51,8 +51,8 @@ public final class ScriptRunner {
       } ?? OutputSink(standardOutput: ())
     sinks.append(stdout)
     let onStdout = plan.queries.filter { $0.sink == .standardOutput }.count
-    var fileSinks: [String: OutputSink] = [:]
     let opener = SinkOpener(durable: options.checkpoint != nil)
+    opener.appendsToFiles = resuming
     opener.kafkaTransactionalID = options.checkpoint.map {
       KafkaTopicSink.transactionalPrefix(directory: $0.directory)
     }
@@ -84,14 +84,8 @@ public final class ScriptRunner {
           liveTable: live,
           streamingTable: !live && options.streamingTable && options.format == .table)
       case .file(let path):
-        let sink: OutputSink
-        if let s = fileSinks[path] {
-          sink = s
-        } else {
-          sink = try OutputSink(path: path, append: resuming)
-          fileSinks[path] = sink
-          sinks.append(sink)
-        }
+        let (sink, isNew) = try opener.open(query)
+        if isNew { sinks.append(sink) }
         output = QueryOutput(
           sink: sink, format: ScriptRunner.format(forPath: path), columns: query.outputNames,
           spread: query.spread,

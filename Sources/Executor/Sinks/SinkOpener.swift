@@ -1,11 +1,12 @@
 import Planner
 
-/// Opens the sinks of `INSERT INTO 'sqlite://...'` and `INSERT INTO 'tcp://...'` for a run.
+/// Opens the sinks of `INSERT INTO` for a run: files, SQLite tables, TCP peers, Kafka topics.
 ///
-/// Queries writing to the same database file share one connection (SQLite has one writer at a
-/// time, and the run commits them together whenever input would block); queries writing to the
-/// same TCP peer share one connection, as queries writing to the same file share it.
+/// Queries writing to the same file share one sink; queries writing to the same database file
+/// share one connection (SQLite has one writer at a time, and the run commits them together
+/// whenever input would block); queries writing to the same TCP peer share one connection.
 final class SinkOpener {
+  private var files: [String: OutputSink] = [:]
   private var databases: [String: SQLiteDatabase] = [:]
   private var connections: [String: OutputSink] = [:]
   private let log: (String) -> Void
@@ -14,6 +15,8 @@ final class SinkOpener {
   /// `--checkpoint`: Kafka sinks are transactional, with ids derived from this (stable across
   /// restarts of the same command, so a restart fences the crashed run's transaction).
   var kafkaTransactionalID: String?
+  /// Resuming from a checkpoint: output files (already cut back) are appended to.
+  var appendsToFiles = false
 
   init(log: @escaping (String) -> Void = TCPConnector.stderr, durable: Bool = false) {
     self.log = log
@@ -23,6 +26,11 @@ final class SinkOpener {
   /// The sink for `query`, and whether it is new (the runner flushes and closes new sinks).
   func open(_ query: QueryPlan) throws(RunError) -> (sink: OutputSink, isNew: Bool) {
     switch query.sink {
+    case .file(let path):
+      if let sink = files[path] { return (sink, false) }
+      let sink = try OutputSink(path: path, append: appendsToFiles)
+      files[path] = sink
+      return (sink, true)
     case .sqlite(let path, let table):
       let database: SQLiteDatabase
       if let d = databases[path] {
@@ -47,8 +55,8 @@ final class SinkOpener {
         url: url, keyColumns: query.kafkaKeyColumns,
         transactionalID: kafkaTransactionalID.map { "\($0)-\(url.brokers)-\(url.topic)" })
       return (OutputSink(kafka: sink), true)
-    case .standardOutput, .file:
-      preconditionFailure("SinkOpener opens SQLite and TCP sinks only")
+    case .standardOutput:
+      preconditionFailure("stdout is the runner's own sink")
     }
   }
 
