@@ -84,67 +84,57 @@ extension Checkpointer {
       for (i, identity) in identities[s].enumerated() {
         let saved = resume.inputs[k]
         k += 1
-        switch identity {
-        case .streamed(let name):
-          guard saved.streamed, saved.path == name else {
+        /// A checkpoint of another kind of input in this place is another run.
+        func expect(streamed: Bool, _ name: String, _ kind: String) throws(RunError) {
+          guard saved.streamed == streamed, saved.path == name else {
             throw RunError(
-              "\(from): input \(k) was \(saved.describe), now it is '\(name)' (a pipe or socket); --reset-checkpoint starts over"
+              "\(from): input \(k) was \(saved.describe), now it is '\(name)' (\(kind)); --reset-checkpoint starts over"
             )
           }
+        }
+        // Where the input's byte stream goes on; nil where there is none to cut into lines
+        // again (a stream that starts afresh, Kafka records).
+        var resumedAt: Int64?
+        switch identity {
+        case .streamed(let name):
+          try expect(streamed: true, name, "a pipe or socket")
           // Nothing to seek: the state goes on with whatever arrives now.
-          source.lineBase[i] = saved.lines
           applied[s][i] = saved.offset
           streamedNames.append(name)
         case .file(let path, let device, let inode, let fd):
+          try expect(streamed: false, path, "a file")
           try restoreFile(
-            saved, k, path: path, device: device, inode: inode, fd: fd,
+            saved, path: path, device: device, inode: inode, fd: fd,
             input: source.inputs[i] as! InputFile, from: from)
-          source.consumedBytes[i] = saved.offset
-          source.lineBase[i] = saved.lines
-          source.chunkers[i][0] = InputChunker(
-            maxLineBytes: (source.inputs[i] as! InputFile).lines.maxLineBytes,
-            atStreamStart: saved.offset == 0)
-          applied[s][i] = saved.offset
+          resumedAt = saved.offset
           ended[s][i] = saved.ended
         case .kafka(let partition):
           try Checkpointer.restoreKafka(saved, k, partition, from: from)
-          source.lineBase[i] = saved.lines
           ended[s][i] = saved.ended
         case .followed(let file):
-          guard !saved.streamed, saved.path == file.name else {
-            throw RunError(
-              "\(from): input \(k) was \(saved.describe), now it is '\(file.name)' (a followed file); --reset-checkpoint starts over"
-            )
-          }
-          let at = try file.resume(
+          try expect(streamed: false, file.name, "a followed file")
+          resumedAt = try file.resume(
             device: saved.device, inode: saved.inode, offset: saved.offset, hash: saved.tailHash)
-          source.consumedBytes[i] = at
-          source.lineBase[i] = saved.lines
-          source.chunkers[i][0] = InputChunker(maxLineBytes: maxLineBytes, atStreamStart: at == 0)
-          applied[s][i] = at
         case .compressed(let path, let device, let inode, let signature):
-          guard !saved.streamed, saved.path == path else {
-            throw RunError(
-              "\(from): input \(k) was \(saved.describe), now it is '\(path)' (a gzip file); --reset-checkpoint starts over"
-            )
-          }
+          try expect(streamed: false, path, "a gzip file")
           guard saved.device == device, saved.inode == inode, saved.tailHash == signature else {
             throw RunError(
               "\(from): '\(path)' is not the same file as when the checkpoint was taken (replaced or changed); --reset-checkpoint starts over"
             )
           }
-          let file = source.inputs[i] as! InputFile
-          guard try file.skip(saved.offset) else {
+          guard try (source.inputs[i] as! InputFile).skip(saved.offset) else {
             throw RunError(
               "\(from): '\(path)' decompresses to fewer bytes than the \(saved.offset) already read; --reset-checkpoint starts over"
             )
           }
-          source.consumedBytes[i] = saved.offset
-          source.lineBase[i] = saved.lines
-          source.chunkers[i][0] = InputChunker(
-            maxLineBytes: maxLineBytes, atStreamStart: saved.offset == 0)
-          applied[s][i] = saved.offset
+          resumedAt = saved.offset
           ended[s][i] = saved.ended
+        }
+        source.lineBase[i] = saved.lines
+        if let at = resumedAt {
+          source.consumedBytes[i] = at
+          source.chunkers[i][0] = InputChunker(maxLineBytes: maxLineBytes, atStreamStart: at == 0)
+          applied[s][i] = at
         }
       }
       let st = resume.sourceStats[s]
@@ -183,14 +173,9 @@ extension Checkpointer {
   /// Checks that a file input is the one the checkpoint read, with the same bytes before its
   /// offset, and seeks it there.
   private func restoreFile(
-    _ saved: Checkpoint.InputPosition, _ k: Int, path: String, device: UInt64, inode: UInt64,
-    fd: Int32, input file: InputFile, from: String
+    _ saved: Checkpoint.InputPosition, path: String, device: UInt64, inode: UInt64, fd: Int32,
+    input file: InputFile, from: String
   ) throws(RunError) {
-    guard !saved.streamed, saved.path == path else {
-      throw RunError(
-        "\(from): input \(k) was \(saved.describe), now it is '\(path)' (a file); --reset-checkpoint starts over"
-      )
-    }
     guard saved.device == device && saved.inode == inode else {
       throw RunError(
         "\(from): '\(path)' is another file than when the checkpoint was taken (it was replaced); --reset-checkpoint starts over"
