@@ -37,6 +37,8 @@ public final class ScriptRunner {
   private var observer: RunObserver?
   /// `--checkpoint`: takes checkpoints between pieces, resumed from one at init.
   private var checkpointer: Checkpointer?
+  /// What each checkpoint flushes and measures: the sinks, then the dead-letter and late files.
+  private var checkpointedSinks: [OutputSink] = []
 
   /// Opens inputs and outputs; fails (exit 1) if one cannot be opened.
   public init(plan: ScriptPlan, options: RunOptions) throws(RunError) {
@@ -112,6 +114,7 @@ public final class ScriptRunner {
       let c = try Checkpointer(settings: settings, plan: plan, options: options, sources: sources)
       try c.restore(sources: sources, runners: runners, sinks: sinks)
       checkpointer = c
+      checkpointedSinks = sinks + badInput.outputs
     }
   }
 
@@ -166,7 +169,7 @@ public final class ScriptRunner {
       // so a crash while they do, a rerun of a finished command, or a restart after a stop
       // (a followed file, a live stream) goes on from exactly here.
       try checkpointer?.checkpointIfDue(
-        sources: sources, runners: runners, sinks: sinks + badInput.outputs, force: true)
+        sources: sources, runners: runners, sinks: checkpointedSinks, force: true)
     } catch {
       // `--on-error fail` and failing inputs: what was computed before the failure is kept.
       for sink in sinks { try? sink.flush() }
@@ -273,7 +276,7 @@ public final class ScriptRunner {
     kafkaApplied(job, source)
     if let checkpointer, let s = sources.firstIndex(where: { $0 === source }) {
       checkpointer.pieceApplied(job, source: source, index: s)
-      try checkpointer.checkpointIfDue(sources: sources, runners: runners, sinks: sinks + badInput.outputs)
+      try checkpointer.checkpointIfDue(sources: sources, runners: runners, sinks: checkpointedSinks)
     }
   }
 
@@ -344,7 +347,7 @@ public final class ScriptRunner {
         // A quiet stream still gets its state saved once the interval has passed.
         var timeout: Int32 = needsTimer ? 50 : -1
         if let checkpointer, checkpointer.millisUntilDue() != nil {
-          try checkpointer.checkpointIfDue(sources: sources, runners: runners, sinks: sinks + badInput.outputs)
+          try checkpointer.checkpointIfDue(sources: sources, runners: runners, sinks: checkpointedSinks)
           if let due = checkpointer.millisUntilDue() {
             timeout = timeout < 0 ? max(1, due) : min(timeout, max(1, due))
           }
