@@ -10,11 +10,20 @@ import Musl
 ///
 /// It reflects exactly the rows before the recorded offsets: pieces are whole lines, and a
 /// checkpoint is only taken when every input's last applied piece ended on a known byte.
-/// Written atomically: a temporary file in DIR, fsync, rename over the old one, fsync of DIR.
+/// Written atomically (Checkpoint+Files.swift): a temporary file in DIR, fsync, rename over
+/// the old one, fsync of DIR. A run with a transactional Kafka sink keeps the one before as
+/// `DIR/checkpoint.previous.bin`, for when the newest one's transaction did not commit
+/// (Checkpointer+KafkaResume.swift).
+///
+/// Each checkpoint of a run and of its resumed runs shares one `lineage` and has the next
+/// `sequence` number; the Kafka sink's transaction of a checkpoint records both in the
+/// cluster, so a restart can tell which checkpoint's rows were committed.
 public struct Checkpoint: Sendable {
-  /// Bumped whenever the encoding changes; an older checkpoint is refused, not misread.
-  static let formatVersion: Int64 = 3
+  /// Bumped whenever the encoding changes; an older checkpoint is refused, not misread, except
+  /// format 3, which is format 4 without `lineage` and `sequence` (read as 0: unknown).
+  static let formatVersion: Int64 = 4
   static let fileName = "checkpoint.bin"
+  static let previousFileName = "checkpoint.previous.bin"
   static let magic = Array("streamsql-checkpoint\n".utf8)
 
   /// Where one input stood: a file (sought back to `offset` on resume), or a stream that
@@ -46,6 +55,11 @@ public struct Checkpoint: Sendable {
   /// `CheckpointSupport.fingerprint`: EXPLAIN of the plan and the options that shape output.
   public var fingerprint: String
   var takenAtMillis: Int64
+  /// Random, chosen by the run that took the first checkpoint of a directory and kept by the
+  /// runs resumed from it; 0 in a format-3 checkpoint.
+  var lineage: UInt64 = 0
+  /// 1 for the lineage's first checkpoint, then one more for each; 0 in a format-3 checkpoint.
+  var sequence: Int64 = 0
   var inputs: [InputPosition]
   var sinks: [SinkPosition]
   /// Per source: lines, bytes, bad lines and bad rows counted so far (`--stats`).
@@ -62,12 +76,13 @@ public struct Checkpoint: Sendable {
   /// The name output positions use for stdout redirected to a regular file.
   static let standardOutputName = "<stdout>"
 
-
   func encoded() -> [UInt8] {
     var w = CheckpointWriter()
     w.int(Checkpoint.formatVersion)
     w.string(fingerprint)
     w.int(takenAtMillis)
+    w.int(Int64(bitPattern: lineage))
+    w.int(sequence)
     w.int(inputs.count)
     for i in inputs {
       w.string(i.path)
@@ -112,13 +127,17 @@ public struct Checkpoint: Sendable {
     }
     var r = CheckpointReader(Array(bytes.dropFirst(Checkpoint.magic.count)))
     let version = try r.int()
-    guard version == Checkpoint.formatVersion else {
+    guard version == Checkpoint.formatVersion || version == 3 else {
       throw CheckpointError(
         "it was written by another version of streamsql (format \(version), this one reads \(Checkpoint.formatVersion))"
       )
     }
     fingerprint = try r.string()
     takenAtMillis = try r.int()
+    if version >= 4 {
+      lineage = UInt64(bitPattern: try r.int())
+      sequence = try r.int()
+    }
     inputs = []
     for _ in 0..<(try r.count()) {
       let path = try r.string()
@@ -148,116 +167,5 @@ public struct Checkpoint: Sendable {
     queries = []
     for _ in 0..<(try r.count()) { queries.append(try r.raw()) }
     guard r.atEnd else { throw CheckpointError("the checkpoint file has trailing bytes") }
-  }
-
-  // MARK: Files
-
-  static func path(in directory: String) -> String { directory + "/" + fileName }
-
-  /// The checkpoint in `directory`, nil when there is none yet.
-  public static func load(from directory: String) throws(CheckpointError) -> Checkpoint? {
-    let path = Checkpoint.path(in: directory)
-    let fd = open(path, O_RDONLY)
-    if fd < 0 {
-      if errno == ENOENT { return nil }
-      throw CheckpointError("cannot read '\(path)': \(POSIX.errorText)")
-    }
-    defer { POSIX.close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-      let n = read(fd, &chunk, chunk.count)
-      if n < 0 && errno == EINTR { continue }
-      guard n >= 0 else { throw CheckpointError("cannot read '\(path)': \(POSIX.errorText)") }
-      if n == 0 { break }
-      bytes.append(contentsOf: chunk[0..<n])
-    }
-    do throws(CheckpointError) {
-      return try Checkpoint(decoding: bytes)
-    } catch {
-      throw CheckpointError(
-        "cannot use '\(path)': \(error.message); --reset-checkpoint starts over")
-    }
-  }
-
-  /// Creates `directory` if needed (one level, like `mkdir`).
-  public static func prepareDirectory(_ directory: String) throws(CheckpointError) {
-    var info = stat()
-    if stat(directory, &info) == 0 {
-      guard (info.st_mode & S_IFMT) == S_IFDIR else {
-        throw CheckpointError("--checkpoint '\(directory)' is not a directory")
-      }
-      return
-    }
-    guard mkdir(directory, 0o755) == 0 else {
-      throw CheckpointError(
-        "cannot create --checkpoint directory '\(directory)': \(POSIX.errorText)")
-    }
-  }
-
-  /// `--reset-checkpoint`: forgets the checkpoint in `directory`.
-  public static func remove(from directory: String) throws(CheckpointError) {
-    let path = Checkpoint.path(in: directory)
-    if unlink(path) != 0 && errno != ENOENT {
-      throw CheckpointError("cannot remove '\(path)': \(POSIX.errorText)")
-    }
-  }
-
-  /// Writes atomically: temp file, fsync, rename, fsync of the directory.
-  func write(to directory: String) throws(CheckpointError) {
-    let final = Checkpoint.path(in: directory)
-    let temp = final + ".tmp"
-    let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    guard fd >= 0 else { throw CheckpointError("cannot write '\(temp)': \(POSIX.errorText)") }
-    let bytes = encoded()
-    var offset = 0
-    var failed = false
-    bytes.withUnsafeBytes { b in
-      while offset < b.count {
-        let n = Glibc.write(fd, b.baseAddress! + offset, b.count - offset)
-        if n < 0 {
-          if errno == EINTR { continue }
-          failed = true
-          return
-        }
-        offset += n
-      }
-    }
-    if failed || fsync(fd) != 0 {
-      let why = POSIX.errorText
-      POSIX.close(fd)
-      throw CheckpointError("cannot write '\(temp)': \(why)")
-    }
-    POSIX.close(fd)
-    guard rename(temp, final) == 0 else {
-      throw CheckpointError("cannot rename '\(temp)' to '\(final)': \(POSIX.errorText)")
-    }
-    let dir = open(directory, O_RDONLY)
-    if dir >= 0 {
-      _ = fsync(dir)
-      POSIX.close(dir)
-    }
-  }
-
-  /// FNV-1a of the up to 4 KiB of `fd` before `offset`: a cheap check that the bytes already
-  /// consumed are still the ones there.
-  static func tailHash(fd: Int32, offset: Int64) -> UInt64 {
-    let start = max(0, offset - 4096)
-    var buffer = [UInt8](repeating: 0, count: Int(offset - start))
-    var got = 0
-    while got < buffer.count {
-      let n = buffer.withUnsafeMutableBytes {
-        pread(fd, $0.baseAddress! + got, $0.count - got, off_t(start) + off_t(got))
-      }
-      if n < 0 && errno == EINTR { continue }
-      if n <= 0 { break }
-      got += n
-    }
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in buffer[0..<got] {
-      hash ^= UInt64(b)
-      hash = hash &* 0x100_0000_01b3
-    }
-    return hash
   }
 }

@@ -42,6 +42,17 @@ public enum CheckpointSupport {
           "\(unsupported) queries over different sources writing to one output yet (\(query.sink)): how their rows interleave cannot be reproduced after a restart"
       }
     }
+    // One transaction can only span one cluster; two would commit one after the other.
+    var clusters: [String] = []
+    for query in plan.queries {
+      guard case .kafka(let url) = query.sink else { continue }
+      let key = KafkaProducer.sharingKey(url)
+      if !clusters.contains(key) { clusters.append(key) }
+      if clusters.count > 1 {
+        return
+          "\(unsupported) Kafka sinks on different brokers or with different kafka. properties yet (query \(query.number)): their transactions could not commit together"
+      }
+    }
     for query in plan.queries {
       let q = "query \(query.number)"
       guard query.sourceID != nil else {

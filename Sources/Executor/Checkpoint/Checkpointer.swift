@@ -63,6 +63,10 @@ final class Checkpointer {
   /// closed at its end, so a file keeps one of its own).
   var identities: [[Identity]] = []
   private(set) var taken = 0
+  /// The checkpoints' lineage (kept from the checkpoint resumed from) and the sequence number
+  /// of the last one written (`Checkpoint.lineage`, `Checkpoint.sequence`).
+  let lineage: UInt64
+  private(set) var sequence: Int64
   /// Pieces were applied since the last checkpoint.
   private var dirty = false
 
@@ -71,6 +75,9 @@ final class Checkpointer {
   {
     self.settings = settings
     maxLineBytes = options.maxLineBytes
+    let resumed = settings.resume.map(\.lineage) ?? 0
+    lineage = resumed != 0 ? resumed : UInt64.random(in: 1...UInt64.max)
+    sequence = settings.resume?.sequence ?? 0
     var paths: [String] = []
     if let p = options.outputPath { paths.append(p) }
     for q in plan.queries {
@@ -226,7 +233,7 @@ final class Checkpointer {
       runner.save(into: &w)
       return w.bytes
     }
-    let checkpoint = Checkpoint(
+    var checkpoint = Checkpoint(
       fingerprint: settings.fingerprint, takenAtMillis: Clock.wallMillis(), inputs: inputs,
       sinks: outputs,
       sourceStats: sources.enumerated().map { s, source in
@@ -236,11 +243,22 @@ final class Checkpointer {
           source.stats.badRows,
         ]
       }, queries: queries)
+    checkpoint.lineage = lineage
+    checkpoint.sequence = sequence + 1
+    // Its Kafka transaction carries its mark; the one before is kept until that commits.
+    let producers = Checkpointer.transactionalProducers(sinks)
+    for producer in producers {
+      try producer.mark(lineage: lineage, sequence: checkpoint.sequence)
+    }
+    CrashPoint.counting = producers.contains { $0.pending > 0 }
+    CrashPoint.reach(.beforeCheckpoint)
     do throws(CheckpointError) {
-      try checkpoint.write(to: settings.directory)
+      try checkpoint.write(to: settings.directory, keepingPrevious: !producers.isEmpty)
     } catch {
       throw RunError(error.message)
     }
+    CrashPoint.reach(.checkpointWritten)
+    sequence = checkpoint.sequence
     taken += 1
     dirty = false
     try checkpointWritten(inputs, sinks: sinks)

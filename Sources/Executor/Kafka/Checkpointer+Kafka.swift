@@ -1,9 +1,9 @@
 /// Kafka in `--checkpoint`s: each partition's position is the offset after the last message
 /// whose rows the checkpoint's state holds. On resume the partitions are read from those
-/// offsets (whatever the group committed); after each checkpoint is written, its offsets are
-/// committed to the group and the Kafka sinks' transactions are committed, in that order
-/// after the write, so neither the group nor a `read_committed` reader ever gets ahead of a
-/// checkpoint.
+/// offsets (whatever the group committed); after each checkpoint is written, the Kafka sinks'
+/// transaction (carrying the checkpoint's mark) is committed, then its offsets are committed
+/// to the group, so neither the group nor a `read_committed` reader ever gets ahead of a
+/// checkpoint. Which checkpoint a restart resumes from: Checkpointer+KafkaResume.swift.
 extension Checkpointer {
   /// Checks a saved position belongs to this partition and makes it the partition's start.
   static func restoreKafka(
@@ -19,11 +19,26 @@ extension Checkpointer {
     }
   }
 
-  /// After a checkpoint was written: the sinks' transactions, then the group's offsets.
+  /// The transactional producers of the Kafka sinks among `sinks`, each once.
+  static func transactionalProducers(_ sinks: [OutputSink]) -> [KafkaProducer] {
+    var seen = Set<ObjectIdentifier>()
+    return sinks.compactMap { sink in
+      guard let p = sink.kafka?.producer, p.transactional,
+        seen.insert(ObjectIdentifier(p)).inserted
+      else { return nil }
+      return p
+    }
+  }
+
+  /// After a checkpoint was written: the sinks' transaction (with the checkpoint's mark),
+  /// then the group's offsets.
   func checkpointWritten(_ inputs: [Checkpoint.InputPosition], sinks: [OutputSink])
     throws(RunError)
   {
-    for sink in sinks { try sink.kafka?.commitTransaction() }
+    for producer in Checkpointer.transactionalProducers(sinks) {
+      try producer.commitTransaction()
+    }
+    CrashPoint.reach(.transactionCommitted)
     var k = 0
     var commits: [ObjectIdentifier: (KafkaConsumer, [(partition: Int32, offset: Int64)])] = [:]
     for source in identities {

@@ -43,6 +43,11 @@ public final class ScriptRunner {
   /// Opens inputs and outputs; fails (exit 1) if one cannot be opened.
   public init(plan: ScriptPlan, options: RunOptions) throws(RunError) {
     self.plan = plan
+    var options = options
+    // With a transactional Kafka sink, the newest checkpoint or the one before it.
+    if let settings = options.checkpoint {
+      options.checkpoint = try Checkpointer.chooseResume(settings, plan: plan)
+    }
     self.options = options
     // Resuming from a checkpoint: outputs are cut back to its lengths and appended to.
     let resuming = options.checkpoint?.resume != nil

@@ -9,6 +9,9 @@ final class SinkOpener {
   private var files: [String: OutputSink] = [:]
   private var databases: [String: SQLiteDatabase] = [:]
   private var connections: [String: OutputSink] = [:]
+  /// Kafka producers by cluster (`KafkaProducer.sharingKey`): sinks to one cluster share one,
+  /// so their rows are in one transaction.
+  private var producers: [String: KafkaProducer] = [:]
   private let log: (String) -> Void
   /// `--checkpoint`: SQLite commits are synced (`SQLiteDatabase.init(path:durable:)`).
   private let durable: Bool
@@ -51,9 +54,17 @@ final class SinkOpener {
       connections[key] = sink
       return (sink, true)
     case .kafka(let url):
-      let sink = try KafkaTopicSink(
-        url: url, keyColumns: query.kafkaKeyColumns,
-        transactionalID: kafkaTransactionalID.map { "\($0)-\(url.brokers)-\(url.topic)" })
+      let key = KafkaProducer.sharingKey(url)
+      let producer: KafkaProducer
+      if let shared = producers[key] {
+        producer = shared
+      } else {
+        producer = try KafkaProducer(
+          url: url,
+          transactionalID: kafkaTransactionalID.map { KafkaProducer.transactionalID(prefix: $0, url) })
+        producers[key] = producer
+      }
+      let sink = try KafkaTopicSink(url: url, keyColumns: query.kafkaKeyColumns, producer: producer)
       return (OutputSink(kafka: sink), true)
     case .standardOutput:
       preconditionFailure("stdout is the runner's own sink")
