@@ -60,7 +60,10 @@ enum KafkaTestTools {
     private let done = DispatchSemaphore(value: 0)
     private var finished = false
 
-    init(_ tool: URL, _ arguments: [String], in directory: URL, tag: String = "child") throws {
+    init(
+      _ tool: URL, _ arguments: [String], in directory: URL, tag: String = "child",
+      environment extra: [String: String] = [:]
+    ) throws {
       outURL = directory.appendingPathComponent("\(tag).stdout")
       errURL = directory.appendingPathComponent("\(tag).stderr")
       process.executableURL = tool
@@ -71,19 +74,27 @@ enum KafkaTestTools {
       process.standardError = try FileHandle(forWritingTo: emptyFile(errURL))
       var environment = ProcessInfo.processInfo.environment
       environment["SWIFT_BACKTRACE"] = "enable=no"
+      environment.merge(extra) { $1 }
       process.environment = environment
       process.terminationHandler = { [done] _ in done.signal() }
       try process.run()
     }
 
     /// `streamsql ARGS` in `directory`.
-    static func streamsql(_ arguments: [String], in directory: URL, tag: String) throws -> Child {
-      try Child(StreamsqlBinary.url, arguments, in: directory, tag: tag)
+    static func streamsql(
+      _ arguments: [String], in directory: URL, tag: String, environment: [String: String] = [:]
+    ) throws -> Child {
+      try Child(StreamsqlBinary.url, arguments, in: directory, tag: tag, environment: environment)
     }
 
     var stdout: String { (try? String(contentsOf: outURL, encoding: .utf8)) ?? "" }
     var stderr: String { (try? String(contentsOf: errURL, encoding: .utf8)) ?? "" }
     var status: Int32 { process.terminationStatus }
+
+    /// Whether it ended by SIGKILL (what a crash test's `STREAMSQL_CRASH_AT` sends).
+    var killed: Bool {
+      process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL
+    }
 
     /// Waits for the exit; false after `timeout` seconds.
     func wait(timeout: TimeInterval) -> Bool {
