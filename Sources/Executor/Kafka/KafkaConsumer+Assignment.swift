@@ -30,11 +30,18 @@ extension KafkaConsumer {
       }
       return
     }
-    // Revoked: commit what was applied, drop what was not handed out yet (the next owner
-    // reads it), and stop holding the watermark.
+    // Revoked: commit what was applied, drop what was not handed out yet and what was handed
+    // out but not applied (the next owner reads both from the committed offset), and stop
+    // holding the watermark.
     if !checkpointed, flushOutputs?() ?? true { commitApplied(rk, sync: true) }
     for p in numbers where Int(p) < partitionCount {
       dropPending(Int(p))
+      revokedThrough[Int(p)] = buffers[Int(p)].streamEnd
+      // Applied but not committed (with --checkpoint, or a broker that refuses commits during
+      // a rebalance): if the partition comes straight back, go on from here.
+      if let applied = appliedOffsets[Int(p)], applied != committedOffsets[Int(p)] {
+        revokedApplied[p] = applied
+      }
       assigned.remove(p)
       atEnd.remove(p)
     }
@@ -43,8 +50,9 @@ extension KafkaConsumer {
       "\(url.text): partitions revoked: \(numbers.map(String.init).joined(separator: ", "))")
   }
 
-  /// Sets each partition's start (a checkpoint's offset, else on the first assignment the
-  /// `start` option, else the group's committed offset) and assigns them.
+  /// Sets each partition's start (where this process stopped when it was revoked and given
+  /// straight back, else a checkpoint's offset, else on the first assignment the `start`
+  /// option, else the group's committed offset) and assigns them.
   func assign(
     _ rk: OpaquePointer, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>
   )
@@ -52,9 +60,15 @@ extension KafkaConsumer {
   {
     let count = Int(list.pointee.cnt)
     var byTime: [Int] = []
+    // Partitions revoked and given back: nobody else read them in between.
+    let ownOffsets = revokedApplied
+    revokedApplied = [:]
     for i in 0..<count {
       let p = list.pointee.elems[i].partition
-      if let offset = restoredOffsets[p] {
+      // A checkpoint's offset counts once: after a rebalance the partition's last owner's
+      // offset (the group's, or this process's own) is newer.
+      let restored = restoredOffsets.removeValue(forKey: p)
+      if let offset = ownOffsets[p] ?? restored {
         list.pointee.elems[i].offset = offset
         continue
       }
@@ -101,6 +115,13 @@ extension KafkaConsumer {
     InputLog.say(
       "\(url.text): partitions assigned: \(numbers.sorted().map(String.init).joined(separator: ", "))"
     )
+  }
+
+  /// Whether a piece of partition `p`'s line stream ending at `position`, about to be
+  /// applied, was handed out before the partition was revoked: its records belong to the
+  /// partition's next owner, which reads them from the offset committed at the revoke.
+  func discards(partition p: Int, endingAt position: Int64) -> Bool {
+    position >= 0 && position <= revokedThrough[p]
   }
 
   func dropPending(_ p: Int) {

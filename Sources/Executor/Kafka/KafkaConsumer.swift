@@ -48,6 +48,12 @@ final class KafkaConsumer {
   var appliedOffsets: [Int64?] = []
   var committedOffsets: [Int64?] = []
   var assigned: Set<Int32> = []
+  /// Per partition: pieces of its line stream ending at or before this position were handed
+  /// out before its last revoke; the reader drops those not applied yet (`discards`).
+  var revokedThrough: [Int64] = []
+  /// Partitions revoked at the last rebalance with applied offsets not committed to the
+  /// group: if the next assignment gives them back, they go on from there.
+  var revokedApplied: [Int32: Int64] = [:]
   var assignedOnce = false
   var atEnd: Set<Int32> = []
   /// Wall-clock time of the last message per partition, for `--idle-timeout`.
@@ -117,6 +123,7 @@ final class KafkaConsumer {
     buffers = Array(repeating: KafkaPartitionBuffer(), count: n)
     appliedOffsets = Array(repeating: nil, count: n)
     committedOffsets = Array(repeating: nil, count: n)
+    revokedThrough = Array(repeating: -1, count: n)
     lastMessageMillis = Array(repeating: Clock.wallMillis(), count: n)
     let list = rd_kafka_topic_partition_list_new(Int32(n))!
     defer { rd_kafka_topic_partition_list_destroy(list) }

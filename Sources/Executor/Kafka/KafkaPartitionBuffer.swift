@@ -24,6 +24,9 @@ struct KafkaPartitionBuffer {
   /// Bytes not handed out yet.
   var unread: Int { data.count - read }
 
+  /// The stream position after the last byte appended.
+  var streamEnd: Int64 { base + Int64(data.count) }
+
   /// Appends one record's line, written by `write`; returns the bytes added.
   mutating func append(next offset: Int64, _ write: (inout [UInt8]) -> Void) -> Int {
     let before = data.count

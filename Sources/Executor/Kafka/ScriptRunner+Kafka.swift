@@ -58,6 +58,16 @@ extension ScriptRunner {
     for consumer in kafkaConsumers { consumer.commitApplied(sync: false) }
   }
 
+  /// Whether `job` holds records of a partition revoked since it was read: they are not
+  /// applied here (the partition's next owner reads them), so a rebalance neither loses nor
+  /// repeats a record.
+  func kafkaRevoked(_ job: ScanJob, _ source: SourceReader) -> Bool {
+    guard job.input < source.inputs.count,
+      let k = source.inputs[job.input] as? KafkaPartitionInput
+    else { return false }
+    return k.consumer.discards(partition: k.partition, endingAt: job.endOffset)
+  }
+
   /// A piece of a partition was applied: its end is known as an offset from now on.
   func kafkaApplied(_ job: ScanJob, _ source: SourceReader) {
     guard job.endOffset >= 0, job.input < source.inputs.count,
