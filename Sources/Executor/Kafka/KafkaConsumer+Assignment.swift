@@ -30,10 +30,10 @@ extension KafkaConsumer {
       }
       return
     }
-    // Revoked: commit what was applied, drop what was not handed out yet and what was handed
-    // out but not applied (the next owner reads both from the committed offset), and stop
-    // holding the watermark.
-    if !checkpointed, flushOutputs?() ?? true { commitApplied(rk, sync: true) }
+    // Revoked: apply what was handed out and commit it, drop what was not handed out yet (the
+    // next owner reads it from the committed offset), and stop holding the watermark.
+    let settled = settleOutputs?() ?? true
+    if !checkpointed && settled { commitApplied(rk, sync: true) }
     for p in numbers where Int(p) < partitionCount {
       dropPending(Int(p))
       revokedThrough[Int(p)] = buffers[Int(p)].streamEnd

@@ -33,9 +33,11 @@ final class KafkaConsumer {
   let line: KafkaMessageLine
   /// `--checkpoint`: no periodic commits; `commit(_:)` after each checkpoint.
   let checkpointed: Bool
-  /// Flushes the run's outputs before a commit made inside a rebalance (the rows of what is
-  /// committed must be out first); false when that failed, and then nothing is committed.
-  var flushOutputs: (() -> Bool)?
+  /// Inside a rebalance, before partitions are revoked: applies every piece already read
+  /// (so what was handed out of a revoked partition is applied, and covered by the commit)
+  /// and flushes the run's outputs (the rows of what is committed must be out first); false
+  /// when that failed, and then nothing is committed.
+  var settleOutputs: (() -> Bool)?
   /// Start positions from a checkpoint, by partition: they win over `start` and the group.
   var restoredOffsets: [Int32: Int64] = [:]
 

@@ -13,11 +13,14 @@ extension ScriptRunner {
     }
     let consumer = KafkaConsumer(
       url: url, fields: fields, checkpointed: options.checkpoint != nil)
-    consumer.flushOutputs = { [unowned self] in
+    consumer.settleOutputs = { [unowned self, unowned consumer] in
       do throws(RunError) {
+        try applyInflight()
         for sink in sinks { try sink.flush() }
         return true
       } catch {
+        // Thrown from the next read: the run stops as it would have outside the rebalance.
+        if consumer.fatal == nil { consumer.fatal = error }
         return false
       }
     }
@@ -58,9 +61,10 @@ extension ScriptRunner {
     for consumer in kafkaConsumers { consumer.commitApplied(sync: false) }
   }
 
-  /// Whether `job` holds records of a partition revoked since it was read: they are not
-  /// applied here (the partition's next owner reads them), so a rebalance neither loses nor
-  /// repeats a record.
+  /// Whether `job` holds records of a partition revoked since it was read (the rest of a
+  /// record partly handed out at the revoke; everything handed out before was applied then):
+  /// they are not applied here, since the partition's next owner reads them from the offset
+  /// committed at the revoke.
   func kafkaRevoked(_ job: ScanJob, _ source: SourceReader) -> Bool {
     guard job.input < source.inputs.count,
       let k = source.inputs[job.input] as? KafkaPartitionInput

@@ -286,6 +286,11 @@ public final class ScriptRunner {
     }
   }
 
+  /// Applies every piece read so far (a Kafka rebalance, before partitions are revoked).
+  func applyInflight() throws(RunError) {
+    while !inflight.isEmpty { try applyOldest() }
+  }
+
   private var needsTimer: Bool {
     options.idleTimeoutMillis != nil || runners.contains { $0.usesProcessingTime }
   }
