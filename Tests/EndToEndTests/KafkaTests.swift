@@ -339,6 +339,21 @@ import Testing
     #expect(first3.key?.hasPrefix("[\"") == true, "\(first3)")
   }
 
+  /// One transaction spans one cluster: with `--checkpoint`, Kafka sinks on two are refused
+  /// before anything is read (two transactions would commit one after the other).
+  @Test func aCheckpointRefusesKafkaSinksOnTwoClusters() throws {
+    let dir = try StreamsqlBinary.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let (p1, p2) = (TestSocket.freePort(), TestSocket.freePort())
+    try """
+    INSERT INTO 'kafka://127.0.0.1:\(p1)/a' SELECT x FROM stdin;
+    INSERT INTO 'kafka://127.0.0.1:\(p2)/b' SELECT x FROM stdin;
+    """.write(to: dir.appendingPathComponent("q.sql"), atomically: true, encoding: .utf8)
+    let r = try StreamsqlBinary.run(["--checkpoint", "ck", "-f", "q.sql"], in: dir, timeout: 30)
+    #expect(r.status == 2, "\(r.stderr)")
+    #expect(r.stderr.contains("Kafka sinks on different brokers"), "\(r.stderr)")
+  }
+
   @Test func usageErrorsAndAnUnreachableBroker() throws {
     let dir = try StreamsqlBinary.makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
