@@ -22,8 +22,10 @@ import Testing
     /// The whole input is there before the start and the source has `stop=end`, with
     /// checkpoints only at the end: the first checkpoint of all is the one that crashes.
     var atEnd = false
+    /// The restart crashes too, here (`STREAMSQL_CRASH_AT`), before a third run completes.
+    var thenAgain: String?
 
-    var description: String { "\(point):\(nth)" }
+    var description: String { "\(point):\(nth)" + (thenAgain.map { " then \($0)" } ?? "") }
   }
 
   static let crashes = [
@@ -34,6 +36,11 @@ import Testing
       point: "checkpoint-written", nth: 1, note: "did not commit; starting from the beginning",
       atEnd: true),
     Crash(point: "transaction-committed", nth: 2, note: "resuming from the checkpoint"),
+    // Resumed from the previous checkpoint, the run crashes again in the same gap: it must not
+    // take the abandoned checkpoint for its previous one.
+    Crash(
+      point: "checkpoint-written", nth: 2, note: "did not commit; resuming from the one before it",
+      thenAgain: "checkpoint-written:1"),
   ]
 
   @Test(arguments: crashes)
@@ -74,7 +81,8 @@ import Testing
     if crash.atEnd { try broker.produce("in", records + closers) }
 
     let first = try KafkaTestTools.Child.streamsql(
-      command, in: dir, tag: "first", environment: ["STREAMSQL_CRASH_AT": crash.description])
+      command, in: dir, tag: "first",
+      environment: ["STREAMSQL_CRASH_AT": "\(crash.point):\(crash.nth)"])
     defer { first.kill() }
     if !crash.atEnd {
       try #require(
@@ -91,6 +99,14 @@ import Testing
     #expect(first.wait(timeout: 60), "never reached \(crash): \(first.stderr)")
     try #require(first.killed, "ended otherwise than at \(crash): \(first.stderr)")
 
+    if let again = crash.thenAgain {
+      let crashing = try KafkaTestTools.Child.streamsql(
+        command, in: dir, tag: "again", environment: ["STREAMSQL_CRASH_AT": again])
+      defer { crashing.kill() }
+      #expect(crashing.wait(timeout: 60), "never reached \(again): \(crashing.stderr)")
+      try #require(crashing.killed, "ended otherwise than at \(again): \(crashing.stderr)")
+      #expect(crashing.stderr.contains(crash.note), "\(crashing.stderr)")
+    }
     let second = try KafkaTestTools.Child.streamsql(command, in: dir, tag: "second")
     defer { second.kill() }
     if crash.atEnd {

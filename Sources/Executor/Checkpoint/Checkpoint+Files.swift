@@ -78,6 +78,16 @@ extension Checkpoint {
     syncDirectory(directory)
   }
 
+  /// The newest checkpoint's Kafka transaction did not commit: the previous checkpoint becomes
+  /// the newest again (renamed over it), so that the next one written keeps it as previous.
+  static func revertToPrevious(in directory: String) throws(CheckpointError) {
+    let previous = Checkpoint.previousPath(in: directory)
+    guard rename(previous, Checkpoint.path(in: directory)) == 0 else {
+      throw CheckpointError("cannot rename '\(previous)': \(POSIX.errorText)")
+    }
+    syncDirectory(directory)
+  }
+
   /// Writes atomically: temp file, fsync, rename, fsync of the directory. With
   /// `keepingPrevious`, the checkpoint it replaces first becomes `checkpoint.previous.bin`
   /// (a hard link renamed into place, so `checkpoint.bin` never goes missing).

@@ -48,6 +48,12 @@ extension Checkpointer {
       InputLog.say(
         "the Kafka transaction of the checkpoint in '\(directory)' taken at \(taken) did not commit; resuming from the one before it, so the rows since then are produced again"
       )
+      // The abandoned checkpoint must not become the previous of the next one.
+      do throws(CheckpointError) {
+        try Checkpoint.revertToPrevious(in: directory)
+      } catch {
+        throw RunError(error.message)
+      }
       chosen.resume = previous
       return chosen
     }
