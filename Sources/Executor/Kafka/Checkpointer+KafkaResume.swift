@@ -13,7 +13,8 @@ import Planner
 /// - the newest checkpoint's mark: its rows are committed; resume from it;
 /// - the previous checkpoint's mark: the newest one's transaction was aborted; resume from the
 ///   previous one, so its rows since then are produced again (and output files are cut back,
-///   and sources sought back, to the previous checkpoint, as for any resume);
+///   and sources sought back, to the previous checkpoint, as for any resume). The previous one
+///   becomes the newest again, so the abandoned one is never kept as a previous;
 /// - no mark of this lineage and no previous checkpoint: the first checkpoint's transaction
 ///   was aborted; start from the beginning, as if no checkpoint had been taken.
 ///
