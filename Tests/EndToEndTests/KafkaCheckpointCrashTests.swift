@@ -31,7 +31,8 @@ import Testing
   static let crashes = [
     Crash(point: "before-checkpoint", nth: 2, note: "resuming from the checkpoint"),
     Crash(point: "previous-kept", nth: 2, note: "resuming from the checkpoint"),
-    Crash(point: "checkpoint-written", nth: 2, note: "did not commit; resuming from the one before it"),
+    Crash(
+      point: "checkpoint-written", nth: 2, note: "did not commit; resuming from the one before it"),
     Crash(
       point: "checkpoint-written", nth: 1, note: "did not commit; starting from the beginning",
       atEnd: true),
@@ -124,7 +125,9 @@ import Testing
 
     let messages = try visible()
     #expect(messages.count == expected.count)
-    #expect(KafkaEvents.same(try KafkaEvents.rows(messages.map(\.value).joined(separator: "\n")), expected))
+    #expect(
+      KafkaEvents.same(
+        try KafkaEvents.rows(messages.map(\.value).joined(separator: "\n")), expected))
     // The file sinks of the same run were cut back to the same checkpoint.
     let agg = try String(contentsOf: dir.appendingPathComponent("agg.ndjson"), encoding: .utf8)
     let fired = agg.split(separator: "\n").filter { !$0.contains(#""country":"XX""#) }

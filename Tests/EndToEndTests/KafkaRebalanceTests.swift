@@ -27,7 +27,9 @@ import Testing
   static func ts(_ i: Int) -> Int64 { base + Int64(i) * 250 }
   static func amount(_ p: Int, _ i: Int) -> Int { (i * 13 + p * 7) % 50 - 5 }
 
-  static func events(_ p: Int, _ range: Range<Int>) -> [(partition: Int32, key: String?, value: String)] {
+  static func events(_ p: Int, _ range: Range<Int>) -> [(
+    partition: Int32, key: String?, value: String
+  )] {
     range.map { i in
       (
         Int32(p), "e\(i)",
@@ -38,7 +40,10 @@ import Testing
 
   /// A record that only moves its partition's event time (WHERE drops it).
   static func tick(_ p: Int, at ms: Int64) -> (partition: Int32, key: String?, value: String) {
-    (Int32(p), "tick", #"{"kind":"tick","id":-1,"ts":\#(ms),"country":"\#(countries[p])","amount":0}"#)
+    (
+      Int32(p), "tick",
+      #"{"kind":"tick","id":-1,"ts":\#(ms),"country":"\#(countries[p])","amount":0}"#
+    )
   }
 
   static func expected(upTo n: Int) -> [KafkaEvents.Key: KafkaEvents.Aggregate] {
@@ -151,23 +156,29 @@ import Testing
     // Rows: each record exactly once over both; the second process's only from its partitions.
     func rows(_ dir: URL) throws -> [(id: Int, p: Int)] {
       try lines(dir, "rows.ndjson").map {
-        let o = try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        let o = try #require(
+          try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
         return (try #require(o["id"] as? Int), try #require(o["p"] as? Int))
       }
     }
     let rowsA = try rows(dirs[0])
     let rowsB = try rows(dirs[1])
     let ids = (rowsA + rowsB).map(\.id)
-    let all = (0..<3).flatMap { p in (0..<KafkaRebalanceTests.all).map { KafkaRebalanceTests.id(p, $0) } }
+    let all = (0..<3).flatMap { p in
+      (0..<KafkaRebalanceTests.all).map { KafkaRebalanceTests.id(p, $0) }
+    }
     #expect(ids.count == all.count, "\(rowsA.count) + \(rowsB.count) rows for \(all.count) records")
     #expect(Set(ids) == Set(all))
-    #expect(!rowsB.isEmpty && Set(rowsB.map(\.p)) == movedToB, "b read \(Set(rowsB.map(\.p))), was given \(movedToB)")
+    #expect(
+      !rowsB.isEmpty && Set(rowsB.map(\.p)) == movedToB,
+      "b read \(Set(rowsB.map(\.p))), was given \(movedToB)")
 
     // Aggregates: each (window, country) once over both, equal to the whole input's.
     let aggA = try KafkaEvents.rows(lines(dirs[0], "agg.ndjson").joined(separator: "\n"))
     let aggB = try KafkaEvents.rows(lines(dirs[1], "agg.ndjson").joined(separator: "\n"))
     #expect(Set(aggA.keys).isDisjoint(with: aggB.keys))
     #expect(KafkaEvents.same(aggA.merging(aggB) { x, _ in x }, expected))
-    #expect(Set(aggB.keys.map(\.country)) == Set(movedToB.map { KafkaRebalanceTests.countries[$0] }))
+    #expect(
+      Set(aggB.keys.map(\.country)) == Set(movedToB.map { KafkaRebalanceTests.countries[$0] }))
   }
 }

@@ -59,9 +59,8 @@ final class SinkOpener {
       if let shared = producers[key] {
         producer = shared
       } else {
-        producer = try KafkaProducer(
-          url: url,
-          transactionalID: kafkaTransactionalID.map { KafkaProducer.transactionalID(prefix: $0, url) })
+        let id = kafkaTransactionalID.map { KafkaProducer.transactionalID(prefix: $0, url) }
+        producer = try KafkaProducer(url: url, transactionalID: id)
         producers[key] = producer
       }
       let sink = try KafkaTopicSink(url: url, keyColumns: query.kafkaKeyColumns, producer: producer)
