@@ -339,6 +339,30 @@ import Testing
     #expect(first3.key?.hasPrefix("[\"") == true, "\(first3)")
   }
 
+  /// Two queries writing to one topic with `--checkpoint` share one transactional producer
+  /// (two producers with one transactional id would fence each other).
+  @Test func twoQueriesIntoOneTopicShareOneTransaction() throws {
+    let broker = try KafkaBroker()
+    defer { broker.stop() }
+    try broker.createTopic("in", partitions: 1)
+    try broker.createTopic("out", partitions: 1)
+    try broker.produce("in", (0..<50).map { (0, nil, #"{"id":\#($0)}"#) })
+    let dir = try StreamsqlBinary.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try """
+    CREATE STREAM s WITH (source = 'kafka://\(broker.address)/in?stop=end');
+    INSERT INTO 'kafka://\(broker.address)/out' SELECT id, 'even' AS kind FROM s WHERE id % 2 = 0;
+    INSERT INTO 'kafka://\(broker.address)/out' SELECT id, 'odd' AS kind FROM s WHERE id % 2 = 1;
+    """.write(to: dir.appendingPathComponent("q.sql"), atomically: true, encoding: .utf8)
+    let r = try StreamsqlBinary.run(
+      ["--checkpoint", "ck", "--checkpoint-interval", "100ms", "-f", "q.sql"], in: dir,
+      timeout: 60)
+    #expect(r.status == 0, "\(r.stderr)")
+    let values = try broker.records("out", partitions: 1).map(\.value)
+    #expect(values.count == 50, "\(values)")
+    #expect(values.filter { $0.contains("odd") }.count == 25)
+  }
+
   /// One transaction spans one cluster: with `--checkpoint`, Kafka sinks on two are refused
   /// before anything is read (two transactions would commit one after the other).
   @Test func aCheckpointRefusesKafkaSinksOnTwoClusters() throws {
