@@ -46,6 +46,7 @@ extension KafkaConsumer {
       atEnd.remove(p)
     }
     rd_kafka_assign(rk, nil)
+    assignmentChanged = true
     InputLog.say(
       "\(url.text): partitions revoked: \(numbers.map(String.init).joined(separator: ", "))")
   }
@@ -65,13 +66,17 @@ extension KafkaConsumer {
     revokedApplied = [:]
     for i in 0..<count {
       let p = list.pointee.elems[i].partition
-      // A checkpoint's offset counts once: after a rebalance the partition's last owner's
-      // offset (the group's, or this process's own) is newer.
+      let known = Int(p) < partitionCount
+      // A checkpoint's offset counts for the first assignment; after that, this process's own
+      // position (kept in `appliedOffsets` from here on) or the group's is the newer.
       let restored = restoredOffsets.removeValue(forKey: p)
       if let offset = ownOffsets[p] ?? restored {
         list.pointee.elems[i].offset = offset
+        if known { appliedOffsets[Int(p)] = offset }
         continue
       }
+      // Whatever this process applied of it before is not where it starts now.
+      if known { appliedOffsets[Int(p)] = nil }
       guard firstAssignment || url.group == nil else {
         list.pointee.elems[i].offset = -1001  // RD_KAFKA_OFFSET_INVALID: the committed offset
         continue
@@ -112,6 +117,7 @@ extension KafkaConsumer {
       lastMessageMillis[Int(p)] = Clock.wallMillis()
     }
     assignedOnce = true
+    assignmentChanged = true
     InputLog.say(
       "\(url.text): partitions assigned: \(numbers.sorted().map(String.init).joined(separator: ", "))"
     )

@@ -45,11 +45,15 @@ final class KafkaConsumer {
   var buffers: [KafkaPartitionBuffer] = []
   var pendingBytes = 0
   static let maxPendingBytes = 1 << 20
-  /// Per partition: bytes handed to the reader so far, and (end byte, next offset) of handed
-  /// Per partition: the offset after the last applied message; nil before the first.
+  /// Per partition: the offset after the last applied message, or where the partition
+  /// started when this process knows it (a checkpoint's offset, its own after a rebalance);
+  /// nil before the first message of an assignment that started at the group's offset.
   var appliedOffsets: [Int64?] = []
   var committedOffsets: [Int64?] = []
   var assigned: Set<Int32> = []
+  /// Partitions were assigned or revoked since the runner last gave the queries each
+  /// partition's hold on the watermark.
+  var assignmentChanged = false
   /// Per partition: pieces of its line stream ending at or before this position were handed
   /// out before its last revoke; the reader drops those not applied yet (`discards`).
   var revokedThrough: [Int64] = []

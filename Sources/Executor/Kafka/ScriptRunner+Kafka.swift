@@ -47,29 +47,40 @@ extension ScriptRunner {
   /// goes to the queries; without `--checkpoint`, when a periodic commit is due, the outputs
   /// are flushed and then the applied offsets committed (at-least-once).
   func syncKafka() throws(RunError) {
-    var due = false
-    for source in sources {
-      for (i, input) in source.inputs.enumerated() {
-        guard let k = input as? KafkaPartitionInput else { continue }
-        let hold = k.watermarkHold
-        for q in source.queries { try q.setInputHold(i, hold) }
-        if k.consumer.commitDue { due = true }
-      }
-    }
-    guard due else { return }
+    try syncKafkaHolds()
+    guard kafkaConsumers.contains(where: \.commitDue) else { return }
     for sink in sinks { try sink.flush() }
     for consumer in kafkaConsumers { consumer.commitApplied(sync: false) }
   }
 
-  /// Whether `job` holds records of a partition revoked since it was read (the rest of a
-  /// record partly handed out at the revoke; everything handed out before was applied then):
-  /// they are not applied here, since the partition's next owner reads them from the offset
-  /// committed at the revoke.
-  func kafkaRevoked(_ job: ScanJob, _ source: SourceReader) -> Bool {
+  /// Each partition's hold on the watermark goes to the queries of its source.
+  private func syncKafkaHolds() throws(RunError) {
+    for source in sources {
+      for (i, input) in source.inputs.enumerated() {
+        guard let k = input as? KafkaPartitionInput else { continue }
+        k.consumer.assignmentChanged = false
+        let hold = k.watermarkHold
+        for q in source.queries { try q.setInputHold(i, hold) }
+      }
+    }
+  }
+
+  /// Called before `job` is applied; false when it must not be.
+  ///
+  /// When partitions were assigned or revoked since the holds were last given to the queries
+  /// (the rebalance came inside a read of this loop), they are given first: otherwise the
+  /// first records of a newly assigned partition would move the watermark while the other
+  /// new partitions did not hold it yet, and their rows would be late.
+  ///
+  /// A job of a partition revoked since it was read (the rest of a record partly handed out
+  /// at the revoke; everything handed out before was applied then) is not applied: the
+  /// partition's next owner reads it from the offset committed at the revoke.
+  func kafkaBeforeApply(_ job: ScanJob, _ source: SourceReader) throws(RunError) -> Bool {
     guard job.input < source.inputs.count,
       let k = source.inputs[job.input] as? KafkaPartitionInput
-    else { return false }
-    return k.consumer.discards(partition: k.partition, endingAt: job.endOffset)
+    else { return true }
+    if k.consumer.assignmentChanged { try syncKafkaHolds() }
+    return !k.consumer.discards(partition: k.partition, endingAt: job.endOffset)
   }
 
   /// A piece of a partition was applied: its end is known as an offset from now on.

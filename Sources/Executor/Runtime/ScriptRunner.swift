@@ -277,7 +277,7 @@ public final class ScriptRunner {
   private func applyOldest() throws(RunError) {
     let (source, job) = inflight.removeFirst()
     job.wait()
-    if kafkaRevoked(job, source) { return }
+    guard try kafkaBeforeApply(job, source) else { return }
     try source.apply(job)
     kafkaApplied(job, source)
     if let checkpointer, let s = sources.firstIndex(where: { $0 === source }) {
