@@ -4,8 +4,8 @@ import Testing
 /// The transactional Kafka sink across a crash at each step of taking a checkpoint: the
 /// process kills itself (SIGKILL, `STREAMSQL_CRASH_AT`) at the chosen step of the N-th
 /// checkpoint whose transaction holds records, and the same command started again must leave
-/// a `read_committed` consumer of the sink's topic, and the file sinks of the same run, with
-/// every result exactly once.
+/// a `read_committed` consumer of the sink's topic, and the file and SQLite sinks of the same
+/// run, with every result exactly once.
 ///
 /// The steps, in order: the records are delivered in the open transaction
 /// (`before-checkpoint`), the replaced checkpoint is kept as the previous one
@@ -63,6 +63,7 @@ import Testing
       source = 'kafka://\(broker.address)/in?group=tx&\(KafkaTests.restartSettings)\(crash.atEnd ? "&stop=end" : "")', timestamp = 'ts');
     INSERT INTO 'kafka://\(broker.address)/out' \(aggregate);
     INSERT INTO 'agg.ndjson' \(aggregate);
+    INSERT INTO 'sqlite://agg.db?table=agg' \(aggregate);
     INSERT INTO 'rows.ndjson' SELECT id FROM events;
     """.write(to: dir.appendingPathComponent("q.sql"), atomically: true, encoding: .utf8)
     let interval = crash.atEnd ? "1h" : "100ms"
@@ -128,10 +129,18 @@ import Testing
     #expect(
       KafkaEvents.same(
         try KafkaEvents.rows(messages.map(\.value).joined(separator: "\n")), expected))
-    // The file sinks of the same run were cut back to the same checkpoint.
+    // The file and SQLite sinks of the same run went back to the same checkpoint.
     let agg = try String(contentsOf: dir.appendingPathComponent("agg.ndjson"), encoding: .utf8)
     let fired = agg.split(separator: "\n").filter { !$0.contains(#""country":"XX""#) }
     #expect(KafkaEvents.same(try KafkaEvents.rows(fired.joined(separator: "\n")), expected))
+    let table = try SQLiteReader(dir.appendingPathComponent("agg.db").path).rows(
+      "SELECT window_start, country, n, total FROM agg WHERE country <> 'XX'")
+    var upserted: [KafkaEvents.Key: KafkaEvents.Aggregate] = [:]
+    for row in table {
+      upserted[KafkaEvents.Key(windowStart: row[0], country: row[1])] = KafkaEvents.Aggregate(
+        n: Int(row[2]) ?? -1, total: Int(row[3]) ?? -1)
+    }
+    #expect(table.count == expected.count && KafkaEvents.same(upserted, expected))
     let text = try String(contentsOf: dir.appendingPathComponent("rows.ndjson"), encoding: .utf8)
     let ids = try text.split(separator: "\n").map {
       try #require(
