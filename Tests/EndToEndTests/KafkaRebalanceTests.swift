@@ -181,4 +181,80 @@ import Testing
     #expect(
       Set(aggB.keys.map(\.country)) == Set(movedToB.map { KafkaRebalanceTests.countries[$0] }))
   }
+
+  /// A member that stops (SIGTERM) while records stream in hands its partitions back: it
+  /// applies what it read, writes its rows, commits their offsets and leaves; the other
+  /// process, whose own partitions are revoked and given straight back in the same rebalance,
+  /// goes on from where each partition stopped. Every record's row is printed exactly once.
+  /// (Rows only: windows open at the stop would be printed partly by both, as the README
+  /// says.)
+  @Test func aMemberLeavingMidStreamHandsItsPartitionsBackWithoutLosingOrRepeatingARow() throws {
+    let broker = try KafkaBroker()
+    defer { broker.stop() }
+    try broker.createTopic("events", partitions: 3)
+    let root = try StreamsqlBinary.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: root) }
+    let query =
+      "SELECT id, _partition AS p FROM 'kafka://\(broker.address)/events?group=leave&\(KafkaTests.groupSettings)'"
+    var dirs: [URL] = []
+    for name in ["a", "b"] {
+      let dir = root.appendingPathComponent(name)
+      try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+      dirs.append(dir)
+    }
+    func ids(_ dir: URL) throws -> [Int] {
+      let text =
+        (try? String(contentsOf: dir.appendingPathComponent("rows.ndjson"), encoding: .utf8)) ?? ""
+      return try text.split(separator: "\n").map {
+        let o = try #require(
+          try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        return try #require(o["id"] as? Int)
+      }
+    }
+    let a = try KafkaTestTools.Child.streamsql(["-o", "rows.ndjson", query], in: dirs[0], tag: "a")
+    defer { a.kill() }
+    let b = try KafkaTestTools.Child.streamsql(["-o", "rows.ndjson", query], in: dirs[1], tag: "b")
+    defer { b.kill() }
+    let settled = KafkaTestTools.poll(timeout: 60) {
+      let x = a.assignedPartitions
+      let y = b.assignedPartitions
+      return !x.isEmpty && !y.isEmpty && x.isDisjoint(with: y) && x.union(y) == [0, 1, 2]
+    }
+    try #require(settled, "group did not settle:\n\(a.stderr)\n\(b.stderr)")
+
+    let total = 30_000
+    func records(_ range: Range<Int>) -> [(partition: Int32, key: String?, value: String)] {
+      range.map {
+        (Int32($0 % 3), nil, #"{"id":\#($0),"pad":"\#(String(repeating: "x", count: 40))"}"#)
+      }
+    }
+    try broker.produce("events", records(0..<total / 2))
+    try #require(
+      try KafkaTestTools.poll(timeout: 60) { try !ids(dirs[1]).isEmpty }, "\(b.stderr)")
+    let gone = b.assignedPartitions
+    // The second process is stopped while the second half streams in, in small batches.
+    let batch = 1_000
+    for (k, start) in stride(from: total / 2, to: total, by: batch).enumerated() {
+      try broker.produce("events", records(start..<min(total, start + batch)))
+      if k == 0 { b.signal(SIGTERM) }
+    }
+    #expect(b.wait(timeout: 30) && b.status == 0, "\(b.stderr)")
+    let all = try KafkaTestTools.poll(timeout: 60) {
+      try ids(dirs[0]).count + ids(dirs[1]).count >= total
+    }
+    #expect(all, "a:\n\(a.stderr)\nb:\n\(b.stderr)")
+    #expect(
+      KafkaTestTools.poll(timeout: 60) { a.assignedPartitions == [0, 1, 2] }, "\(a.stderr)")
+    a.signal(SIGTERM)
+    #expect(a.wait(timeout: 30) && a.status == 0, "\(a.stderr)")
+
+    // The first process took over the partitions the second gave back.
+    let takenOver = try ids(dirs[0]).filter { gone.contains($0 % 3) }
+    #expect(!takenOver.isEmpty, "\(a.stderr)")
+    let printed = try ids(dirs[0]) + ids(dirs[1])
+    let repeated = Dictionary(grouping: printed, by: { $0 }).filter { $1.count > 1 }.count
+    #expect(
+      printed.count == total && Set(printed) == Set(0..<total),
+      "\(printed.count) rows, \(repeated) ids repeated, \(total - Set(printed).count) missing")
+  }
 }
