@@ -1,14 +1,15 @@
 import Foundation
 import Testing
 
-/// A second process joins a consumer group in the middle of a stream, so partitions move
-/// from the first process to it while the first goes on.
+/// Partitions moving between the processes of a group in the middle of a stream: a second
+/// process joins, or one of two stops.
 ///
-/// What is expected, exactly: a member joining is a clean rebalance; the first process
-/// commits the offsets of the records it applied (after flushing its outputs) when its
-/// partitions are revoked, drops what it read of them but did not apply, and each partition's
-/// new owner starts at that committed offset. So every record's row is printed exactly once,
-/// by one of the two processes. Window state does not move with a partition; here the move
+/// What is expected, exactly: a member joining or stopping is a clean rebalance; when its
+/// partitions are revoked, a process applies every record it already read, flushes its
+/// outputs and commits the offsets of what it applied, drops what librdkafka fetched but it
+/// had not read, and each partition's new owner starts at that committed offset (a partition
+/// given straight back goes on from where the process stopped). So every record's row is
+/// printed exactly once, by one of the two processes. Window state does not move with a partition; here the move
 /// happens between windows (every window the first process had open holds no row of a
 /// partition it loses), so each (window, country) result is printed exactly once too, by the
 /// process that read its partition, and equals what one process would print. Per-partition
