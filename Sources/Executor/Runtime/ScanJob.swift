@@ -134,7 +134,7 @@ final class ScanJob: @unchecked Sendable {
   /// (`RowReaper`). What the checkpointer reads afterwards (`kind`, `endOffset`) stays.
   func releaseRows() {
     guard !values.isEmpty || !prepared.isEmpty else { return }
-    let rows = (values, prepared)
+    let rows = (RecycledValues(values), prepared)
     values = []
     prepared = []
     RowReaper.shared.free(rows)
@@ -170,7 +170,7 @@ final class ScanJob: @unchecked Sendable {
     defer { spec.recycle(extractor) }
     let width = spec.fields.count
     var reader = LineReader(maxLineBytes: spec.maxLineBytes, skipsByteOrderMark: false)
-    values.reserveCapacity(width * (bytes.count / 128 + 1))
+    values = ValueArrayPool.shared.take(minimumCapacity: width * (bytes.count / 128 + 1))
     let handle: (LineReader.Line, Int) -> Void = { line, number in
       switch line {
       case .overLong(let length):
