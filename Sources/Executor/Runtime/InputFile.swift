@@ -28,6 +28,20 @@ final class InputFile {
     fd = 0
     lines = LineReader(maxLineBytes: max)
     mapped = MappedFile.open(fd: 0, name: name, smallest: mapsFrom)
+    if mapped == nil { InputFile.widenPipe(fd) }
+  }
+
+  /// Linux's F_SETPIPE_SZ (not exported to Swift).
+  private static let setPipeSize: Int32 = 1031
+
+  /// A pipe holds 64 KiB by default, so each read returns at most that: a piece, with its
+  /// scheduling and per-piece work, per 64 KiB. A wider pipe lets a fast writer fill it and a
+  /// read take up to `ScriptRunner.readBytes` at once; a slow writer's lines still arrive as
+  /// they are written. Nothing happens for anything but a pipe, or if the system refuses.
+  static func widenPipe(_ fd: Int32) {
+    var info = stat()
+    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFIFO else { return }
+    _ = fcntl(fd, setPipeSize, Int32(ScriptRunner.readBytes))
   }
 
   /// - Parameter mapsFrom: a regular file at least this large is mapped.
@@ -49,6 +63,7 @@ final class InputFile {
       }
       pipe = p
       fd = fileno(p)
+      InputFile.widenPipe(fd)
       return
     }
     let d = open(path, O_RDONLY)
@@ -60,6 +75,7 @@ final class InputFile {
     }
     fd = d
     mapped = MappedFile.open(fd: d, name: "'\(path)'", smallest: mapsFrom)
+    if mapped == nil { InputFile.widenPipe(d) }
   }
 
   /// Reads up to `buffer.count` bytes; 0 at end of input, nil when interrupted by a signal.

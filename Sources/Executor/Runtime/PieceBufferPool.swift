@@ -31,7 +31,7 @@ final class PieceBufferPool: @unchecked Sendable {
   /// Allocated, so that its address is stable (pthread mutexes must not move).
   private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
 
-  init(usualCapacity: Int, maxIdle: Int = 8) {
+  init(usualCapacity: Int, maxIdle: Int = 4) {
     self.usualCapacity = usualCapacity
     self.maxIdle = maxIdle
     idle.reserveCapacity(maxIdle)
