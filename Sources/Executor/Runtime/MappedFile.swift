@@ -31,9 +31,6 @@ final class MappedFile {
   /// The file size when last looked at.
   private var knownSize: Int64 = 0
   private static let pageSize = Int64(sysconf(Int32(_SC_PAGESIZE)))
-  /// Whether mappings are populated at once (MAP_POPULATE): one system call instead of a page
-  /// fault per 64 KiB on the scanning threads.
-  static let populates = true
 
   /// Files shorter than this are read as before: mapping pays only for large files, and
   /// special files (/proc, /sys) claim sizes of 0 or 4096 that are not their contents.
@@ -92,8 +89,9 @@ final class MappedFile {
     let start = position - Int64(count)
     let aligned = start - start % MappedFile.pageSize
     let length = Int(position - aligned)
-    let flags = MAP_PRIVATE | (MappedFile.populates ? MAP_POPULATE : 0)
-    guard let p = mmap(nil, length, PROT_READ, flags, fd, off_t(aligned)), p != MAP_FAILED else {
+    // Not MAP_POPULATE: the scanning thread populates it (`InputBytes.willRead`).
+    guard let p = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, off_t(aligned)), p != MAP_FAILED
+    else {
       throw RunError("cannot map \(name) into memory: \(POSIX.errorText)")
     }
     let skip = Int(start - aligned)
