@@ -25,7 +25,8 @@ import Glibc
       switch next(40) {
       case 0: bytes += Array("\n".utf8)
       case 1: bytes += Array("{\"a\": \(i), \"b\": oops}\n".utf8)
-      case 2: bytes += Array("{\"a\": \(i), \"s\": \"\(String(repeating: "x", count: 400))\"}\n".utf8)
+      case 2:
+        bytes += Array("{\"a\": \(i), \"s\": \"\(String(repeating: "x", count: 400))\"}\n".utf8)
       case 3: bytes += Array("{\"a\": \(i), \"s\": \"\(pad)\"}\r\n".utf8)
       default: bytes += Array("{\"a\": \(i), \"b\": \(next(1000)), \"s\": \"\(pad)\"}\n".utf8)
       }

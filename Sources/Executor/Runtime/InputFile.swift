@@ -117,7 +117,8 @@ final class InputFile {
     defer { scratch.deallocate() }
     while left > 0 {
       let want = Int(min(left, Int64(scratch.count)))
-      guard let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<want])) else {
+      guard let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<want]))
+      else {
         continue
       }
       if n == 0 { return false }

@@ -1,10 +1,10 @@
+import Dispatch
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-
-import Dispatch
 
 /// What happens when a mapped input file shrinks under the run: the kernel raises SIGBUS on the
 /// first touch of a mapped page past the new end, on whichever thread touches it.

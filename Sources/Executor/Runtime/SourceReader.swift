@@ -101,7 +101,8 @@ final class SourceReader {
   func endJobs(from index: Int) throws(RunError) -> [ScanJob] {
     var jobs: [ScanJob] = []
     for stream in chunkers[index].keys.sorted() {
-      jobs += try streamEndJobs(from: index, stream: stream, tornIsBad: !(inputs[index] is InputFile))
+      jobs += try streamEndJobs(
+        from: index, stream: stream, tornIsBad: !(inputs[index] is InputFile))
     }
     return jobs + [ScanJob(spec: spec, input: index, kind: .end)]
   }
