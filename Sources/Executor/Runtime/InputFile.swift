@@ -31,16 +31,20 @@ final class InputFile {
     if mapped == nil { InputFile.widenPipe(fd) }
   }
 
-  /// Linux's F_SETPIPE_SZ (not exported to Swift).
+  /// Linux's F_SETPIPE_SZ and F_GETPIPE_SZ (not exported to Swift).
   private static let setPipeSize: Int32 = 1031
+  private static let getPipeSize: Int32 = 1032
 
   /// A pipe holds 64 KiB by default, so each read returns at most that: a piece, with its
   /// scheduling and per-piece work, per 64 KiB. A wider pipe lets a fast writer fill it and a
   /// read take up to `ScriptRunner.readBytes` at once; a slow writer's lines still arrive as
-  /// they are written. Nothing happens for anything but a pipe, or if the system refuses.
+  /// they are written. Nothing happens for anything but a pipe, a pipe already as wide, or if
+  /// the system refuses.
   static func widenPipe(_ fd: Int32) {
     var info = stat()
     guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFIFO else { return }
+    let size = fcntl(fd, getPipeSize)
+    guard size >= 0, size < ScriptRunner.readBytes else { return }
     _ = fcntl(fd, setPipeSize, Int32(ScriptRunner.readBytes))
   }
 
