@@ -51,8 +51,10 @@ enum StreamsqlBinary {
 
   /// Runs `streamsql arguments` in `directory` with `stdin` as its standard input; stdout and
   /// stderr go to files (no pipe can fill up), and the child is killed after `timeout` seconds.
+  /// `executable` runs another program instead (a shell that pipes into streamsql).
   static func run(
-    _ arguments: [String], stdin: Data = Data(), in directory: URL, timeout: TimeInterval = 20
+    _ arguments: [String], stdin: Data = Data(), in directory: URL, timeout: TimeInterval = 20,
+    executable: URL? = nil
   ) throws -> Result {
     let inURL = directory.appendingPathComponent(".stdin")
     let outURL = directory.appendingPathComponent(".stdout")
@@ -69,7 +71,7 @@ enum StreamsqlBinary {
       try? errHandle.close()
     }
     let process = Process()
-    process.executableURL = url
+    process.executableURL = executable ?? url
     process.arguments = arguments
     process.currentDirectoryURL = directory
     process.standardInput = inHandle

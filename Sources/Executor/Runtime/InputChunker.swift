@@ -10,16 +10,28 @@ import Musl
 /// Only the partial line at the end of a read is carried over. A UTF-8 byte order mark at the
 /// start of the stream is dropped. A line longer than the limit is never buffered beyond it: its
 /// bytes are dropped up to its newline and it is reported as one over-long line.
+///
+/// The bytes arrive in one of two ways, never both for one stream:
+/// - `push(_:pool:)`: a read's bytes, copied with the carried partial line into a buffer of the
+///   pool (the piece), the new partial line kept here;
+/// - `push(mapped:)`: a view into a mapped file that starts with the carried partial line and
+///   goes on with the new bytes, so the piece is the view itself and nothing is copied; only the
+///   partial line's length is kept here, and the next view starts with it again.
+/// Both cut at exactly the same places: a piece ends at the last newline of each read.
 struct InputChunker {
   enum Piece {
     /// Whole lines; every line ends with `\n` except, at end of input, possibly the last.
-    case lines([UInt8])
+    case lines(InputBytes)
     /// A line of this many bytes that exceeded the limit.
     case overLong(Int)
   }
 
   let maxLineBytes: Int
+  /// The partial line carried over (bytes pushed by copy).
   private var tail: [UInt8] = []
+  /// The length of the partial line carried over (views of a mapping): the next view starts
+  /// with these bytes.
+  private(set) var mappedTail = 0
   private var discarding = false
   private var discarded = 0
   /// Bytes seen so far while the stream start may still be a byte order mark.
@@ -34,9 +46,11 @@ struct InputChunker {
 
   /// Bytes pushed but not yet in a piece: the partial line carried over, or an over-long
   /// line being dropped.
-  var carriedBytes: Int { tail.count + discarded }
+  var carriedBytes: Int { tail.count + mappedTail + discarded }
 
-  mutating func push(_ input: UnsafeRawBufferPointer) -> [Piece] {
+  /// Frames a read's bytes; the piece of whole lines they complete is copied into a buffer of
+  /// `pool`.
+  mutating func push(_ input: UnsafeRawBufferPointer, pool: PieceBufferPool) -> [Piece] {
     var bytes = input
     var pieces: [Piece] = []
     if atStart {
@@ -52,7 +66,7 @@ struct InputChunker {
       }
       let joined = tail
       tail = []
-      return joined.withUnsafeBytes { push($0) }
+      return joined.withUnsafeBytes { push($0, pool: pool) }
     }
     if discarding {
       guard let nl = InputChunker.firstNewline(bytes) else {
@@ -74,15 +88,74 @@ struct InputChunker {
       }
       return pieces
     }
-    var piece = tail
-    piece.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0...last]))
-    tail = Array(UnsafeRawBufferPointer(rebasing: bytes[(last + 1)...]))
-    pieces.append(.lines(piece))
+    let end = last + 1
+    let count = tail.count + end
+    let buffer = pool.take(atLeast: count)
+    tail.withUnsafeBytes { carried in
+      if let from = carried.baseAddress {
+        buffer.start.copyMemory(from: from, byteCount: carried.count)
+      }
+    }
+    buffer.start.advanced(by: tail.count).copyMemory(from: bytes.baseAddress!, byteCount: end)
+    pieces.append(.lines(InputBytes(pooled: buffer, of: pool, count: count)))
+    // A tail that held a long line gives its memory back.
+    if tail.capacity > 1 << 20 { tail = [] } else { tail.removeAll(keepingCapacity: true) }
+    tail.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[end...]))
     return pieces
   }
 
-  /// End of input: the last line, if it had no newline.
-  mutating func finish() -> [Piece] {
+  /// Frames a view into a mapped file: its first `mappedTail` bytes are the partial line carried
+  /// over, the rest are new. The piece of whole lines, if any, is `view` itself, narrowed to it.
+  mutating func push(mapped view: InputBytes) -> [Piece] {
+    let b = view.bytes
+    let total = b.count
+    // Where the next piece begins, and where the new bytes (which may hold newlines) begin.
+    var start = 0
+    var fresh = mappedTail
+    if atStart {
+      if total < 3 {
+        mappedTail = total
+        return []
+      }
+      atStart = false
+      if b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF { start = 3 }
+      // The few bytes carried while the BOM was undecided may hold newlines too.
+      fresh = start
+    }
+    var pieces: [Piece] = []
+    if discarding {
+      // Nothing is carried while a line is dropped: the view holds new bytes only.
+      guard let nl = InputChunker.firstNewline(UnsafeRawBufferPointer(rebasing: b[fresh...]))
+      else {
+        discarded += total - fresh
+        return []
+      }
+      discarded += nl
+      pieces.append(.overLong(discarded))
+      discarding = false
+      discarded = 0
+      start = fresh + nl + 1
+      fresh = start
+    }
+    guard let last = InputChunker.lastNewline(UnsafeRawBufferPointer(rebasing: b[fresh...])) else {
+      mappedTail = total - start
+      if mappedTail > maxLineBytes + 1 {
+        discarding = true
+        discarded = mappedTail
+        mappedTail = 0
+      }
+      return pieces
+    }
+    let end = fresh + last + 1
+    mappedTail = total - end
+    view.narrow(to: start..<end)
+    pieces.append(.lines(view))
+    return pieces
+  }
+
+  /// End of input: the last line, if it had no newline. For a mapped stream, `mappedTail` is a
+  /// view of the `mappedTail` bytes carried (nil when none are).
+  mutating func finish(mappedTail view: InputBytes? = nil) -> [Piece] {
     if atStart {
       atStart = false
       if tail.count >= 3 && tail[0] == 0xEF && tail[1] == 0xBB && tail[2] == 0xBF {
@@ -93,10 +166,14 @@ struct InputChunker {
       discarding = false
       return [.overLong(discarded)]
     }
+    if mappedTail > 0, let view {
+      mappedTail = 0
+      return [.lines(view)]
+    }
     guard !tail.isEmpty else { return [] }
     let piece = tail
     tail = []
-    return [.lines(piece)]
+    return [.lines(InputBytes.copying(piece))]
   }
 
   static func firstNewline(_ b: UnsafeRawBufferPointer) -> Int? {

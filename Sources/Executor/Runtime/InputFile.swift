@@ -18,14 +18,40 @@ final class InputFile {
   /// reads up to the next multiple of the read size first, so that its reads, and hence its
   /// pieces, fall where they did in the run that wrote the checkpoint.
   var nextReadLimit: Int?
+  /// Set when the input is a regular file read through mappings rather than read(2) (stdin
+  /// redirected from a file, or a file): its bytes are not copied (`MappedFile`).
+  private(set) var mapped: MappedFile?
 
-  init(standardInputWithMaxLineBytes max: Int) {
+  /// - Parameter mapsFrom: stdin redirected from a regular file at least this large is mapped.
+  init(standardInputWithMaxLineBytes max: Int, mapsFrom: Int64 = MappedFile.smallestMapped) {
     name = "stdin"
     fd = 0
     lines = LineReader(maxLineBytes: max)
+    mapped = MappedFile.open(fd: 0, name: name, smallest: mapsFrom)
+    if mapped == nil { InputFile.widenPipe(fd) }
   }
 
-  init(path: String, maxLineBytes max: Int) throws(RunError) {
+  /// Linux's F_SETPIPE_SZ and F_GETPIPE_SZ (not exported to Swift).
+  private static let setPipeSize: Int32 = 1031
+  private static let getPipeSize: Int32 = 1032
+
+  /// A pipe holds 64 KiB by default, so each read returns at most that: a piece, with its
+  /// scheduling and per-piece work, per 64 KiB. A wider pipe lets a fast writer fill it and a
+  /// read take up to `ScriptRunner.readBytes` at once; a slow writer's lines still arrive as
+  /// they are written. Nothing happens for anything but a pipe, a pipe already as wide, or if
+  /// the system refuses.
+  static func widenPipe(_ fd: Int32) {
+    var info = stat()
+    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFIFO else { return }
+    let size = fcntl(fd, getPipeSize)
+    guard size >= 0, size < ScriptRunner.readBytes else { return }
+    _ = fcntl(fd, setPipeSize, Int32(ScriptRunner.readBytes))
+  }
+
+  /// - Parameter mapsFrom: a regular file at least this large is mapped.
+  init(path: String, maxLineBytes max: Int, mapsFrom: Int64 = MappedFile.smallestMapped)
+    throws(RunError)
+  {
     name = path
     lines = LineReader(maxLineBytes: max)
     if path.hasSuffix(".gz") {
@@ -41,6 +67,7 @@ final class InputFile {
       }
       pipe = p
       fd = fileno(p)
+      InputFile.widenPipe(fd)
       return
     }
     let d = open(path, O_RDONLY)
@@ -51,6 +78,8 @@ final class InputFile {
       throw RunError("cannot read '\(path)': it is a directory")
     }
     fd = d
+    mapped = MappedFile.open(fd: d, name: "'\(path)'", smallest: mapsFrom)
+    if mapped == nil { InputFile.widenPipe(d) }
   }
 
   /// Reads up to `buffer.count` bytes; 0 at end of input, nil when interrupted by a signal.
@@ -92,7 +121,8 @@ final class InputFile {
     defer { scratch.deallocate() }
     while left > 0 {
       let want = Int(min(left, Int64(scratch.count)))
-      guard let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<want])) else {
+      guard let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<want]))
+      else {
         continue
       }
       if n == 0 { return false }

@@ -66,7 +66,8 @@ final class ScanSpec: @unchecked Sendable {
 /// the main thread read them.
 final class ScanJob: @unchecked Sendable {
   enum Kind {
-    case lines([UInt8])
+    /// Whole lines, given back (unmapped, returned to their pool) once scanned.
+    case lines(InputBytes)
     case overLong(Int)
     /// One bad line with this message (a connection that closed mid-line).
     case bad(String)
@@ -133,7 +134,7 @@ final class ScanJob: @unchecked Sendable {
   /// (`RowReaper`). What the checkpointer reads afterwards (`kind`, `endOffset`) stays.
   func releaseRows() {
     guard !values.isEmpty || !prepared.isEmpty else { return }
-    let rows = (values, prepared)
+    let rows = (RecycledValues(values), prepared)
     values = []
     prepared = []
     RowReaper.shared.free(rows)
@@ -150,7 +151,10 @@ final class ScanJob: @unchecked Sendable {
       badLines.append((1, message, nil))
     case .lines(let bytes):
       byteCount = bytes.count
-      scanLines(bytes)
+      bytes.willRead()
+      scanLines(bytes.bytes)
+      // Nothing refers to the bytes any more: rows hold copies of what they need.
+      bytes.release()
       var counted = TypeDrift(fields: spec.fields)
       counted.observe(values, rows: rowCount)
       drift = counted
@@ -162,12 +166,12 @@ final class ScanJob: @unchecked Sendable {
     }
   }
 
-  private func scanLines(_ bytes: [UInt8]) {
+  private func scanLines(_ bytes: UnsafeRawBufferPointer) {
     let extractor = spec.takeExtractor()
     defer { spec.recycle(extractor) }
     let width = spec.fields.count
     var reader = LineReader(maxLineBytes: spec.maxLineBytes, skipsByteOrderMark: false)
-    values.reserveCapacity(width * (bytes.count / 128 + 1))
+    values = ValueArrayPool.shared.take(minimumCapacity: width * (bytes.count / 128 + 1))
     let handle: (LineReader.Line, Int) -> Void = { line, number in
       switch line {
       case .overLong(let length):
@@ -205,7 +209,7 @@ final class ScanJob: @unchecked Sendable {
         }
       }
     }
-    bytes.withUnsafeBytes { reader.feed($0, handle) }
+    reader.feed(bytes, handle)
     reader.finish(handle)
     lineCount = reader.lineCount
   }

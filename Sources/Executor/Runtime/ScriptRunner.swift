@@ -316,6 +316,8 @@ public final class ScriptRunner {
               source.jobs(
                 for: UnsafeRawBufferPointer(rebasing: buffer[0..<n]), from: i, stream: stream),
               source)
+          case .mapped(let n):
+            try submit(source.mappedJobs(from: i, count: n), source)
           case .streamEnded(let stream, let tornIsBad):
             try submit(source.streamEndJobs(from: i, stream: stream, tornIsBad: tornIsBad), source)
           case .ended:

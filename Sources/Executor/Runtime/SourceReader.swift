@@ -17,6 +17,8 @@ final class SourceReader {
   /// Bytes read from each input (from its resumed offset), for checkpoint offsets.
   var consumedBytes: [Int64]
   private let badInput: BadInput
+  /// Buffers the pieces of read (not mapped) inputs are copied into, reused.
+  private let pool: PieceBufferPool
   var stats = RunStats()
   /// Kinds of value seen per extracted field, for `--stats` type drift.
   lazy var drift = TypeDrift(fields: spec.fields)
@@ -30,6 +32,7 @@ final class SourceReader {
     chunkers = inputs.map { _ in [:] }
     lineBase = inputs.map { _ in 0 }
     consumedBytes = inputs.map { _ in 0 }
+    pool = PieceBufferPool(usualCapacity: ScriptRunner.readBytes)
   }
 
   func attach(_ query: QueryRunner) {
@@ -43,26 +46,51 @@ final class SourceReader {
   /// The pieces of whole lines that `bytes`, read from byte stream `stream` of input `index`,
   /// completes.
   func jobs(for bytes: UnsafeRawBufferPointer, from index: Int, stream: Int = 0) -> [ScanJob] {
-    stats.bytes += bytes.count
-    consumedBytes[index] += Int64(bytes.count)
     let pieces = chunkers[index][stream, default: InputChunker(maxLineBytes: maxLineBytes)].push(
-      bytes
-    ).map { job($0, index) }
+      bytes, pool: pool)
+    return jobs(pieces, count: bytes.count, from: index, stream: stream)
+  }
+
+  /// The pieces of whole lines that the next `count` bytes of mapped input `index` complete:
+  /// views into the file, with the partial line before them, mapped here (`MappedFile`).
+  func mappedJobs(from index: Int, count: Int) throws(RunError) -> [ScanJob] {
+    guard let file = (inputs[index] as? InputFile)?.mapped else {
+      preconditionFailure("mapped bytes from an input that is not mapped")
+    }
+    var chunker = chunkers[index][0] ?? InputChunker(maxLineBytes: maxLineBytes)
+    // The view starts with the partial line carried over (none while a long line is dropped).
+    let view = try file.mapping(last: chunker.mappedTail + count)
+    let pieces = chunker.push(mapped: view)
+    chunkers[index][0] = chunker
+    return jobs(pieces, count: count, from: index, stream: 0)
+  }
+
+  /// Jobs for the pieces that `count` new bytes of a stream completed.
+  private func jobs(_ pieces: [InputChunker.Piece], count: Int, from index: Int, stream: Int)
+    -> [ScanJob]
+  {
+    stats.bytes += count
+    consumedBytes[index] += Int64(count)
+    let jobs = pieces.map { job($0, index) }
     // The last piece of a read ends where the carried partial line begins.
-    if let last = pieces.last, case .lines = last.kind, let chunker = chunkers[index][stream] {
+    if let last = jobs.last, case .lines = last.kind, let chunker = chunkers[index][stream] {
       last.endOffset = consumedBytes[index] - Int64(chunker.carriedBytes)
     }
-    return pieces
+    return jobs
   }
 
   /// Byte stream `stream` of input `index` ended, the input goes on: its last line, if
   /// unterminated, is a line (`tornIsBad` false: a file's last line) or one bad line (a
   /// connection that closed mid-line).
-  func streamEndJobs(from index: Int, stream: Int, tornIsBad: Bool) -> [ScanJob] {
+  func streamEndJobs(from index: Int, stream: Int, tornIsBad: Bool) throws(RunError) -> [ScanJob] {
     guard var chunker = chunkers[index].removeValue(forKey: stream) else { return [] }
-    return chunker.finish().compactMap { piece in
+    var tail: InputBytes?
+    if chunker.mappedTail > 0, let file = (inputs[index] as? InputFile)?.mapped {
+      tail = try file.mapping(last: chunker.mappedTail)
+    }
+    return chunker.finish(mappedTail: tail).compactMap { piece in
       guard tornIsBad, case .lines(let bytes) = piece else { return job(piece, index) }
-      if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
+      if bytes.isBlank { return nil }
       return ScanJob(
         spec: spec, input: index, kind: .bad("connection closed mid-line (\(bytes.count) bytes)"))
     }
@@ -70,10 +98,11 @@ final class SourceReader {
 
   /// Input `index` ended: the last line of each of its streams, if unterminated, then the end
   /// marker.
-  func endJobs(from index: Int) -> [ScanJob] {
+  func endJobs(from index: Int) throws(RunError) -> [ScanJob] {
     var jobs: [ScanJob] = []
     for stream in chunkers[index].keys.sorted() {
-      jobs += streamEndJobs(from: index, stream: stream, tornIsBad: !(inputs[index] is InputFile))
+      jobs += try streamEndJobs(
+        from: index, stream: stream, tornIsBad: !(inputs[index] is InputFile))
     }
     return jobs + [ScanJob(spec: spec, input: index, kind: .end)]
   }
