@@ -69,7 +69,7 @@ extension FieldExtractor {
           // The top-level object is one level; what nests below it may use the rest.
           let limit = min(maxDepth &- 1, 63)
           if node < 0 {
-            guard let end = Self.skipCompact(p, n, from: i, depthLimit: limit) else { return false }
+            guard let end = skipRepeated(p, n, from: i, depthLimit: limit) else { return false }
             i = end
           } else {
             guard let end = compactValue(p, n, from: i, node: node, depthLimit: limit, into: out)
@@ -235,6 +235,19 @@ extension FieldExtractor {
         }
       }
     }
+  }
+
+  /// `skipCompact` for a member of the top-level object, answered from `skipped` when the same
+  /// bytes were validated before (see `RepeatedValueCache`).
+  @inline(__always)
+  func skipRepeated(_ p: UnsafePointer<UInt8>, _ n: Int, from start: Int, depthLimit: Int) -> Int? {
+    guard let length = RepeatedValueCache.candidateLength(p, n, start) else {
+      return Self.skipCompact(p, n, from: start, depthLimit: depthLimit)
+    }
+    if skipped.contains(p, start, length: length) { return start &+ length }
+    guard let end = Self.skipCompact(p, n, from: start, depthLimit: depthLimit) else { return nil }
+    if end &- start == length { skipped.store(p, start, length: length) }
+    return end
   }
 
   /// Checks the container at `start`, below which nothing is wanted, and returns the index
