@@ -110,18 +110,29 @@ extension FieldExtractor {
   }
 
   /// Stores `value` in the output slots of trie node `node`.
+  ///
+  /// `value` is consumed: with one slot (nearly always) it moves there, with no copy and so no
+  /// retain and release of a string's storage.
   @inline(__always)
-  func storeCompact(_ value: Value, _ node: Int32, into out: UnsafeMutablePointer<Value>) {
+  func storeCompact(_ value: consuming Value, _ node: Int32, into out: UnsafeMutablePointer<Value>) {
     let entry = trie.nodes[Int(node)]
     let start = Int(entry.outputStart)
-    for k in 0..<Int(entry.outputCount) {
-      let slot = out + Int(trie.outputs[start &+ k])
-      // Usually the slot still holds its `.null`: nothing to destroy, only to write.
-      if case .null = slot.pointee {
-        slot.initialize(to: value)
-      } else {
-        slot.pointee = value
-      }
+    let count = Int(entry.outputCount)
+    guard count == 1 else {
+      for k in 0..<count { Self.put(copy value, at: out + Int(trie.outputs[start &+ k])) }
+      return
+    }
+    Self.put(value, at: out + Int(trie.outputs[start]))
+  }
+
+  /// Moves `value` into `slot`.
+  @inline(__always)
+  static func put(_ value: consuming Value, at slot: UnsafeMutablePointer<Value>) {
+    // Usually the slot still holds its `.null`: nothing to destroy, only to write.
+    if case .null = slot.pointee {
+      slot.initialize(to: value)
+    } else {
+      slot.pointee = value
     }
   }
 
