@@ -54,7 +54,7 @@ extension FieldExtractor {
           guard let end = Self.compactStringEnd(p, n, start) else { return false }
           i = end &+ 1
           if wanted(node) {
-            storeCompact(stringValue(p, n, start, end, node: node, ascii: true), node, into: out)
+            storeCompact(compactStringValue(p, n, start, end, node: node), node, into: out)
           }
         } else if c == UInt8(ascii: "-") || c &- 0x30 < 10 {
           var v = Value.null
@@ -107,6 +107,18 @@ extension FieldExtractor {
       storeCompact(.json(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)), 0, into: out)
     }
     return true
+  }
+
+  /// `stringValue` for a string of the compact form (printable ASCII, no escape): a short one,
+  /// not read as event time, is made here, inline; anything else takes the call.
+  @inline(__always)
+  func compactStringValue(
+    _ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int, _ end: Int, node: Int32
+  ) -> Value {
+    if end &- start <= 15 && smallStrings && !readsTime[Int(node)] {
+      return .string(SmallASCIIString.make(p, n, start, end))
+    }
+    return stringValue(p, n, start, end, node: node, ascii: true)
   }
 
   /// Stores `value` in the output slots of trie node `node`.
@@ -169,7 +181,7 @@ extension FieldExtractor {
         let start = i &+ 1
         guard let end = Self.compactStringEnd(p, n, start) else { return nil }
         i = end &+ 1
-        if wanted(node) { store(stringValue(p, n, start, end, node: node, ascii: true), node) }
+        if wanted(node) { store(compactStringValue(p, n, start, end, node: node), node) }
       case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
         var v = Value.null
         let wants = wanted(node)

@@ -316,7 +316,7 @@ public final class FieldExtractor {
 
   /// The value of the validated, unescaped string `p[start..<end]` at trie node `node`;
   /// `ascii` when the scan saw only ASCII in it.
-  @inline(__always)
+  @inline(never)
   func stringValue(
     _ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int, _ end: Int, node: Int32, ascii: Bool
   ) -> Value {
