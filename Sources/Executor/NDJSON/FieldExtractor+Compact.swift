@@ -33,6 +33,7 @@ extension FieldExtractor {
         if let hit = rootKeys.lookup(p, n, i, position: position) {
           node = hit.child
           i = hit.next
+          position = hit.position
         } else {
           let keyStart = i
           guard compactKey(p, n, &i, parent: 0, position: position, child: &node) else {
