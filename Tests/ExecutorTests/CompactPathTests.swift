@@ -221,3 +221,16 @@ func eventLine(device: String, user: String = "u1", status: Int = 200) -> [UInt8
   }
   #expect(parsed > 500)
 }
+
+/// Runs of NUL bytes where a key should start: an unused slot of the top-level key cache must
+/// not be taken for a key (it matches sixteen NULs, and the line is still rejected).
+@Test func nulBytesWhereAKeyShouldBeAreRejected() {
+  let extractor = FieldExtractor(paths: eventPaths)
+  let nuls = [UInt8](repeating: 0, count: 20)
+  for prefix in [#"{"#, #"{"status":1,"#, #"{"a":1,"b":2,"c":3,"d":4,"#] {
+    let line = Array(prefix.utf8) + nuls + Array(#"":1}"#.utf8)
+    #expect(!expectAgreement(extractor, line))
+    #expect(!expectAgreement(extractor, Array(prefix.utf8) + nuls + Array("}".utf8)))
+  }
+  #expect(expectAgreement(extractor, eventLine(device: "{}")))
+}

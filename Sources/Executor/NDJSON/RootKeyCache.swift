@@ -13,8 +13,12 @@
 /// - Complexity: a hit costs one to three 16-byte compares.
 struct RootKeyCache {
   struct Entry {
+    /// The key's bytes, zero past `span`.
     var pattern = SIMD16<UInt8>(repeating: 0)
-    var mask = SIMD16<UInt8>(repeating: 0)
+    /// 0xFF over the key's bytes. An empty entry has the full mask and a zero pattern: it
+    /// matches only sixteen NUL bytes, and then with `span` 0, which leaves the caller at a
+    /// NUL byte where a value must start, which it rejects.
+    var mask = SIMD16<UInt8>(repeating: 0xFF)
     /// Bytes from the opening quote through the colon; 0 while empty.
     var span = 0
     var child: Int32 = -1
@@ -44,8 +48,8 @@ struct RootKeyCache {
     let bytes = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<UInt8>.self)
     @inline(__always) func matches(_ candidate: Int) -> Bool {
       let entry = entries[candidate]
-      let words = unsafeBitCast((bytes ^ entry.pattern) & entry.mask, to: (UInt64, UInt64).self)
-      return entry.span > 0 && words.0 | words.1 == 0
+      let words = unsafeBitCast((bytes & entry.mask) ^ entry.pattern, to: (UInt64, UInt64).self)
+      return words.0 | words.1 == 0
     }
     if matches(position) {
       return (entries[position].child, i &+ entries[position].span, position)
@@ -67,6 +71,7 @@ struct RootKeyCache {
     let span = next &- start
     guard position < KeyCache.positions, span <= 16 else { return }
     var entry = Entry()
+    entry.mask = SIMD16<UInt8>(repeating: 0)
     for k in 0..<span {
       entry.pattern[k] = p[start &+ k]
       entry.mask[k] = 0xFF
