@@ -265,12 +265,23 @@ extension FieldExtractor {
   /// bytes were validated before (see `RepeatedValueCache`).
   @inline(__always)
   func skipRepeated(_ p: UnsafePointer<UInt8>, _ n: Int, from start: Int, depthLimit: Int) -> Int? {
-    guard let length = RepeatedValueCache.candidateLength(p, n, start) else {
-      return Self.skipCompact(p, n, from: start, depthLimit: depthLimit)
+    if let length = RepeatedValueCache.candidateLength(p, n, start),
+      skipped.contains(p, start, length: length)
+    {
+      return start &+ length
     }
-    if skipped.contains(p, start, length: length) { return start &+ length }
+    return skipAndRemember(p, n, from: start, depthLimit: depthLimit)
+  }
+
+  /// `skipRepeated` on a miss: the walk, then the container remembered when it qualifies.
+  @inline(never)
+  func skipAndRemember(_ p: UnsafePointer<UInt8>, _ n: Int, from start: Int, depthLimit: Int)
+    -> Int?
+  {
     guard let end = Self.skipCompact(p, n, from: start, depthLimit: depthLimit) else { return nil }
-    if end &- start == length { skipped.store(p, start, length: length) }
+    if let length = RepeatedValueCache.candidateLength(p, n, start), end &- start == length {
+      skipped.store(p, start, length: length)
+    }
     return end
   }
 
