@@ -2,7 +2,8 @@
 //
 // The input is a byte stream. It is framed twice, whole and in chunks whose sizes come from the
 // input's first byte (through `InputChunker` then `LineReader`, as a run does), and every line is
-// validated and extracted by a `FieldExtractor` over a few fixed paths. Both framings must give
+// validated and extracted by a `FieldExtractor` over a few fixed paths, once by the full walk and
+// once by the fast path a scan takes (warm caches), which must agree. Both framings must give
 // the same lines and the same values; a difference, a crash or a hang is a finding.
 import Planner
 
@@ -39,7 +40,10 @@ func scan(chunks: [ArraySlice<UInt8>], extractor: FieldExtractor) -> [ScannedLin
         switch line {
         case .overLong(let n): out.append(.overLong(n))
         case .line(let text):
-          switch extractor.extract(text) {
+          let walked = extractor.extract(text)
+          let fast = compactScan(text)
+          precondition(fast == walked, "the fast path disagrees with the walk: \(fast) vs \(walked)")
+          switch walked {
           case .success(let row): out.append(.row(row))
           case .failure(let e):
             precondition(e.offset >= 0 && e.offset <= text.count, "error offset \(e.offset) outside the line")
@@ -67,6 +71,17 @@ func frame(chunks: [ArraySlice<UInt8>]) -> [[UInt8]] {
 }
 
 nonisolated(unsafe) let scannerExtractor = FieldExtractor(paths: scannerPaths, maxDepth: 64)
+/// The same paths read through `extract(_:into:)`, the scan's fast path (`walkCompact`), whose
+/// caches stay warm from input to input.
+nonisolated(unsafe) let compactExtractor = FieldExtractor(paths: scannerPaths, maxDepth: 64)
+
+/// `text` through the fast path: the row, or the error.
+func compactScan(_ text: UnsafeRawBufferPointer) -> Result<[Value], ScanError> {
+  var row = [Value](repeating: .null, count: scannerPaths.count)
+  let error = row.withUnsafeMutableBufferPointer { compactExtractor.extract(text, into: $0.baseAddress!) }
+  if let error { return .failure(error) }
+  return .success(row)
+}
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

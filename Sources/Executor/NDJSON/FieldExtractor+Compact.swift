@@ -33,6 +33,7 @@ extension FieldExtractor {
         if let hit = rootKeys.lookup(p, n, i, position: position) {
           node = hit.child
           i = hit.next
+          position = hit.position
         } else {
           let keyStart = i
           guard compactKey(p, n, &i, parent: 0, position: position, child: &node) else {
@@ -54,7 +55,7 @@ extension FieldExtractor {
           guard let end = Self.compactStringEnd(p, n, start) else { return false }
           i = end &+ 1
           if wanted(node) {
-            storeCompact(stringValue(p, n, start, end, node: node, ascii: true), node, into: out)
+            storeCompact(compactStringValue(p, n, start, end, node: node), node, into: out)
           }
         } else if c == UInt8(ascii: "-") || c &- 0x30 < 10 {
           var v = Value.null
@@ -69,7 +70,7 @@ extension FieldExtractor {
           // The top-level object is one level; what nests below it may use the rest.
           let limit = min(maxDepth &- 1, 63)
           if node < 0 {
-            guard let end = Self.skipCompact(p, n, from: i, depthLimit: limit) else { return false }
+            guard let end = skipRepeated(p, n, from: i, depthLimit: limit) else { return false }
             i = end
           } else {
             guard let end = compactValue(p, n, from: i, node: node, depthLimit: limit, into: out)
@@ -109,19 +110,42 @@ extension FieldExtractor {
     return true
   }
 
-  /// Stores `value` in the output slots of trie node `node`.
+  /// `stringValue` for a string of the compact form (printable ASCII, no escape): a short one,
+  /// not read as event time, is made here, inline; anything else takes the call.
   @inline(__always)
-  func storeCompact(_ value: Value, _ node: Int32, into out: UnsafeMutablePointer<Value>) {
+  func compactStringValue(
+    _ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int, _ end: Int, node: Int32
+  ) -> Value {
+    if end &- start <= 15 && smallStrings && !readsTime[Int(node)] {
+      return .string(SmallASCIIString.make(p, n, start, end))
+    }
+    return stringValue(p, n, start, end, node: node, ascii: true)
+  }
+
+  /// Stores `value` in the output slots of trie node `node`.
+  ///
+  /// `value` is consumed: with one slot (nearly always) it moves there, with no copy and so no
+  /// retain and release of a string's storage.
+  @inline(__always)
+  func storeCompact(_ value: consuming Value, _ node: Int32, into out: UnsafeMutablePointer<Value>) {
     let entry = trie.nodes[Int(node)]
     let start = Int(entry.outputStart)
-    for k in 0..<Int(entry.outputCount) {
-      let slot = out + Int(trie.outputs[start &+ k])
-      // Usually the slot still holds its `.null`: nothing to destroy, only to write.
-      if case .null = slot.pointee {
-        slot.initialize(to: value)
-      } else {
-        slot.pointee = value
-      }
+    let count = Int(entry.outputCount)
+    guard count == 1 else {
+      for k in 0..<count { Self.put(copy value, at: out + Int(trie.outputs[start &+ k])) }
+      return
+    }
+    Self.put(value, at: out + Int(trie.outputs[start]))
+  }
+
+  /// Moves `value` into `slot`.
+  @inline(__always)
+  static func put(_ value: consuming Value, at slot: UnsafeMutablePointer<Value>) {
+    // Usually the slot still holds its `.null`: nothing to destroy, only to write.
+    if case .null = slot.pointee {
+      slot.initialize(to: value)
+    } else {
+      slot.pointee = value
     }
   }
 
@@ -158,7 +182,7 @@ extension FieldExtractor {
         let start = i &+ 1
         guard let end = Self.compactStringEnd(p, n, start) else { return nil }
         i = end &+ 1
-        if wanted(node) { store(stringValue(p, n, start, end, node: node, ascii: true), node) }
+        if wanted(node) { store(compactStringValue(p, n, start, end, node: node), node) }
       case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
         var v = Value.null
         let wants = wanted(node)
@@ -235,6 +259,30 @@ extension FieldExtractor {
         }
       }
     }
+  }
+
+  /// `skipCompact` for a member of the top-level object, answered from `skipped` when the same
+  /// bytes were validated before (see `RepeatedValueCache`).
+  @inline(__always)
+  func skipRepeated(_ p: UnsafePointer<UInt8>, _ n: Int, from start: Int, depthLimit: Int) -> Int? {
+    if let length = RepeatedValueCache.candidateLength(p, n, start),
+      skipped.contains(p, start, length: length)
+    {
+      return start &+ length
+    }
+    return skipAndRemember(p, n, from: start, depthLimit: depthLimit)
+  }
+
+  /// `skipRepeated` on a miss: the walk, then the container remembered when it qualifies.
+  @inline(never)
+  func skipAndRemember(_ p: UnsafePointer<UInt8>, _ n: Int, from start: Int, depthLimit: Int)
+    -> Int?
+  {
+    guard let end = Self.skipCompact(p, n, from: start, depthLimit: depthLimit) else { return nil }
+    if let length = RepeatedValueCache.candidateLength(p, n, start), end &- start == length {
+      skipped.store(p, start, length: length)
+    }
+    return end
   }
 
   /// Checks the container at `start`, below which nothing is wanted, and returns the index

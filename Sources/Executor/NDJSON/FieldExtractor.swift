@@ -59,6 +59,8 @@ public final class FieldExtractor {
   let keyCache: KeyCache
   /// The top-level keys of compact lines, colon included (`walkCompact`).
   let rootKeys = RootKeyCache()
+  /// Unwanted containers of compact lines already validated (`walkCompact`).
+  let skipped = RepeatedValueCache()
   /// Per trie node: true when a wanted string there is read as event time (`timeSlots`).
   let readsTime: UnsafeMutablePointer<Bool>
   /// Parses the strings of `readsTime` nodes.
@@ -101,6 +103,7 @@ public final class FieldExtractor {
     frames.deallocate()
     keyCache.deallocate()
     rootKeys.deallocate()
+    skipped.deallocate()
     readsTime.deallocate()
   }
 
@@ -313,7 +316,7 @@ public final class FieldExtractor {
 
   /// The value of the validated, unescaped string `p[start..<end]` at trie node `node`;
   /// `ascii` when the scan saw only ASCII in it.
-  @inline(__always)
+  @inline(never)
   func stringValue(
     _ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int, _ end: Int, node: Int32, ascii: Bool
   ) -> Value {

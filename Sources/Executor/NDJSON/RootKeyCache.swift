@@ -13,8 +13,12 @@
 /// - Complexity: a hit costs one to three 16-byte compares.
 struct RootKeyCache {
   struct Entry {
+    /// The key's bytes, zero past `span`.
     var pattern = SIMD16<UInt8>(repeating: 0)
-    var mask = SIMD16<UInt8>(repeating: 0)
+    /// 0xFF over the key's bytes. An empty entry has the full mask and a zero pattern: it
+    /// matches only sixteen NUL bytes, and then with `span` 0, which leaves the caller at a
+    /// NUL byte where a value must start, which it rejects.
+    var mask = SIMD16<UInt8>(repeating: 0xFF)
     /// Bytes from the opening quote through the colon; 0 while empty.
     var span = 0
     var child: Int32 = -1
@@ -31,27 +35,32 @@ struct RootKeyCache {
     entries.deallocate()
   }
 
-  /// The child and the index after the colon, when the bytes at `i` (an opening quote) are a
-  /// key cached at `position` or next to it.
+  /// The child, the index after the colon and the position it was found at, when the bytes at
+  /// `i` (an opening quote) are a key cached at `position` or next to it.
+  ///
+  /// The caller reads the next key at the position after the one found, so an optional member
+  /// missing from (or added to) a line costs one neighbour probe, not one for every key after it.
   @inline(__always)
   func lookup(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int, position: Int)
-    -> (child: Int32, next: Int)?
+    -> (child: Int32, next: Int, position: Int)?
   {
     guard position < KeyCache.positions, i &+ 16 <= n else { return nil }
     let bytes = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<UInt8>.self)
     @inline(__always) func matches(_ candidate: Int) -> Bool {
       let entry = entries[candidate]
-      let words = unsafeBitCast((bytes ^ entry.pattern) & entry.mask, to: (UInt64, UInt64).self)
-      return entry.span > 0 && words.0 | words.1 == 0
+      let words = unsafeBitCast((bytes & entry.mask) ^ entry.pattern, to: (UInt64, UInt64).self)
+      return words.0 | words.1 == 0
     }
-    if matches(position) { return (entries[position].child, i &+ entries[position].span) }
+    if matches(position) {
+      return (entries[position].child, i &+ entries[position].span, position)
+    }
     let after = position &+ 1
     if after < KeyCache.positions && matches(after) {
-      return (entries[after].child, i &+ entries[after].span)
+      return (entries[after].child, i &+ entries[after].span, after)
     }
     let before = position &- 1
     if before >= 0 && matches(before) {
-      return (entries[before].child, i &+ entries[before].span)
+      return (entries[before].child, i &+ entries[before].span, before)
     }
     return nil
   }
@@ -62,6 +71,7 @@ struct RootKeyCache {
     let span = next &- start
     guard position < KeyCache.positions, span <= 16 else { return }
     var entry = Entry()
+    entry.mask = SIMD16<UInt8>(repeating: 0)
     for k in 0..<span {
       entry.pattern[k] = p[start &+ k]
       entry.mask[k] = 0xFF

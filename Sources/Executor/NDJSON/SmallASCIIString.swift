@@ -43,7 +43,12 @@ enum SmallASCIIString {
     }
     // Byte 15: "immortal, ASCII, small" and the count.
     high |= UInt64(0xE0 | count) &<< 56
-    return unsafeBitCast((low, high), to: String.self)
+    // Moved out of the words rather than cast from them: a cast makes a copy, and copying a
+    // String calls swift_bridgeObjectRetain (a no-op for a small string, but a call).
+    var words = (low, high)
+    return withUnsafeMutablePointer(to: &words) {
+      UnsafeMutableRawPointer($0).assumingMemoryBound(to: String.self).move()
+    }
   }
 
   /// The string of the ASCII bytes `p[start..<end]` (at most 15 of them); `n` bounds the
