@@ -48,14 +48,15 @@ extension SQLPrinter {
       var text = operandText(operand, atLeast: .unary)
       // `--` starts a comment: a space keeps signs apart (not parentheses, which would double
       // the nesting the parser counts, so a deep `+ + + x` would print to text it rejects).
-      // `-5` would fold into a literal, and so would the `5` that starts `5::bigint`: an
-      // operand whose text starts with a number needs parentheses.
+      // `-5` would fold into a literal, and so would the `5` that starts `5::bigint`: a negated
+      // operand whose text starts with a number needs parentheses. A `+` never folds, and
+      // parentheses there would add a level the source may not have had.
       // Bytes, not Characters: a sign followed by a combining mark is one Character but still a
       // sign to the lexer.
       let first = text.utf8.first
       if first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
         text = " " + text
-      } else if isNumber(operand) || first.map({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") }) == true {
+      } else if op == .negate, isNumber(operand) || first.map({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") }) == true {
         text = "(" + text + ")"
       }
       return (op.rawValue + text, .unary)

@@ -30,6 +30,20 @@ import Testing
     }
   }
 
+  /// A `+` before a number printed as `+(3790)`: the parentheses are one more level than the
+  /// source had, so a sign chain exactly at `Parser.maxDepth` printed to SQL beyond it.
+  @Test func manySignsBeforeANumberRoundTrip() throws {
+    let crash = try #require(
+      Data(
+        base64Encoded: """
+          U0VMRUNULSAxLDUsIDJlMywgKysrKysrKysrKysrKysrKysrKysrK78rKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKysrKzM3OTBF
+          """))
+    try roundTrips(String(decoding: crash, as: UTF8.self))
+    let printed = SQLPrinter.print(try Parser.parseScript("SELECT +5, +5::bigint, + +1.5 FROM stdin"))
+    #expect(printed.contains("+5, +5::BIGINT, + +1.5"), "printed as: \(printed)")
+    try roundTrips("SELECT +5, +5::bigint, + +1.5, +(5), -(5), - (5)::bigint FROM stdin")
+  }
+
   @Test func signsStayApartFromCommentsAndLiterals() throws {
     let printed = SQLPrinter.print(
       try Parser.parseScript("SELECT - -x, -(5), + -5, -(-5), - +x FROM stdin"))
