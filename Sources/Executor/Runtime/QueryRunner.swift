@@ -132,9 +132,11 @@ final class QueryRunner {
     guard !isDone else { return -1 }
     var finishedAt: Int32?
     context.now = job.arrivalMillis
+    // The batch's rows are the piece's prepared rows where they lie: no copy per row.
     batch.removeAll()
+    if windowOperator != nil { batch.values = prepared.values }
+    defer { batch.values = [] }
     let input = job.input
-    let width = layout.width
     let futureLimit = usesEventTime ? limits.futureLimit(arrival: job.arrivalMillis) : nil
     for i in 0..<prepared.times.count {
       let row = prepared.rows[i]
@@ -158,7 +160,7 @@ final class QueryRunner {
       let offset = Int(prepared.offsets[i])
       guard offset >= 0 else { continue }
       if windowOperator != nil {
-        batch.values.append(contentsOf: prepared.values[offset..<offset + width])
+        batch.starts.append(Int32(truncatingIfNeeded: offset))
         batch.times.append(time)
         batch.watermarks.append(before)
         batch.lines.append(row)
@@ -192,7 +194,7 @@ final class QueryRunner {
       try windowOperator.process(batch, emit: &e)
       if !processingTime { try windowOperator.onWatermark(w, emit: &e) }
     }
-    batch.removeAll()
+    batch.removeRows()
   }
 
   /// Runs an operator step and passes what it emitted on.
