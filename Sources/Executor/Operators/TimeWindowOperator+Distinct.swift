@@ -61,7 +61,7 @@ extension TimeWindowOperator {
           let g = table.group(for: row, hash: hash)
           for j in 0..<tracked.count where entries[j] >= 0 {
             if trackers[j].mark(entries[j], window: window, oldestOpen: oldestOpen) {
-              table.countTracked(group: g, aggregate: tracked[j])
+              table.countTracked(group: g, cell: trackedCells[j])
             }
           }
           window -= 1
@@ -75,14 +75,14 @@ extension TimeWindowOperator {
           while bits != 0 {
             let window = low + Int64(bits.trailingZeroBitCount)
             bits &= bits &- 1
-            countOnce(tracked[j], window: window, row: row, hash: hash)
+            countOnce(trackedCells[j], window: window, row: row, hash: hash)
           }
         } else {
           // The run leaves the entry's mask: window by window, newest first, as `add` does.
           var window = high
           while window >= low {
             if trackers[j].mark(e, window: window, oldestOpen: oldestOpen) {
-              countOnce(tracked[j], window: window, row: row, hash: hash)
+              countOnce(trackedCells[j], window: window, row: row, hash: hash)
             }
             window -= 1
           }
@@ -91,10 +91,10 @@ extension TimeWindowOperator {
     }
   }
 
-  /// Adds one to aggregate `a` of the row's group in window number `window`.
+  /// Adds one to the tracked count in cell `c` of the row's group in window number `window`.
   @inline(__always)
-  private func countOnce(_ a: Int, window: Int64, row: UnsafeBufferPointer<Value>, hash: Int) {
+  private func countOnce(_ c: Int, window: Int64, row: UnsafeBufferPointer<Value>, hash: Int) {
     let table = self.table(window * advance, number: window)
-    table.countTracked(group: table.group(for: row, hash: hash), aggregate: a)
+    table.countTracked(group: table.group(for: row, hash: hash), cell: c)
   }
 }
