@@ -128,7 +128,7 @@ struct DistinctTracker {
     keep.reserveCapacity(hashes.count)
     for e in 0..<hashes.count {
       let live: Bool
-      if let extra = overflow[e], extra.contains(where: { $0 >= oldestOpen }) {
+      if !overflow.isEmpty, let extra = overflow[e], extra.contains(where: { $0 >= oldestOpen }) {
         live = true
       } else if bases[e] + 63 < oldestOpen {
         live = false
@@ -143,7 +143,7 @@ struct DistinctTracker {
     var newOverflow: [Int: Set<Int64>] = [:]
     for (n, e) in keep.enumerated() {
       newKeys.append(contentsOf: keys[e * width..<(e + 1) * width])
-      if let extra = overflow[e] { newOverflow[n] = extra }
+      if !overflow.isEmpty, let extra = overflow[e] { newOverflow[n] = extra }
     }
     keys = newKeys
     hashes = keep.map { hashes[$0] }

@@ -104,11 +104,11 @@ final class GroupTable {
     }
   }
 
-  /// Adds one to the tracked COUNT(DISTINCT) in cell `c` of group `g` (a `DistinctTracker`
-  /// found a new value for it).
+  /// Adds `n` to the tracked COUNT(DISTINCT) in cell `c` of group `g` (a `DistinctTracker`
+  /// found new values for it).
   @inline(__always)
-  func countTracked(group g: Int, cell c: Int) {
-    cells.withUnsafeMutableBufferPointer { $0[g &* shape.cellCount &+ c].integer &+= 1 }
+  func countTracked(group g: Int, cell c: Int, by n: Int64 = 1) {
+    cells.withUnsafeMutableBufferPointer { $0[g &* shape.cellCount &+ c].integer &+= n }
   }
 
   /// Aggregate `a`'s state in group `g`: its cell or its accumulator.

@@ -24,6 +24,17 @@ extension TimeWindowOperator {
     var trackers = self.trackers
     self.trackers = []
     defer { self.trackers = trackers }
+    // Without GROUP BY each window has one group: its new values are counted per batch.
+    var pending = keyCount == 0 ? PendingWindowCounts(width: tracked.count) : nil
+    let trackedCells = self.trackedCells
+    let addPending = { (window: Int64, counts: ArraySlice<Int64>) in
+      let table = self.table(window * self.advance, number: window)
+      let g = table.group(for: UnsafeBufferPointer(start: nil, count: 0), hash: emptyKeyHash)
+      for (c, n) in zip(trackedCells, counts) where n > 0 {
+        table.countTracked(group: g, cell: c, by: n)
+      }
+    }
+    defer { pending?.flushAll(addPending) }
     batch.forEachRow { i, row in
       let t = batch.times[i]
       let key = UnsafeBufferPointer(rebasing: row[0..<keyCount])
@@ -75,7 +86,11 @@ extension TimeWindowOperator {
           while bits != 0 {
             let window = low + Int64(bits.trailingZeroBitCount)
             bits &= bits &- 1
-            countOnce(trackedCells[j], window: window, row: row, hash: hash)
+            if pending != nil {
+              pending!.increment(window: window, j, flush: addPending)
+            } else {
+              countOnce(trackedCells[j], window: window, row: row, hash: hash)
+            }
           }
         } else {
           // The run leaves the entry's mask: window by window, newest first, as `add` does.
