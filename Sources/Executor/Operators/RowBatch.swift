@@ -48,12 +48,13 @@ public struct RowBatch {
     lines.append(line)
   }
 
-  /// Forgets the rows; `values` stays (rows of the same piece may follow).
+  /// Forgets the rows; `values` stays (rows of the same piece may follow). The arrays are
+  /// let go rather than emptied in place: they may be a piece's own, shared.
   public mutating func removeRows() {
-    starts.removeAll(keepingCapacity: true)
-    times.removeAll(keepingCapacity: true)
-    watermarks.removeAll(keepingCapacity: true)
-    lines.removeAll(keepingCapacity: true)
+    starts = []
+    times = []
+    watermarks = []
+    lines = []
   }
 
   public mutating func removeAll() {

@@ -20,6 +20,9 @@ public final class QueryPreparer {
     /// With `dedupe_key`: per row in `times`, the key and the stream's time (`DedupePlan`).
     var dedupeKeys: [Value] = []
     var dedupeTimes: [Int64] = []
+    /// Every row in `times` passed (no filter): `offsets` are the rows' starts in `values`,
+    /// none is -1.
+    var everyRowPasses = false
   }
 
   private let eventTime: CompiledExpr?
@@ -211,6 +214,7 @@ public final class QueryPreparer {
     out.rows = rows
     out.offsets = offsets
     out.errors = errors
+    out.everyRowPasses = filter == nil
     return out
   }
 }

@@ -130,11 +130,21 @@ final class QueryRunner {
     throws(RunError) -> Int32?
   {
     guard !isDone else { return -1 }
+    if stopLine == .max, let windowOperator, takesWholePiece(prepared) {
+      try applyWhole(prepared, from: job, to: windowOperator)
+      return nil
+    }
     var finishedAt: Int32?
     context.now = job.arrivalMillis
     // The batch's rows are the piece's prepared rows where they lie: no copy per row.
     batch.removeAll()
-    if windowOperator != nil { batch.values = prepared.values }
+    if windowOperator != nil {
+      batch.values = prepared.values
+      batch.starts.reserveCapacity(prepared.times.count)
+      batch.times.reserveCapacity(prepared.times.count)
+      batch.watermarks.reserveCapacity(prepared.times.count)
+      batch.lines.reserveCapacity(prepared.times.count)
+    }
     defer { batch.values = [] }
     let input = job.input
     let futureLimit = usesEventTime ? limits.futureLimit(arrival: job.arrivalMillis) : nil
@@ -182,6 +192,52 @@ final class QueryRunner {
     try checkStateLimit()
     if output.sink.closed { isDone = true }
     return finishedAt
+  }
+
+  /// Whether a piece's rows can go to the window operator as they are (`applyWhole`): every
+  /// row passed, one input that holds the watermark, and nothing turns rows away or paces
+  /// them (`--max-future`, `--from`/`--until`, dedupe, `--replay-speed`).
+  private func takesWholePiece(_ prepared: QueryPreparer.Prepared) -> Bool {
+    prepared.everyRowPasses && usesEventTime && maxTimes.count == 1 && !inputFinished[0]
+      && inputHold[0] == .holds && limits.maxFutureMillis == nil && deduplicator == nil
+      && pacer == nil && !(replay?.selectsRange ?? false)
+  }
+
+  /// `apply` for a piece whose rows all go to the window operator (`takesWholePiece`): the
+  /// batch takes the piece's arrays as they are and only the watermark is computed per row,
+  /// as `currentWatermark` computes it for one input: the largest time so far less the grace
+  /// period, never moving back.
+  private func applyWhole(
+    _ prepared: QueryPreparer.Prepared, from job: ScanJob, to windowOperator: WindowOperator
+  ) throws(RunError) {
+    context.now = job.arrivalMillis
+    var maxTime = maxTimes[0]
+    var mark = watermark
+    let grace = plan.graceMillis
+    let count = prepared.times.count
+    batch.watermarks = [Int64](unsafeUninitializedCapacity: count) { watermarks, initialized in
+      prepared.times.withUnsafeBufferPointer { times in
+        for i in 0..<count {
+          let time = times[i]
+          watermarks[i] = mark
+          if time > maxTime {
+            maxTime = time
+            mark = max(mark, time &- grace)
+          }
+        }
+      }
+      initialized = count
+    }
+    maxTimes[0] = maxTime
+    watermark = mark
+    batch.values = prepared.values
+    batch.starts = prepared.offsets
+    batch.times = prepared.times
+    batch.lines = prepared.rows
+    defer { batch = RowBatch(width: batch.width) }
+    try flushBatch(job: job)
+    try checkStateLimit()
+    if output.sink.closed { isDone = true }
   }
 
   /// Gives the rows batched so far to the window operator, then the watermark. Called at the
