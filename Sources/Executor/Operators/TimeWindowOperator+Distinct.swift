@@ -17,6 +17,8 @@ extension TimeWindowOperator {
     let keyCount = layout.keyCount
     let valueSlots = tracked.map { layout.argumentOffsets[$0] }
     var entries = [Int](repeating: 0, count: tracked.count)
+    var numbers = WindowNumbers(size: size, advance: advance)
+    let windowsPerRow = size % advance == 0 ? size / advance : 0
     // Without GROUP BY every row has the same (empty) key: hash it once.
     let emptyKeyHash = keyCount == 0 ? GroupTable.hash(UnsafeBufferPointer(start: nil, count: 0)) : 0
     // The trackers leave the property for the batch, so that each use is not a checked access
@@ -40,13 +42,14 @@ extension TimeWindowOperator {
       let key = UnsafeBufferPointer(rebasing: row[0..<keyCount])
       let hash = keyCount == 0 ? emptyKeyHash : GroupTable.hash(key)
       let watermark = batch.watermarks[i]
-      let high = Timestamp.floorDiv(t, advance)
-      let newest = high * advance
+      let high = numbers.number(of: t)
       // Windows whose end is above the watermark have not fired: numbers from oldestOpen on.
-      let oldestOpen =
-        watermark == Int64.min ? Int64.min : Timestamp.floorDiv(watermark - size, advance) + 1
-      // The row's windows: [k·advance, k·advance + size) holds t for k in low...high.
-      let low = max(Timestamp.floorDiv(t - size, advance) + 1, oldestOpen)
+      let oldestOpen = numbers.oldestOpen(watermark)
+      // The row's windows: [k·advance, k·advance + size) holds t for k in low...high. When
+      // size is a multiple of advance that is the last size/advance windows up to high.
+      let first =
+        windowsPerRow > 0 ? high &- windowsPerRow &+ 1 : Timestamp.floorDiv(t - size, advance) + 1
+      let low = max(first, oldestOpen)
       guard low <= high else {
         emit.late.append(batch.lines[i])
         return
@@ -61,7 +64,7 @@ extension TimeWindowOperator {
         }
         entries[j] = trackers[j].entry(
           group: key, value: value, hash: DistinctTracker.hash(group: hash, value),
-          firstWindow: Timestamp.floorDiv(newest - size, advance) + 1)
+          firstWindow: high + numbers.firstOffset)
       }
       if hasNull {
         // A NULL counts nowhere, yet its row makes its group exist in every open window: what

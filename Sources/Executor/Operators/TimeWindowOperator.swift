@@ -85,20 +85,22 @@ public final class TimeWindowOperator: WindowOperator {
     }
     var warnings = 0
     var entries = [Int](repeating: 0, count: tracked.count)
+    var numbers = WindowNumbers(size: size ?? 1, advance: advance)
     batch.forEachRow { i, row in
       let t = batch.times[i]
       let key = UnsafeBufferPointer(rebasing: row[0..<layout.keyCount])
       let hash = GroupTable.hash(key)
       guard let size else {
         add(
-          row, hash: hash, time: t, start: 0, entries: entries, oldestOpen: 0, warnings: &warnings)
+          row, hash: hash, time: t, start: 0, window: 0, entries: entries, oldestOpen: 0,
+          warnings: &warnings)
         return
       }
       let watermark = batch.watermarks[i]
-      let newest = Timestamp.floorDiv(t, advance) * advance
+      let high = numbers.number(of: t)
+      let newest = high * advance
       // Windows whose end is above the watermark have not fired: numbers from oldestOpen on.
-      let oldestOpen =
-        watermark == Int64.min ? Int64.min : Timestamp.floorDiv(watermark - size, advance) + 1
+      let oldestOpen = numbers.oldestOpen(watermark)
       for (j, a) in tracked.enumerated() {
         let value = row[layout.argumentOffsets[a]]
         if value.isNull {
@@ -107,18 +109,20 @@ public final class TimeWindowOperator: WindowOperator {
         }
         entries[j] = trackers[j].entry(
           group: key, value: value, hash: DistinctTracker.hash(group: hash, value),
-          firstWindow: Timestamp.floorDiv(newest - size, advance) + 1)
+          firstWindow: high + numbers.firstOffset)
       }
       var start = newest
+      var window = high
       var added = false
       while start > t - size {
         if start + size > watermark {
           add(
-            row, hash: hash, time: t, start: start, entries: entries, oldestOpen: oldestOpen,
-            warnings: &warnings)
+            row, hash: hash, time: t, start: start, window: window, entries: entries,
+            oldestOpen: oldestOpen, warnings: &warnings)
           added = true
         }
         start -= advance
+        window -= 1
       }
       if !added { emit.late.append(batch.lines[i]) }
     }
@@ -128,11 +132,9 @@ public final class TimeWindowOperator: WindowOperator {
 
   @inline(__always)
   func add(
-    _ row: UnsafeBufferPointer<Value>, hash: Int, time: Int64, start: Int64, entries: [Int],
-    oldestOpen: Int64,
-    warnings: inout Int
+    _ row: UnsafeBufferPointer<Value>, hash: Int, time: Int64, start: Int64, window: Int64,
+    entries: [Int], oldestOpen: Int64, warnings: inout Int
   ) {
-    let window = Timestamp.floorDiv(start, advance)
     let table = self.table(start, number: window)
     let g = table.group(for: row, hash: hash)
     table.add(row, group: g, time: time, warnings: &warnings)
