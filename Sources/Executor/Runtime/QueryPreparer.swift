@@ -43,6 +43,8 @@ public final class QueryPreparer {
   /// common shape, prepared by `prepareColumns` without a closure call or array append per
   /// value.
   private let readsOnlyColumns: Bool
+  /// The filter when it compares a column with a constant (`status >= 500`).
+  private let comparison: ColumnComparison?
 
   public init(plan: QueryPlan) {
     let context = CompiledExpr.Context()
@@ -60,6 +62,7 @@ public final class QueryPreparer {
     dedupeTime = plan.dedupe.flatMap {
       $0.time == plan.eventTime ? nil : CompiledExpr($0.time, context: context)
     }
+    comparison = plan.filter.flatMap { ColumnComparison($0) }
     readsOnlyColumns =
       plan.dedupe == nil && (plan.eventTime == nil || eventTimeSlot >= 0)
       && !outputSlots.contains(-1)
@@ -152,7 +155,8 @@ public final class QueryPreparer {
     let width = self.width
     let slots = outputSlots
     let timeSlot = eventTime == nil ? -1 : eventTimeSlot
-    let filter = self.filter
+    let comparison = self.comparison
+    let filter = comparison == nil ? self.filter : nil
     var times = [Int64](repeating: 0, count: count)
     var rows = [Int32](repeating: 0, count: count)
     var offsets = [Int32](repeating: -1, count: count)
@@ -177,6 +181,12 @@ public final class QueryPreparer {
                       errors.append((Int32(r), "event time is missing or not a time"))
                       continue
                     }
+                  }
+                  if let comparison, !comparison.passes(row) {
+                    times[kept] = time
+                    rows[kept] = Int32(r)
+                    kept += 1
+                    continue
                   }
                   if let filter {
                     do throws(RowError) {
@@ -214,7 +224,7 @@ public final class QueryPreparer {
     out.rows = rows
     out.offsets = offsets
     out.errors = errors
-    out.everyRowPasses = filter == nil
+    out.everyRowPasses = self.filter == nil
     return out
   }
 }
