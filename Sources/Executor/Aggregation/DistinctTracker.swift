@@ -87,22 +87,8 @@ struct DistinctTracker {
     var base = entries[e].base
     if window < base { return overflow[e, default: []].insert(window).inserted }
     if window - base >= 64 {
-      let newBase = window - 63
-      let shift = newBase - base
-      let mask = entries[e].mask
-      let dropped = shift >= 64 ? mask : mask & ((UInt64(1) << UInt64(shift)) - 1)
-      if dropped != 0 {
-        // Keep the bits of windows that are still open.
-        var bits = dropped
-        while bits != 0 {
-          let b = Int64(bits.trailingZeroBitCount)
-          if base + b >= oldestOpen { overflow[e, default: []].insert(base + b) }
-          bits &= bits - 1
-        }
-      }
-      entries[e].mask = shift >= 64 ? 0 : mask >> UInt64(shift)
-      entries[e].base = newBase
-      base = newBase
+      slide(e, to: window - 63, oldestOpen: oldestOpen)
+      base = window - 63
     }
     let bit = UInt64(1) << UInt64(window - base)
     if entries[e].mask & bit != 0 { return false }
@@ -110,17 +96,44 @@ struct DistinctTracker {
     return true
   }
 
-  /// Counts entry `e` in every window from `low` through `high` at once, when they all lie in
-  /// its current mask; returns the windows it was not counted in yet, bit b for window
-  /// `low + b`. Nil, with nothing changed, when the range leaves the mask (the caller then marks
-  /// window by window, which slides the mask).
-  ///
-  /// The same as calling `mark` for each window of the range: inside the mask a window's bit
-  /// is the whole truth (the overflow set only holds windows below `base`).
-  @inline(__always)
-  mutating func markRange(_ e: Int, from low: Int64, through high: Int64) -> UInt64? {
+  /// Moves entry `e`'s mask to start at window `newBase` (above its base); the bits that fall
+  /// out, of windows still open (from `oldestOpen`), go to the overflow set.
+  private mutating func slide(_ e: Int, to newBase: Int64, oldestOpen: Int64) {
     let base = entries[e].base
-    guard low >= base, high &- base < 64, low <= high else { return nil }
+    let shift = newBase - base
+    let mask = entries[e].mask
+    let dropped = shift >= 64 ? mask : mask & ((UInt64(1) << UInt64(shift)) - 1)
+    if dropped != 0 {
+      // Keep the bits of windows that are still open.
+      var bits = dropped
+      while bits != 0 {
+        let b = Int64(bits.trailingZeroBitCount)
+        if base + b >= oldestOpen { overflow[e, default: []].insert(base + b) }
+        bits &= bits - 1
+      }
+    }
+    entries[e].mask = shift >= 64 ? 0 : mask >> UInt64(shift)
+    entries[e].base = newBase
+  }
+
+  /// Counts entry `e` in every window from `low` through `high` at once; returns the windows
+  /// it was not counted in yet, bit b for window `low + b`. When `high` is past the mask, the
+  /// mask first slides to end at `high`, as `mark(high)` slides it. Nil, with nothing changed,
+  /// when the range starts below the mask or spans more than 64 windows (the caller then marks
+  /// window by window).
+  ///
+  /// The same as calling `mark` for each window of the range, newest first: inside the mask a
+  /// window's bit is the whole truth (the overflow set only holds windows below `base`).
+  @inline(__always)
+  mutating func markRange(
+    _ e: Int, from low: Int64, through high: Int64, oldestOpen: Int64
+  ) -> UInt64? {
+    var base = entries[e].base
+    guard low >= base, low <= high, high &- low < 64 else { return nil }
+    if high &- base >= 64 {
+      slide(e, to: high - 63, oldestOpen: oldestOpen)
+      base = high - 63
+    }
     let count = high &- low &+ 1
     let run = count == 64 ? ~UInt64(0) : (UInt64(1) << UInt64(count)) &- 1
     let shift = UInt64(low &- base)

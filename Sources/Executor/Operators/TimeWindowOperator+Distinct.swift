@@ -64,7 +64,7 @@ extension TimeWindowOperator {
         }
         entries[j] = trackers[j].entry(
           group: key, value: value, hash: DistinctTracker.hash(group: hash, value),
-          firstWindow: high + numbers.firstOffset)
+          firstWindow: high + numbers.entryBaseOffset)
       }
       if hasNull {
         // A NULL counts nowhere, yet its row makes its group exist in every open window: what
@@ -84,7 +84,8 @@ extension TimeWindowOperator {
       }
       for j in 0..<tracked.count {
         let e = entries[j]
-        if let fresh = trackers[j].markRange(e, from: low, through: high) {
+        let fresh = trackers[j].markRange(e, from: low, through: high, oldestOpen: oldestOpen)
+        if let fresh {
           var bits = fresh
           while bits != 0 {
             let window = low + Int64(bits.trailingZeroBitCount)

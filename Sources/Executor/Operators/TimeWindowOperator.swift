@@ -109,7 +109,7 @@ public final class TimeWindowOperator: WindowOperator {
         }
         entries[j] = trackers[j].entry(
           group: key, value: value, hash: DistinctTracker.hash(group: hash, value),
-          firstWindow: high + numbers.firstOffset)
+          firstWindow: high + numbers.entryBaseOffset)
       }
       var start = newest
       var window = high

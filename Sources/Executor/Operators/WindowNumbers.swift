@@ -13,6 +13,11 @@ struct WindowNumbers {
   /// floorDiv(-size, advance) + 1: the lowest window of a row in window `high` is
   /// `high + firstOffset` (floorDiv(high·advance - size, advance) + 1).
   let firstOffset: Int64
+  /// Where a new `DistinctTracker` entry's mask starts, relative to the row's newest window:
+  /// up to 8 windows below the row's first (while the row's windows still fit in the 64),
+  /// so that a later row of the same value that is slightly older (disorder) still falls in
+  /// the mask rather than in the entry's overflow set.
+  let entryBaseOffset: Int64
   private var sliceStart: Int64 = 0
   private var sliceNumber: Int64 = 0
   private var hasSlice = false
@@ -23,6 +28,8 @@ struct WindowNumbers {
     self.size = size
     self.advance = advance
     firstOffset = Timestamp.floorDiv(-size, advance) + 1
+    let windowsPerRow = 1 - firstOffset
+    entryBaseOffset = firstOffset - max(0, min(8, 64 - windowsPerRow))
   }
 
   /// floorDiv(t, advance): the newest window holding `t`.
