@@ -89,6 +89,36 @@ import Testing
     #expect(expected.late > 0, "the input should exercise late rows")
   }
 
+  /// Without GROUP BY and with COUNT(DISTINCT) alone, new values are counted per batch
+  /// (`PendingWindowCounts`): whole (windows hundreds apart in one batch, so slots are
+  /// handed over mid-batch) and line by line, the counts must still be the model's.
+  @Test(arguments: [(4, 3_000, 300, 9_000), (5, 2_000, 20, 40_000)] as [(UInt64, Int, Int, Int64)])
+  func matchesTheModelWithoutGroupBy(seed: UInt64, count: Int, users: Int, disorderMs: Int64)
+    throws
+  {
+    let rows = Self.rows(seed: seed, count: count, users: users, disorderMs: disorderMs).map {
+      Row(t: 1_795_680_000_000 + $0.t, group: "", user: $0.user)
+    }
+    let lines = rows.map { r in "{\"t\":\(r.t)" + (r.user.map { ",\"u\":\"\($0)\"" } ?? "") + "}" }
+    let sql = """
+      SELECT COUNT(DISTINCT u) AS users FROM stdin TIMESTAMP BY t
+      WINDOW HOPPING (SIZE 20 SECONDS, ADVANCE BY 2 SECONDS, GRACE PERIOD 1500 MILLISECONDS)
+      """
+    let expected = Self.model(rows, size: 20_000, advance: 2_000, grace: 1_500)
+    for byLine in [false, true] {
+      let outcome = try QueryHarness.run(sql, lines: lines, byLine: byLine)
+      var got: [String: Int] = [:]
+      for line in outcome.output.split(separator: "\n") {
+        let object = try #require(
+          try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let start = try #require(object["window_start"] as? String)
+        got["\(try #require(Self.millis(start)))|"] = object["users"] as? Int
+      }
+      #expect(got == expected.counts, "\(byLine ? "line by line" : "one chunk")")
+      #expect(outcome.stats.lateEvents == expected.late)
+    }
+  }
+
   static func millis(_ iso: String) -> Int64? {
     let f = ISO8601DateFormatter()
     f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

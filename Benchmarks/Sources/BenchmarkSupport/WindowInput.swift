@@ -26,10 +26,8 @@ public struct WindowInput {
         }
         let offset = Int(prepared.offsets[i])
         guard offset >= 0 else { continue }
-        batch.values.append(contentsOf: prepared.values[offset..<offset + width])
-        batch.times.append(time)
-        batch.watermarks.append(before)
-        batch.lines.append(Int32(i))
+        batch.append(
+          prepared.values[offset..<offset + width], time: time, watermark: before, line: Int32(i))
       }
       rows += batch.count
       batches.append((batch, watermark))

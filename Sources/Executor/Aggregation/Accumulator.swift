@@ -52,15 +52,6 @@ final class CountStarAccumulator: Accumulator {
   var result: Value { .int(count) }
 }
 
-/// The count of a COUNT(DISTINCT x) whose distinctness a `DistinctTracker` decides: the
-/// operator increments it directly.
-final class TrackedCountAccumulator: Accumulator {
-  var count: Int64 = 0
-  func add(_ args: UnsafeBufferPointer<Value>, time: Int64, warnings: inout Int) {}
-  func merge(_ other: Accumulator) { count &+= (other as! TrackedCountAccumulator).count }
-  var result: Value { .int(count) }
-}
-
 final class CountAccumulator: Accumulator {
   var count: Int64 = 0
   func add(_ args: UnsafeBufferPointer<Value>, time: Int64, warnings: inout Int) {

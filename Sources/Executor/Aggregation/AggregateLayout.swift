@@ -50,8 +50,15 @@ extension RowBatch {
   @inline(__always)
   func forEachRow(_ body: (Int, UnsafeBufferPointer<Value>) throws -> Void) rethrows {
     try values.withUnsafeBufferPointer { all in
-      for i in 0..<count {
-        try body(i, UnsafeBufferPointer(rebasing: all[i * width..<(i + 1) * width]))
+      try starts.withUnsafeBufferPointer { starts in
+        guard let base = all.baseAddress else {
+          // No values at all: every row is empty (COUNT(*) without GROUP BY).
+          for i in 0..<starts.count { try body(i, UnsafeBufferPointer(start: nil, count: 0)) }
+          return
+        }
+        for i in 0..<starts.count {
+          try body(i, UnsafeBufferPointer(start: base + Int(starts[i]), count: width))
+        }
       }
     }
   }

@@ -1,15 +1,21 @@
 import Planner
 
-/// The groups of one window: their keys and accumulators, in first-seen order so that output
-/// does not depend on hashing.
+/// The groups of one window: their keys and aggregate states, in first-seen order so that
+/// output does not depend on hashing.
 ///
 /// Keys are looked up by a view of the input row, without building an array per row; a key is
-/// copied only when its group is created.
+/// copied only when its group is created. COUNT, SUM and AVG states are `AggregateCell`s in one
+/// flat array (`cellCount` per group); other aggregates are `Accumulator` objects
+/// (`GroupStateLayout`).
 final class GroupTable {
   let keyWidth: Int
+  let shape: GroupStateLayout
   /// Keys of all groups, `keyWidth` values each, in group order.
   private var keyValues: [Value] = []
-  private(set) var states: [[Accumulator]] = []
+  /// `shape.cellCount` cells per group, in group order.
+  private(set) var cells: [AggregateCell] = []
+  /// Per group, its `Accumulator` objects (none when every aggregate is a cell).
+  private(set) var objects: [[Accumulator]] = []
   private var hashes: [Int] = []
   /// Open addressing: group number + 1, or 0 for an empty bucket.
   private var buckets: [Int32] = Array(repeating: 0, count: 16)
@@ -17,15 +23,12 @@ final class GroupTable {
   private var dirty: [Int] = []
   private var isDirty: [Bool] = []
 
-  /// Fresh accumulators for a new group.
-  private let makeStates: () -> [Accumulator]
-
-  init(keyWidth: Int, makeStates: @escaping () -> [Accumulator]) {
+  init(keyWidth: Int, shape: GroupStateLayout) {
     self.keyWidth = keyWidth
-    self.makeStates = makeStates
+    self.shape = shape
   }
 
-  var count: Int { states.count }
+  var count: Int { hashes.count }
 
   /// The hash of a key, computed once per row and reused for every window the row falls in.
   @inline(__always)
@@ -46,13 +49,16 @@ final class GroupTable {
       if hashes[g] == hash && sameKey(g, key) { return g }
       i = (i + 1) & mask
     }
-    let g = states.count
+    let g = hashes.count
     keyValues.append(contentsOf: key[0..<keyWidth])
-    states.append(makeStates())
+    if shape.cellCount > 0 {
+      cells.append(contentsOf: repeatElement(AggregateCell(), count: shape.cellCount))
+    }
+    if !shape.objectArguments.isEmpty { objects.append(shape.makeObjects()) }
     hashes.append(hash)
     isDirty.append(false)
     buckets[i] = Int32(g + 1)
-    if states.count * 2 > buckets.count { grow() }
+    if hashes.count * 2 > buckets.count { grow() }
     return g
   }
 
@@ -74,15 +80,52 @@ final class GroupTable {
     buckets = next
   }
 
-  /// Adds one to the `TrackedCountAccumulator` of aggregate `a` in group `g` (a COUNT(DISTINCT)
-  /// that a `DistinctTracker` found a new value for).
+  /// Adds one row to group `g`'s aggregates; `time` is the row's event time (FIRST/LAST).
   @inline(__always)
-  func countTracked(group g: Int, aggregate a: Int) {
-    states.withUnsafeBufferPointer { groups in
-      groups[g].withUnsafeBufferPointer { accumulators in
-        unsafeDowncast(accumulators[a], to: TrackedCountAccumulator.self).count += 1
+  func add(_ row: UnsafeBufferPointer<Value>, group g: Int, time: Int64, warnings: inout Int) {
+    if shape.cellCount > 0 {
+      let base = g &* shape.cellCount
+      cells.withUnsafeMutableBufferPointer { cells in
+        for (c, kind, slot) in shape.addedCells {
+          if slot < 0 {
+            cells[base &+ c].integer &+= 1
+          } else {
+            cells[base &+ c].add(kind, row[slot], warnings: &warnings)
+          }
+        }
       }
     }
+    if !shape.objectArguments.isEmpty {
+      let accumulators = objects[g]
+      for (o, (offset, count)) in shape.objectArguments.enumerated() {
+        let args = UnsafeBufferPointer(rebasing: row[offset..<offset + count])
+        accumulators[o].add(args, time: time, warnings: &warnings)
+      }
+    }
+  }
+
+  /// Adds `n` to the tracked COUNT(DISTINCT) in cell `c` of group `g` (a `DistinctTracker`
+  /// found new values for it).
+  @inline(__always)
+  func countTracked(group g: Int, cell c: Int, by n: Int64 = 1) {
+    cells.withUnsafeMutableBufferPointer { $0[g &* shape.cellCount &+ c].integer &+= n }
+  }
+
+  /// Aggregate `a`'s state in group `g`: its cell or its accumulator.
+  func state(_ g: Int, aggregate a: Int) -> (cell: AggregateCell, kind: AggregateCell.Kind)? {
+    guard case .cell(let c, let kind) = shape.places[a] else { return nil }
+    return (cells[g * shape.cellCount + c], kind)
+  }
+
+  /// Aggregate `a`'s accumulator in group `g`, when it is not a cell.
+  func accumulator(_ g: Int, aggregate a: Int) -> Accumulator? {
+    guard case .object(let o) = shape.places[a] else { return nil }
+    return objects[g][o]
+  }
+
+  /// Replaces aggregate `a`'s cell in group `g` (restoring a checkpoint).
+  func setCell(_ g: Int, aggregate a: Int, _ cell: AggregateCell) {
+    cells[g * shape.cellCount + shape.cell(of: a)] = cell
   }
 
   func key(_ g: Int) -> ArraySlice<Value> {
@@ -106,9 +149,14 @@ final class GroupTable {
   /// The aggregate row of group `g`: `start, end, keys..., results...`.
   func row(_ g: Int, start: Value, end: Value) -> [Value] {
     var row: [Value] = [start, end]
-    row.reserveCapacity(2 + keyWidth + states[g].count)
+    row.reserveCapacity(2 + keyWidth + shape.places.count)
     row.append(contentsOf: key(g))
-    for acc in states[g] { row.append(acc.result) }
+    for place in shape.places {
+      switch place {
+      case .cell(let c, let kind): row.append(cells[g * shape.cellCount + c].result(kind))
+      case .object(let o): row.append(objects[g][o].result)
+      }
+    }
     return row
   }
 

@@ -10,7 +10,6 @@ enum AccumulatorCheckpoint {
   static func save(_ a: Accumulator, into w: inout CheckpointWriter) {
     switch a {
     case let a as CountStarAccumulator: w.int(a.count)
-    case let a as TrackedCountAccumulator: w.int(a.count)
     case let a as CountAccumulator: w.int(a.count)
     case let a as CountDistinctAccumulator: w.values(a.seen)
     case let a as SumAccumulator:
@@ -53,7 +52,6 @@ enum AccumulatorCheckpoint {
   static func restore(_ a: Accumulator, from r: inout CheckpointReader) throws(CheckpointError) {
     switch a {
     case let a as CountStarAccumulator: a.count = try r.int()
-    case let a as TrackedCountAccumulator: a.count = try r.int()
     case let a as CountAccumulator: a.count = try r.int()
     case let a as CountDistinctAccumulator: a.seen = Set(try r.values())
     case let a as SumAccumulator:
@@ -99,5 +97,39 @@ enum AccumulatorCheckpoint {
     default:
       throw CheckpointError("no checkpoint encoding for \(type(of: a))")
     }
+  }
+
+  /// Saves a cell as the accumulator of its kind saves itself.
+  static func save(_ c: AggregateCell, _ kind: AggregateCell.Kind, into w: inout CheckpointWriter) {
+    switch kind {
+    case .countStar, .count, .trackedCount: w.int(c.integer)
+    case .sum:
+      w.int(c.integer)
+      w.double(c.real)
+      w.bool(c.sawValue)
+      w.bool(c.isReal)
+    case .average:
+      w.double(c.real)
+      w.int(c.integer)
+    }
+  }
+
+  /// Reads a cell that `save(_:_:into:)` wrote.
+  static func restoreCell(_ kind: AggregateCell.Kind, from r: inout CheckpointReader)
+    throws(CheckpointError) -> AggregateCell
+  {
+    var c = AggregateCell()
+    switch kind {
+    case .countStar, .count, .trackedCount: c.integer = try r.int()
+    case .sum:
+      c.integer = try r.int()
+      c.real = try r.double()
+      c.sawValue = try r.bool()
+      c.isReal = try r.bool()
+    case .average:
+      c.real = try r.double()
+      c.integer = try r.int()
+    }
+    return c
   }
 }

@@ -11,8 +11,8 @@ extension DistinctTracker {
     w.int(count)
     for e in 0..<count {
       w.values(keys[e * width..<(e + 1) * width])
-      w.int(bases[e])
-      w.int(Int64(bitPattern: masks[e]))
+      w.int(entries[e].base)
+      w.int(Int64(bitPattern: entries[e].mask))
       let extra = overflow[e].map { Array($0).sorted() } ?? []
       w.int(extra.count)
       for window in extra { w.int(window) }
@@ -38,8 +38,8 @@ extension DistinctTracker {
         let hash = DistinctTracker.hash(group: GroupTable.hash(key), value)
         return entry(group: key, value: value, hash: hash, firstWindow: base)
       }
-      bases[e] = base
-      masks[e] = mask
+      entries[e].base = base
+      entries[e].mask = mask
       if !extra.isEmpty { overflow[e] = extra }
     }
     sweptCount = swept

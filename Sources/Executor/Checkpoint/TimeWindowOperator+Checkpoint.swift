@@ -1,8 +1,9 @@
 import Planner
 
 /// Saving and restoring the open windows of a `TimeWindowOperator`: each window's groups in
-/// first-seen order (so output order is unchanged), their accumulators, and the COUNT(DISTINCT)
-/// trackers.
+/// first-seen order (so output order is unchanged), their aggregate states (cells written as
+/// the accumulator of the same aggregate writes itself, so the format does not depend on the
+/// form), and the COUNT(DISTINCT) trackers.
 ///
 /// Taken only between pieces, when no window has changes waiting to be emitted.
 extension TimeWindowOperator {
@@ -17,7 +18,13 @@ extension TimeWindowOperator {
       w.int(table.count)
       for g in 0..<table.count {
         w.values(table.key(g))
-        for acc in table.states[g] { AccumulatorCheckpoint.save(acc, into: &w) }
+        for a in layout.aggregates.indices {
+          if let (cell, kind) = table.state(g, aggregate: a) {
+            AccumulatorCheckpoint.save(cell, kind, into: &w)
+          } else {
+            AccumulatorCheckpoint.save(table.accumulator(g, aggregate: a)!, into: &w)
+          }
+        }
       }
     }
     w.int(trackers.count)
@@ -31,12 +38,18 @@ extension TimeWindowOperator {
     let windowCount = try r.count()
     for _ in 0..<windowCount {
       let start = try r.int()
-      let table = GroupTable(keyWidth: layout.keyCount, makeStates: makeStates)
+      let table = GroupTable(keyWidth: layout.keyCount, shape: shape)
       let groups = try r.count()
       for _ in 0..<groups {
         let key = try r.groupKey(width: layout.keyCount)
         let g = key.withUnsafeBufferPointer { table.group(for: $0, hash: GroupTable.hash($0)) }
-        for acc in table.states[g] { try AccumulatorCheckpoint.restore(acc, from: &r) }
+        for a in layout.aggregates.indices {
+          if let (_, kind) = table.state(g, aggregate: a) {
+            table.setCell(g, aggregate: a, try AccumulatorCheckpoint.restoreCell(kind, from: &r))
+          } else {
+            try AccumulatorCheckpoint.restore(table.accumulator(g, aggregate: a)!, from: &r)
+          }
+        }
       }
       windows[start] = table
     }

@@ -87,6 +87,19 @@ struct CompiledExpr {
           if y == true { return .bool(true) }
           return x == false && y == false ? .bool(false) : .null
         }
+      case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
+        // A column against a constant (`status >= 500`), the usual filter: read both directly
+        // rather than through two closures.
+        switch (l, r) {
+        case (.slot(let i, _), .literal(let c)):
+          return CompiledExpr { row in ValueOps.binary(op, row[i], c) }
+        case (.literal(let c), .slot(let i, _)):
+          return CompiledExpr { row in ValueOps.binary(op, c, row[i]) }
+        default:
+          return CompiledExpr { (row) throws(RowError) -> Value in
+            ValueOps.binary(op, try a.evaluate(row), try b.evaluate(row))
+          }
+        }
       default:
         return CompiledExpr { (row) throws(RowError) -> Value in
           ValueOps.binary(op, try a.evaluate(row), try b.evaluate(row))

@@ -1,15 +1,20 @@
 import Planner
 
-/// Rows moving between operators: a row-major block of values plus, per row, its event time,
-/// the watermark in force when it arrived, and where it came from.
+/// Rows moving between operators: a row-major block of values plus, per row, where its values
+/// start in that block, its event time, the watermark in force when it arrived, and where it
+/// came from.
 ///
 /// Batches, not rows, cross operator boundaries, so each operator runs one loop per batch
-/// instead of a virtual call per row.
+/// instead of a virtual call per row. The block may be a scanned piece's prepared values as
+/// they are (`QueryPreparer.Prepared.values`), shared rather than copied row by row: rows the
+/// batch leaves out (filtered, late for `--max-future`, duplicates) simply have no start.
 public struct RowBatch {
   /// Values per row.
   public var width: Int
-  /// `count * width` values, row after row.
+  /// The rows' values, `width` each from the row's entry in `starts`.
   public var values: [Value] = []
+  /// Where each row's values start in `values`.
+  public var starts: [Int32] = []
   /// Event time of each row (arrival time under processing time), ms.
   public var times: [Int64] = []
   /// The watermark when the row arrived, before the row advanced it (SPEC 4): a window whose end
@@ -26,13 +31,35 @@ public struct RowBatch {
 
   public mutating func reserve(_ rows: Int) {
     values.reserveCapacity(rows * width)
+    starts.reserveCapacity(rows)
     times.reserveCapacity(rows)
     watermarks.reserveCapacity(rows)
     lines.reserveCapacity(rows)
   }
 
+  /// Appends a row whose values are copied to the end of `values`.
+  public mutating func append(
+    _ row: some Collection<Value>, time: Int64, watermark: Int64, line: Int32
+  ) {
+    starts.append(Int32(values.count))
+    values.append(contentsOf: row)
+    times.append(time)
+    watermarks.append(watermark)
+    lines.append(line)
+  }
+
+  /// Forgets the rows; `values` stays (rows of the same piece may follow). The arrays are
+  /// let go rather than emptied in place: they may be a piece's own, shared.
+  public mutating func removeRows() {
+    starts = []
+    times = []
+    watermarks = []
+    lines = []
+  }
+
   public mutating func removeAll() {
     values.removeAll(keepingCapacity: true)
+    starts.removeAll(keepingCapacity: true)
     times.removeAll(keepingCapacity: true)
     watermarks.removeAll(keepingCapacity: true)
     lines.removeAll(keepingCapacity: true)

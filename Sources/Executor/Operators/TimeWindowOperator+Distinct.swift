@@ -17,6 +17,8 @@ extension TimeWindowOperator {
     let keyCount = layout.keyCount
     let valueSlots = tracked.map { layout.argumentOffsets[$0] }
     var entries = [Int](repeating: 0, count: tracked.count)
+    var numbers = WindowNumbers(size: size, advance: advance)
+    let windowsPerRow = size % advance == 0 ? size / advance : 0
     // Without GROUP BY every row has the same (empty) key: hash it once.
     let emptyKeyHash = keyCount == 0 ? GroupTable.hash(UnsafeBufferPointer(start: nil, count: 0)) : 0
     // The trackers leave the property for the batch, so that each use is not a checked access
@@ -24,18 +26,30 @@ extension TimeWindowOperator {
     var trackers = self.trackers
     self.trackers = []
     defer { self.trackers = trackers }
+    // Without GROUP BY each window has one group: its new values are counted per batch.
+    var pending = keyCount == 0 ? PendingWindowCounts(width: tracked.count) : nil
+    let trackedCells = self.trackedCells
+    let addPending = { (window: Int64, counts: ArraySlice<Int64>) in
+      let table = self.table(window * self.advance, number: window)
+      let g = table.group(for: UnsafeBufferPointer(start: nil, count: 0), hash: emptyKeyHash)
+      for (c, n) in zip(trackedCells, counts) where n > 0 {
+        table.countTracked(group: g, cell: c, by: n)
+      }
+    }
+    defer { pending?.flushAll(addPending) }
     batch.forEachRow { i, row in
       let t = batch.times[i]
       let key = UnsafeBufferPointer(rebasing: row[0..<keyCount])
       let hash = keyCount == 0 ? emptyKeyHash : GroupTable.hash(key)
       let watermark = batch.watermarks[i]
-      let high = Timestamp.floorDiv(t, advance)
-      let newest = high * advance
+      let high = numbers.number(of: t)
       // Windows whose end is above the watermark have not fired: numbers from oldestOpen on.
-      let oldestOpen =
-        watermark == Int64.min ? Int64.min : Timestamp.floorDiv(watermark - size, advance) + 1
-      // The row's windows: [k·advance, k·advance + size) holds t for k in low...high.
-      let low = max(Timestamp.floorDiv(t - size, advance) + 1, oldestOpen)
+      let oldestOpen = numbers.oldestOpen(watermark)
+      // The row's windows: [k·advance, k·advance + size) holds t for k in low...high. When
+      // size is a multiple of advance that is the last size/advance windows up to high.
+      let first =
+        windowsPerRow > 0 ? high &- windowsPerRow &+ 1 : Timestamp.floorDiv(t - size, advance) + 1
+      let low = max(first, oldestOpen)
       guard low <= high else {
         emit.late.append(batch.lines[i])
         return
@@ -50,7 +64,7 @@ extension TimeWindowOperator {
         }
         entries[j] = trackers[j].entry(
           group: key, value: value, hash: DistinctTracker.hash(group: hash, value),
-          firstWindow: Timestamp.floorDiv(newest - size, advance) + 1)
+          firstWindow: high + numbers.entryBaseOffset)
       }
       if hasNull {
         // A NULL counts nowhere, yet its row makes its group exist in every open window: what
@@ -61,7 +75,7 @@ extension TimeWindowOperator {
           let g = table.group(for: row, hash: hash)
           for j in 0..<tracked.count where entries[j] >= 0 {
             if trackers[j].mark(entries[j], window: window, oldestOpen: oldestOpen) {
-              table.countTracked(group: g, aggregate: tracked[j])
+              table.countTracked(group: g, cell: trackedCells[j])
             }
           }
           window -= 1
@@ -70,19 +84,24 @@ extension TimeWindowOperator {
       }
       for j in 0..<tracked.count {
         let e = entries[j]
-        if let fresh = trackers[j].markRange(e, from: low, through: high) {
+        let fresh = trackers[j].markRange(e, from: low, through: high, oldestOpen: oldestOpen)
+        if let fresh {
           var bits = fresh
           while bits != 0 {
             let window = low + Int64(bits.trailingZeroBitCount)
             bits &= bits &- 1
-            countOnce(tracked[j], window: window, row: row, hash: hash)
+            if pending != nil {
+              pending!.increment(window: window, j, flush: addPending)
+            } else {
+              countOnce(trackedCells[j], window: window, row: row, hash: hash)
+            }
           }
         } else {
           // The run leaves the entry's mask: window by window, newest first, as `add` does.
           var window = high
           while window >= low {
             if trackers[j].mark(e, window: window, oldestOpen: oldestOpen) {
-              countOnce(tracked[j], window: window, row: row, hash: hash)
+              countOnce(trackedCells[j], window: window, row: row, hash: hash)
             }
             window -= 1
           }
@@ -91,10 +110,10 @@ extension TimeWindowOperator {
     }
   }
 
-  /// Adds one to aggregate `a` of the row's group in window number `window`.
+  /// Adds one to the tracked count in cell `c` of the row's group in window number `window`.
   @inline(__always)
-  private func countOnce(_ a: Int, window: Int64, row: UnsafeBufferPointer<Value>, hash: Int) {
+  private func countOnce(_ c: Int, window: Int64, row: UnsafeBufferPointer<Value>, hash: Int) {
     let table = self.table(window * advance, number: window)
-    table.countTracked(group: table.group(for: row, hash: hash), aggregate: a)
+    table.countTracked(group: table.group(for: row, hash: hash), cell: c)
   }
 }

@@ -24,15 +24,13 @@ public final class TimeWindowOperator: WindowOperator {
   private var changedWindows: [Int64] = []
   var typeWarnings = 0
   var windowsFired = 0
-  /// Aggregates fed row by row; the COUNT(DISTINCT) ones of a windowed query are `tracked`.
-  private let plainAggregates: [Int]
-  /// For each of `plainAggregates`: its number and where its arguments sit in a row, looked up
-  /// once here rather than per row and window.
-  private let plainArguments: [(aggregate: Int, offset: Int, count: Int)]
-  /// COUNT(DISTINCT x) of a windowed query: aggregate index and its tracker.
+  /// COUNT(DISTINCT x) of a windowed query: aggregate index, its tracker, and its cell in a
+  /// group's state.
   let tracked: [Int]
   var trackers: [DistinctTracker]
-  let makeStates: () -> [Accumulator]
+  let trackedCells: [Int]
+  /// Where each aggregate's state lives in a window's `GroupTable`.
+  let shape: GroupStateLayout
   /// Every aggregate is a tracked COUNT(DISTINCT) and no change is emitted per row: rows go
   /// through `processDistinct`, which touches only the windows a value is new in.
   let countsOnlyDistinct: Bool
@@ -42,7 +40,7 @@ public final class TimeWindowOperator: WindowOperator {
     self.size = size
     self.advance = advance ?? size ?? 1
     self.emitsChanges = emitsChanges
-    var plain: [Int] = []
+    var plainCount = 0
     var tracked: [Int] = []
     for (i, call) in layout.aggregates.enumerated() {
       let countsDistinct =
@@ -50,23 +48,14 @@ public final class TimeWindowOperator: WindowOperator {
       if size != nil && countsDistinct && call.arguments.count == 1 {
         tracked.append(i)
       } else {
-        plain.append(i)
+        plainCount += 1
       }
-    }
-    plainAggregates = plain
-    plainArguments = plain.map {
-      ($0, layout.argumentOffsets[$0], layout.aggregates[$0].arguments.count)
     }
     self.tracked = tracked
-    countsOnlyDistinct = plain.isEmpty && !tracked.isEmpty && !emitsChanges
+    countsOnlyDistinct = plainCount == 0 && !tracked.isEmpty && !emitsChanges
     trackers = tracked.map { _ in DistinctTracker(width: layout.keyCount + 1) }
-    let aggregates = layout.aggregates
-    let trackedSet = Set(tracked)
-    makeStates = {
-      aggregates.enumerated().map { i, call in
-        trackedSet.contains(i) ? TrackedCountAccumulator() : call.makeAccumulator()
-      }
-    }
+    shape = GroupStateLayout(layout: layout, tracked: Set(tracked))
+    trackedCells = tracked.map { [shape] in shape.cell(of: $0) }
   }
 
   var openWindowCount: Int { windows.count }
@@ -83,7 +72,7 @@ public final class TimeWindowOperator: WindowOperator {
       recent.remember(start, number: number, t)
       return t
     }
-    let t = GroupTable(keyWidth: layout.keyCount, makeStates: makeStates)
+    let t = GroupTable(keyWidth: layout.keyCount, shape: shape)
     windows[start] = t
     recent.remember(start, number: number, t)
     return t
@@ -96,20 +85,22 @@ public final class TimeWindowOperator: WindowOperator {
     }
     var warnings = 0
     var entries = [Int](repeating: 0, count: tracked.count)
+    var numbers = WindowNumbers(size: size ?? 1, advance: advance)
     batch.forEachRow { i, row in
       let t = batch.times[i]
       let key = UnsafeBufferPointer(rebasing: row[0..<layout.keyCount])
       let hash = GroupTable.hash(key)
       guard let size else {
         add(
-          row, hash: hash, time: t, start: 0, entries: entries, oldestOpen: 0, warnings: &warnings)
+          row, hash: hash, time: t, start: 0, window: 0, entries: entries, oldestOpen: 0,
+          warnings: &warnings)
         return
       }
       let watermark = batch.watermarks[i]
-      let newest = Timestamp.floorDiv(t, advance) * advance
+      let high = numbers.number(of: t)
+      let newest = high * advance
       // Windows whose end is above the watermark have not fired: numbers from oldestOpen on.
-      let oldestOpen =
-        watermark == Int64.min ? Int64.min : Timestamp.floorDiv(watermark - size, advance) + 1
+      let oldestOpen = numbers.oldestOpen(watermark)
       for (j, a) in tracked.enumerated() {
         let value = row[layout.argumentOffsets[a]]
         if value.isNull {
@@ -118,18 +109,20 @@ public final class TimeWindowOperator: WindowOperator {
         }
         entries[j] = trackers[j].entry(
           group: key, value: value, hash: DistinctTracker.hash(group: hash, value),
-          firstWindow: Timestamp.floorDiv(newest - size, advance) + 1)
+          firstWindow: high + numbers.entryBaseOffset)
       }
       var start = newest
+      var window = high
       var added = false
       while start > t - size {
         if start + size > watermark {
           add(
-            row, hash: hash, time: t, start: start, entries: entries, oldestOpen: oldestOpen,
-            warnings: &warnings)
+            row, hash: hash, time: t, start: start, window: window, entries: entries,
+            oldestOpen: oldestOpen, warnings: &warnings)
           added = true
         }
         start -= advance
+        window -= 1
       }
       if !added { emit.late.append(batch.lines[i]) }
     }
@@ -139,22 +132,16 @@ public final class TimeWindowOperator: WindowOperator {
 
   @inline(__always)
   func add(
-    _ row: UnsafeBufferPointer<Value>, hash: Int, time: Int64, start: Int64, entries: [Int],
-    oldestOpen: Int64,
-    warnings: inout Int
+    _ row: UnsafeBufferPointer<Value>, hash: Int, time: Int64, start: Int64, window: Int64,
+    entries: [Int], oldestOpen: Int64, warnings: inout Int
   ) {
-    let window = Timestamp.floorDiv(start, advance)
     let table = self.table(start, number: window)
     let g = table.group(for: row, hash: hash)
-    let states = table.states[g]
-    for (a, offset, count) in plainArguments {
-      let args = UnsafeBufferPointer(rebasing: row[offset..<offset + count])
-      states[a].add(args, time: time, warnings: &warnings)
-    }
+    table.add(row, group: g, time: time, warnings: &warnings)
     if !tracked.isEmpty {
-      for (j, a) in tracked.enumerated() where entries[j] >= 0 {
+      for j in tracked.indices where entries[j] >= 0 {
         if trackers[j].mark(entries[j], window: window, oldestOpen: oldestOpen) {
-          unsafeDowncast(states[a], to: TrackedCountAccumulator.self).count += 1
+          table.countTracked(group: g, cell: trackedCells[j])
         }
       }
     }

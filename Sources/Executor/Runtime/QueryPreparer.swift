@@ -20,6 +20,9 @@ public final class QueryPreparer {
     /// With `dedupe_key`: per row in `times`, the key and the stream's time (`DedupePlan`).
     var dedupeKeys: [Value] = []
     var dedupeTimes: [Int64] = []
+    /// Every row in `times` passed (no filter): `offsets` are the rows' starts in `values`,
+    /// none is -1.
+    var everyRowPasses = false
   }
 
   private let eventTime: CompiledExpr?
@@ -36,6 +39,12 @@ public final class QueryPreparer {
   /// `dedupe_key` and the stream's timestamp (nil when it is the query's event time).
   private let dedupeKey: CompiledExpr?
   private let dedupeTime: CompiledExpr?
+  /// No dedupe key, and the event time (if any) and every output are bare columns: the
+  /// common shape, prepared by `prepareColumns` without a closure call or array append per
+  /// value.
+  private let readsOnlyColumns: Bool
+  /// The filter when it compares a column with a constant (`status >= 500`).
+  private let comparison: ColumnComparison?
 
   public init(plan: QueryPlan) {
     let context = CompiledExpr.Context()
@@ -53,6 +62,10 @@ public final class QueryPreparer {
     dedupeTime = plan.dedupe.flatMap {
       $0.time == plan.eventTime ? nil : CompiledExpr($0.time, context: context)
     }
+    comparison = plan.filter.flatMap { ColumnComparison($0) }
+    readsOnlyColumns =
+      plan.dedupe == nil && (plan.eventTime == nil || eventTimeSlot >= 0)
+      && !outputSlots.contains(-1)
   }
 
   /// The expressions evaluated per scanned row besides time, filter and dedupe key: group keys
@@ -68,6 +81,9 @@ public final class QueryPreparer {
     -> Prepared
   {
     context.now = arrivalMillis
+    if readsOnlyColumns {
+      return prepareColumns(values, width: rowWidth, count: count, arrivalMillis: arrivalMillis)
+    }
     var out = Prepared()
     out.times.reserveCapacity(count)
     out.rows.reserveCapacity(count)
@@ -124,6 +140,91 @@ public final class QueryPreparer {
         }
       }
     }
+    return out
+  }
+
+  /// `prepare` when every output and the event time are bare columns and there is no dedupe
+  /// key: the same rows, times, offsets, values and errors, written in place. The values are
+  /// written into room for every row (pages a filter leaves unused are never touched), the
+  /// per-row arrays are sized up front, and a time already read as a timestamp
+  /// (`EventTimeSlots`) is taken as it is.
+  private func prepareColumns(
+    _ values: [Value], width rowWidth: Int, count: Int, arrivalMillis: Int64
+  ) -> Prepared {
+    var out = Prepared()
+    let width = self.width
+    let slots = outputSlots
+    let timeSlot = eventTime == nil ? -1 : eventTimeSlot
+    let comparison = self.comparison
+    let filter = comparison == nil ? self.filter : nil
+    var times = [Int64](repeating: 0, count: count)
+    var rows = [Int32](repeating: 0, count: count)
+    var offsets = [Int32](repeating: -1, count: count)
+    var errors: [(row: Int32, message: String)] = []
+    var kept = 0
+    out.values = [Value](unsafeUninitializedCapacity: count * width) { buffer, initialized in
+      var next = 0
+      values.withUnsafeBufferPointer { all in
+        times.withUnsafeMutableBufferPointer { times in
+          rows.withUnsafeMutableBufferPointer { rows in
+            offsets.withUnsafeMutableBufferPointer { offsets in
+              slots.withUnsafeBufferPointer { slots in
+                for r in 0..<count {
+                  let row = UnsafeBufferPointer(rebasing: all[r * rowWidth..<(r + 1) * rowWidth])
+                  var time = arrivalMillis
+                  if timeSlot >= 0 {
+                    if case .timestamp(let t) = row[timeSlot] {
+                      time = t
+                    } else if let t = ScalarFunction.timestampArgument(row[timeSlot]) {
+                      time = t
+                    } else {
+                      errors.append((Int32(r), "event time is missing or not a time"))
+                      continue
+                    }
+                  }
+                  if let comparison, !comparison.passes(row) {
+                    times[kept] = time
+                    rows[kept] = Int32(r)
+                    kept += 1
+                    continue
+                  }
+                  if let filter {
+                    do throws(RowError) {
+                      guard ValueOps.truthiness(try filter.evaluate(row)) == true else {
+                        times[kept] = time
+                        rows[kept] = Int32(r)
+                        kept += 1
+                        continue
+                      }
+                    } catch {
+                      errors.append((Int32(r), error.message))
+                      continue
+                    }
+                  }
+                  times[kept] = time
+                  rows[kept] = Int32(r)
+                  offsets[kept] = Int32(truncatingIfNeeded: next)
+                  kept += 1
+                  for slot in slots {
+                    (buffer.baseAddress! + next).initialize(to: row[slot])
+                    next += 1
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+      initialized = next
+    }
+    times.removeLast(count - kept)
+    rows.removeLast(count - kept)
+    offsets.removeLast(count - kept)
+    out.times = times
+    out.rows = rows
+    out.offsets = offsets
+    out.errors = errors
+    out.everyRowPasses = self.filter == nil
     return out
   }
 }

@@ -130,11 +130,23 @@ final class QueryRunner {
     throws(RunError) -> Int32?
   {
     guard !isDone else { return -1 }
+    if stopLine == .max, let windowOperator, takesWholePiece(prepared) {
+      try applyWhole(prepared, from: job, to: windowOperator)
+      return nil
+    }
     var finishedAt: Int32?
     context.now = job.arrivalMillis
+    // The batch's rows are the piece's prepared rows where they lie: no copy per row.
     batch.removeAll()
+    if windowOperator != nil {
+      batch.values = prepared.values
+      batch.starts.reserveCapacity(prepared.times.count)
+      batch.times.reserveCapacity(prepared.times.count)
+      batch.watermarks.reserveCapacity(prepared.times.count)
+      batch.lines.reserveCapacity(prepared.times.count)
+    }
+    defer { batch.values = [] }
     let input = job.input
-    let width = layout.width
     let futureLimit = usesEventTime ? limits.futureLimit(arrival: job.arrivalMillis) : nil
     for i in 0..<prepared.times.count {
       let row = prepared.rows[i]
@@ -158,7 +170,7 @@ final class QueryRunner {
       let offset = Int(prepared.offsets[i])
       guard offset >= 0 else { continue }
       if windowOperator != nil {
-        batch.values.append(contentsOf: prepared.values[offset..<offset + width])
+        batch.starts.append(Int32(truncatingIfNeeded: offset))
         batch.times.append(time)
         batch.watermarks.append(before)
         batch.lines.append(row)
@@ -182,6 +194,52 @@ final class QueryRunner {
     return finishedAt
   }
 
+  /// Whether a piece's rows can go to the window operator as they are (`applyWhole`): every
+  /// row passed, one input that holds the watermark, and nothing turns rows away or paces
+  /// them (`--max-future`, `--from`/`--until`, dedupe, `--replay-speed`).
+  private func takesWholePiece(_ prepared: QueryPreparer.Prepared) -> Bool {
+    prepared.everyRowPasses && usesEventTime && maxTimes.count == 1 && !inputFinished[0]
+      && inputHold[0] == .holds && limits.maxFutureMillis == nil && deduplicator == nil
+      && pacer == nil && !(replay?.selectsRange ?? false)
+  }
+
+  /// `apply` for a piece whose rows all go to the window operator (`takesWholePiece`): the
+  /// batch takes the piece's arrays as they are and only the watermark is computed per row,
+  /// as `currentWatermark` computes it for one input: the largest time so far less the grace
+  /// period, never moving back.
+  private func applyWhole(
+    _ prepared: QueryPreparer.Prepared, from job: ScanJob, to windowOperator: WindowOperator
+  ) throws(RunError) {
+    context.now = job.arrivalMillis
+    var maxTime = maxTimes[0]
+    var mark = watermark
+    let grace = plan.graceMillis
+    let count = prepared.times.count
+    batch.watermarks = [Int64](unsafeUninitializedCapacity: count) { watermarks, initialized in
+      prepared.times.withUnsafeBufferPointer { times in
+        for i in 0..<count {
+          let time = times[i]
+          watermarks[i] = mark
+          if time > maxTime {
+            maxTime = time
+            mark = max(mark, time &- grace)
+          }
+        }
+      }
+      initialized = count
+    }
+    maxTimes[0] = maxTime
+    watermark = mark
+    batch.values = prepared.values
+    batch.starts = prepared.offsets
+    batch.times = prepared.times
+    batch.lines = prepared.rows
+    defer { batch = RowBatch(width: batch.width) }
+    try flushBatch(job: job)
+    try checkStateLimit()
+    if output.sink.closed { isDone = true }
+  }
+
   /// Gives the rows batched so far to the window operator, then the watermark. Called at the
   /// end of a piece, and mid-piece before a replay pauses, so windows fire on time.
   func flushBatch(job: ScanJob) throws(RunError) {
@@ -192,7 +250,7 @@ final class QueryRunner {
       try windowOperator.process(batch, emit: &e)
       if !processingTime { try windowOperator.onWatermark(w, emit: &e) }
     }
-    batch.removeAll()
+    batch.removeRows()
   }
 
   /// Runs an operator step and passes what it emitted on.

@@ -1,0 +1,53 @@
+import Planner
+import SQLParser
+
+/// A filter comparing a column with a constant, such as
+///
+///     WHERE status >= 500
+///
+/// decided without a closure call or a `Value` result per row: when the column holds an
+/// integer and the constant is one, the two integers are compared directly (what
+/// `ValueOps.binary` does for them); any other value goes through `ValueOps.binary` as the
+/// compiled expression would. A comparison never fails, so the row never errs.
+struct ColumnComparison {
+  let slot: Int
+  let op: BinaryOperator
+  let constant: Value
+  /// The constant is on the left (`500 <= status`).
+  let constantFirst: Bool
+
+  /// The comparison `filter` is, or nil when it is another shape.
+  init?(_ filter: BoundExpr) {
+    guard case .binary(let op, let l, let r) = filter else { return nil }
+    switch op {
+    case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual: break
+    default: return nil
+    }
+    switch (l, r) {
+    case (.slot(let i, _), .literal(let c)): (slot, constant, constantFirst) = (i, c, false)
+    case (.literal(let c), .slot(let i, _)): (slot, constant, constantFirst) = (i, c, true)
+    default: return nil
+    }
+    self.op = op
+  }
+
+  /// Whether the row passes: the comparison is TRUE (not FALSE, not NULL).
+  @inline(__always)
+  func passes(_ row: UnsafeBufferPointer<Value>) -> Bool {
+    if case .int(let x) = row[slot], case .int(let c) = constant {
+      let (a, b) = constantFirst ? (c, x) : (x, c)
+      switch op {
+      case .equal: return a == b
+      case .notEqual: return a != b
+      case .less: return a < b
+      case .lessOrEqual: return a <= b
+      case .greater: return a > b
+      default: return a >= b
+      }
+    }
+    let result =
+      constantFirst
+      ? ValueOps.binary(op, constant, row[slot]) : ValueOps.binary(op, row[slot], constant)
+    return ValueOps.truthiness(result) == true
+  }
+}
