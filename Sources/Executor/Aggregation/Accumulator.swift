@@ -22,11 +22,11 @@ extension AggregateCall {
     }
     switch function {
     case .count:
-      if arguments.isEmpty { return CountStarAccumulator() }
-      return distinct ? CountDistinctAccumulator() : CountAccumulator()
+      if arguments.isEmpty { return CellAccumulator(.countStar) }
+      return distinct ? CountDistinctAccumulator() : CellAccumulator(.count)
     case .approxCountDistinct: return CountDistinctAccumulator()
-    case .sum: return SumAccumulator()
-    case .avg: return AverageAccumulator()
+    case .sum: return CellAccumulator(.sum)
+    case .avg: return CellAccumulator(.average)
     case .min: return ExtremumAccumulator(keepsMaximum: false)
     case .max: return ExtremumAccumulator(keepsMaximum: true)
     case .stddevSamp, .stddevPop, .varSamp, .varPop: return MomentsAccumulator(function: function)
@@ -45,20 +45,23 @@ extension AggregateCall {
   }
 }
 
-final class CountStarAccumulator: Accumulator {
-  var count: Int64 = 0
-  func add(_ args: UnsafeBufferPointer<Value>, time: Int64, warnings: inout Int) { count &+= 1 }
-  func merge(_ other: Accumulator) { count &+= (other as! CountStarAccumulator).count }
-  var result: Value { .int(count) }
-}
+/// COUNT(*), COUNT(x), SUM(x) and AVG(x) where a group needs an accumulator object (session,
+/// count and moving windows): it holds one `AggregateCell`, so its arithmetic and results are
+/// those of a `GroupTable`'s flat cells by construction.
+final class CellAccumulator: Accumulator {
+  let kind: AggregateCell.Kind
+  var cell = AggregateCell()
 
-final class CountAccumulator: Accumulator {
-  var count: Int64 = 0
+  init(_ kind: AggregateCell.Kind) { self.kind = kind }
+
   func add(_ args: UnsafeBufferPointer<Value>, time: Int64, warnings: inout Int) {
-    if !args[0].isNull { count &+= 1 }
+    // COUNT(*) has no argument; the cell ignores the value for it.
+    cell.add(kind, args.isEmpty ? .null : args[0], warnings: &warnings)
   }
-  func merge(_ other: Accumulator) { count &+= (other as! CountAccumulator).count }
-  var result: Value { .int(count) }
+
+  func merge(_ other: Accumulator) { cell.merge(kind, (other as! CellAccumulator).cell) }
+
+  var result: Value { cell.result(kind) }
 }
 
 /// COUNT(DISTINCT x) and APPROX_COUNT_DISTINCT(x); the latter is exact here, which is within
@@ -73,81 +76,3 @@ final class CountDistinctAccumulator: Accumulator {
 }
 
 /// SUM: BIGINT while every value is an integer and the total fits, DOUBLE otherwise.
-final class SumAccumulator: Accumulator {
-  var integer: Int64 = 0
-  var real: Double = 0
-  var sawValue = false
-  var isReal = false
-
-  func add(_ args: UnsafeBufferPointer<Value>, time: Int64, warnings: inout Int) {
-    switch args[0] {
-    case .null: return
-    case .int(let v): addInteger(v)
-    case .double(let v):
-      if !isReal { becomeReal() }
-      real += v
-      sawValue = true
-    default: warnings &+= 1
-    }
-  }
-
-  private func addInteger(_ v: Int64) {
-    sawValue = true
-    if isReal {
-      real += Double(v)
-      return
-    }
-    let (sum, overflow) = integer.addingReportingOverflow(v)
-    if overflow {
-      becomeReal()
-      real += Double(v)
-    } else {
-      integer = sum
-    }
-  }
-
-  private func becomeReal() {
-    isReal = true
-    real = Double(integer)
-  }
-
-  func merge(_ other: Accumulator) {
-    let o = other as! SumAccumulator
-    guard o.sawValue else { return }
-    if o.isReal {
-      if !isReal { becomeReal() }
-      real += o.real
-      sawValue = true
-    } else {
-      addInteger(o.integer)
-    }
-  }
-
-  var result: Value {
-    guard sawValue else { return .null }
-    return isReal ? .double(real) : .int(integer)
-  }
-}
-
-final class AverageAccumulator: Accumulator {
-  var sum: Double = 0
-  var count: Int64 = 0
-  func add(_ args: UnsafeBufferPointer<Value>, time: Int64, warnings: inout Int) {
-    switch args[0] {
-    case .null: return
-    case .int(let v):
-      sum += Double(v)
-      count &+= 1
-    case .double(let v):
-      sum += v
-      count &+= 1
-    default: warnings &+= 1
-    }
-  }
-  func merge(_ other: Accumulator) {
-    let o = other as! AverageAccumulator
-    sum += o.sum
-    count &+= o.count
-  }
-  var result: Value { count == 0 ? .null : .double(sum / Double(count)) }
-}

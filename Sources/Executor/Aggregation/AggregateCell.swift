@@ -5,10 +5,9 @@ import Planner
 ///
 /// A `GroupTable` keeps these cells in one flat array, group after group, instead of an
 /// `Accumulator` object per (group, aggregate): adding a row is then a switch and an add in
-/// place, with no dynamic dispatch and no reference counting. The arithmetic, the order of
-/// the additions and the results are exactly those of `CountStarAccumulator`,
-/// `CountAccumulator`, `SumAccumulator` and `AverageAccumulator`, so answers do not depend on
-/// which form holds a group (a session or count window still uses the accumulators).
+/// place, with no dynamic dispatch and no reference counting. Where a group needs an
+/// `Accumulator` object (session, count and moving windows), `CellAccumulator` wraps one cell,
+/// so answers do not depend on which form holds a group.
 struct AggregateCell {
   /// Which aggregate a cell holds.
   enum Kind {
@@ -75,6 +74,25 @@ struct AggregateCell {
       default: warnings &+= 1
       }
     case .trackedCount: return
+    }
+  }
+
+  /// Adds another cell of the same kind: a partial result of the same group.
+  mutating func merge(_ kind: Kind, _ other: AggregateCell) {
+    switch kind {
+    case .countStar, .count, .trackedCount: integer &+= other.integer
+    case .sum:
+      guard other.sawValue else { return }
+      if other.isReal {
+        if !isReal { becomeReal() }
+        real += other.real
+        sawValue = true
+      } else {
+        addInteger(other.integer)
+      }
+    case .average:
+      real += other.real
+      integer &+= other.integer
     }
   }
 

@@ -9,17 +9,8 @@ import Planner
 enum AccumulatorCheckpoint {
   static func save(_ a: Accumulator, into w: inout CheckpointWriter) {
     switch a {
-    case let a as CountStarAccumulator: w.int(a.count)
-    case let a as CountAccumulator: w.int(a.count)
+    case let a as CellAccumulator: save(a.cell, a.kind, into: &w)
     case let a as CountDistinctAccumulator: w.values(a.seen)
-    case let a as SumAccumulator:
-      w.int(a.integer)
-      w.double(a.real)
-      w.bool(a.sawValue)
-      w.bool(a.isReal)
-    case let a as AverageAccumulator:
-      w.double(a.sum)
-      w.int(a.count)
     case let a as ExtremumAccumulator:
       w.optionalValue(a.number)
       w.optionalValue(a.other)
@@ -51,17 +42,8 @@ enum AccumulatorCheckpoint {
 
   static func restore(_ a: Accumulator, from r: inout CheckpointReader) throws(CheckpointError) {
     switch a {
-    case let a as CountStarAccumulator: a.count = try r.int()
-    case let a as CountAccumulator: a.count = try r.int()
+    case let a as CellAccumulator: a.cell = try restoreCell(a.kind, from: &r)
     case let a as CountDistinctAccumulator: a.seen = Set(try r.values())
-    case let a as SumAccumulator:
-      a.integer = try r.int()
-      a.real = try r.double()
-      a.sawValue = try r.bool()
-      a.isReal = try r.bool()
-    case let a as AverageAccumulator:
-      a.sum = try r.double()
-      a.count = try r.int()
     case let a as ExtremumAccumulator:
       a.number = try r.optionalValue()
       a.other = try r.optionalValue()
@@ -99,7 +81,8 @@ enum AccumulatorCheckpoint {
     }
   }
 
-  /// Saves a cell as the accumulator of its kind saves itself.
+  /// Saves a cell: a `GroupTable`'s flat cell or a `CellAccumulator`'s (the same bytes, so a
+  /// checkpoint does not depend on which form held a group).
   static func save(_ c: AggregateCell, _ kind: AggregateCell.Kind, into w: inout CheckpointWriter) {
     switch kind {
     case .countStar, .count, .trackedCount: w.int(c.integer)
