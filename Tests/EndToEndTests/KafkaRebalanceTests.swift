@@ -121,11 +121,7 @@ import Testing
     // The second process joins; the group settles with each holding some partitions.
     let b = try KafkaTestTools.Child.streamsql(["-f", "q.sql"], in: dirs[1], tag: "b")
     defer { b.kill() }
-    let settled = KafkaTestTools.poll(timeout: 60) {
-      let x = a.assignedPartitions
-      let y = b.assignedPartitions
-      return !x.isEmpty && !y.isEmpty && x.isDisjoint(with: y) && x.union(y) == [0, 1, 2]
-    }
+    let settled = KafkaTestTools.splitThreePartitions(a, b)
     try #require(settled, "group did not settle:\n\(a.stderr)\n\(b.stderr)")
     let movedToB = b.assignedPartitions
 
@@ -216,11 +212,7 @@ import Testing
     defer { a.kill() }
     let b = try KafkaTestTools.Child.streamsql(["-o", "rows.ndjson", query], in: dirs[1], tag: "b")
     defer { b.kill() }
-    let settled = KafkaTestTools.poll(timeout: 60) {
-      let x = a.assignedPartitions
-      let y = b.assignedPartitions
-      return !x.isEmpty && !y.isEmpty && x.isDisjoint(with: y) && x.union(y) == [0, 1, 2]
-    }
+    let settled = KafkaTestTools.splitThreePartitions(a, b)
     try #require(settled, "group did not settle:\n\(a.stderr)\n\(b.stderr)")
 
     let total = 30_000

@@ -38,6 +38,16 @@ enum KafkaTestTools {
     return try condition()
   }
 
+  /// Waits until two members of one group split the topic's three partitions between them
+  /// (each holds some, together all); false after `timeout` seconds.
+  static func splitThreePartitions(_ a: Child, _ b: Child, timeout: TimeInterval = 60) -> Bool {
+    poll(timeout: timeout) {
+      let x = a.assignedPartitions
+      let y = b.assignedPartitions
+      return !x.isEmpty && !y.isEmpty && x.isDisjoint(with: y) && x.union(y) == [0, 1, 2]
+    }
+  }
+
   /// Runs a tool to completion (killed after `timeout` seconds).
   static func run(_ tool: URL, _ arguments: [String], timeout: TimeInterval = 30) throws -> (
     status: Int32, stdout: String, stderr: String

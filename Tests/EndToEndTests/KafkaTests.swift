@@ -119,11 +119,7 @@ import Testing
     let b = try KafkaTestTools.Child.streamsql(["-o", "b.ndjson", query], in: dir, tag: "b")
     defer { b.kill() }
     // Both joined and the group settled: each holds some partitions, together all three.
-    let settled = KafkaTestTools.poll(timeout: 60) {
-      let x = a.assignedPartitions
-      let y = b.assignedPartitions
-      return !x.isEmpty && !y.isEmpty && x.isDisjoint(with: y) && x.union(y) == [0, 1, 2]
-    }
+    let settled = KafkaTestTools.splitThreePartitions(a, b)
     try #require(settled, "group did not settle:\n\(a.stderr)\n\(b.stderr)")
 
     let count = 300
@@ -181,11 +177,7 @@ import Testing
     defer { a.kill() }
     let b = try KafkaTestTools.Child.streamsql(["-o", "b.ndjson", stage2], in: dir, tag: "b")
     defer { b.kill() }
-    let settled = KafkaTestTools.poll(timeout: 60) {
-      let x = a.assignedPartitions
-      let y = b.assignedPartitions
-      return !x.isEmpty && !y.isEmpty && x.isDisjoint(with: y) && x.union(y) == [0, 1, 2]
-    }
+    let settled = KafkaTestTools.splitThreePartitions(a, b)
     try #require(settled, "stage 2 group did not settle:\n\(a.stderr)\n\(b.stderr)")
 
     let stage1 = try StreamsqlBinary.run(
