@@ -46,6 +46,18 @@ enum ByteMask {
     #endif
   }
 
+  /// True when `a` and `b` hold the same sixteen bytes.
+  @inline(__always)
+  static func same(_ a: SIMD16<UInt8>, _ b: SIMD16<UInt8>) -> Bool {
+    #if arch(x86_64) && canImport(_Builtin_intrinsics.intel)
+      let equal = _mm_cmpeq_epi8(unsafeBitCast(a, to: __m128i.self), unsafeBitCast(b, to: __m128i.self))
+      return _mm_movemask_epi8(equal) == 0xFFFF
+    #else
+      let words = unsafeBitCast(a ^ b, to: (UInt64, UInt64).self)
+      return words.0 | words.1 == 0
+    #endif
+  }
+
   /// The 16-bit mask of the lanes of `ones` (each 0 or 1) that are 1.
   @inline(__always)
   static func bits(_ ones: SIMD16<UInt8>) -> UInt32 {
