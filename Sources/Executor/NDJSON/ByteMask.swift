@@ -1,5 +1,5 @@
 #if arch(x86_64) && canImport(_Builtin_intrinsics.intel)
-  import _Builtin_intrinsics.intel
+import _Builtin_intrinsics.intel
 #endif
 
 /// Sixteen bytes tested at once, answered as a 16-bit mask: bit *k* set when byte *k* matched.
@@ -16,19 +16,19 @@ enum ByteMask {
   @inline(__always)
   static func stringSpecials(_ p: UnsafeRawPointer, at offset: Int) -> UInt32 {
     #if arch(x86_64) && canImport(_Builtin_intrinsics.intel)
-      let v = _mm_loadu_si128((p + offset).assumingMemoryBound(to: __m128i.self))
-      // As signed bytes, non-ASCII is negative: one compare finds it and the controls.
-      let special = _mm_or_si128(
-        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x22)), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x5C))),
-        _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)))
-      return UInt32(truncatingIfNeeded: _mm_movemask_epi8(special))
+    let v = _mm_loadu_si128((p + offset).assumingMemoryBound(to: __m128i.self))
+    // As signed bytes, non-ASCII is negative: one compare finds it and the controls.
+    let special = _mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x22)), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x5C))),
+      _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)))
+    return UInt32(truncatingIfNeeded: _mm_movemask_epi8(special))
     #else
-      let v = p.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
-      let signed = unsafeBitCast(v, to: SIMD16<Int8>.self)
-      let hit =
-        (v .== SIMD16(repeating: 0x22)) .| (v .== SIMD16(repeating: 0x5C))
-        .| (signed .< SIMD16(repeating: 0x20))
-      return bits(SIMD16<UInt8>(repeating: 0).replacing(with: 1, where: hit))
+    let v = p.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
+    let signed = unsafeBitCast(v, to: SIMD16<Int8>.self)
+    let hit =
+      (v .== SIMD16(repeating: 0x22)) .| (v .== SIMD16(repeating: 0x5C))
+      .| (signed .< SIMD16(repeating: 0x20))
+    return bits(SIMD16<UInt8>(repeating: 0).replacing(with: 1, where: hit))
     #endif
   }
 
@@ -36,13 +36,13 @@ enum ByteMask {
   @inline(__always)
   static func equal(_ p: UnsafeRawPointer, at offset: Int, to byte: UInt8) -> UInt32 {
     #if arch(x86_64) && canImport(_Builtin_intrinsics.intel)
-      let v = _mm_loadu_si128((p + offset).assumingMemoryBound(to: __m128i.self))
-      let hit = _mm_cmpeq_epi8(v, _mm_set1_epi8(CChar(bitPattern: byte)))
-      return UInt32(truncatingIfNeeded: _mm_movemask_epi8(hit))
+    let v = _mm_loadu_si128((p + offset).assumingMemoryBound(to: __m128i.self))
+    let hit = _mm_cmpeq_epi8(v, _mm_set1_epi8(CChar(bitPattern: byte)))
+    return UInt32(truncatingIfNeeded: _mm_movemask_epi8(hit))
     #else
-      let v = p.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
-      return bits(
-        SIMD16<UInt8>(repeating: 0).replacing(with: 1, where: v .== SIMD16(repeating: byte)))
+    let v = p.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
+    return bits(
+      SIMD16<UInt8>(repeating: 0).replacing(with: 1, where: v .== SIMD16(repeating: byte)))
     #endif
   }
 
@@ -50,11 +50,12 @@ enum ByteMask {
   @inline(__always)
   static func same(_ a: SIMD16<UInt8>, _ b: SIMD16<UInt8>) -> Bool {
     #if arch(x86_64) && canImport(_Builtin_intrinsics.intel)
-      let equal = _mm_cmpeq_epi8(unsafeBitCast(a, to: __m128i.self), unsafeBitCast(b, to: __m128i.self))
-      return _mm_movemask_epi8(equal) == 0xFFFF
+    let equal = _mm_cmpeq_epi8(
+      unsafeBitCast(a, to: __m128i.self), unsafeBitCast(b, to: __m128i.self))
+    return _mm_movemask_epi8(equal) == 0xFFFF
     #else
-      let words = unsafeBitCast(a ^ b, to: (UInt64, UInt64).self)
-      return words.0 | words.1 == 0
+    let words = unsafeBitCast(a ^ b, to: (UInt64, UInt64).self)
+    return words.0 | words.1 == 0
     #endif
   }
 
