@@ -63,24 +63,10 @@ extension FieldExtractor {
   static func compactStringEnd(_ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int) -> Int? {
     var j = start
     let raw = UnsafeRawPointer(p)
-    let quote = SIMD16<UInt8>(repeating: 0x22)
-    let backslash = SIMD16<UInt8>(repeating: 0x5C)
-    let space = SIMD16<Int8>(repeating: 0x20)
-    let none = SIMD16<UInt8>(repeating: 0)
-    let all = SIMD16<UInt8>(repeating: 0xFF)
     while j &+ 16 <= n {
-      let v = raw.loadUnaligned(fromByteOffset: j, as: SIMD16<UInt8>.self)
-      // As signed bytes, non-ASCII (≥ 0x80) is negative: one compare finds it and controls.
-      let signed = unsafeBitCast(v, to: SIMD16<Int8>.self)
-      let special = none.replacing(
-        with: all, where: (v .== quote) .| (v .== backslash) .| (signed .< space))
-      let words = unsafeBitCast(special, to: (UInt64, UInt64).self)
-      if words.0 != 0 {
-        j &+= words.0.trailingZeroBitCount >> 3
-        return p[j] == 0x22 ? j : nil
-      }
-      if words.1 != 0 {
-        j &+= 8 &+ words.1.trailingZeroBitCount >> 3
+      let special = ByteMask.stringSpecials(raw, at: j)
+      if special != 0 {
+        j &+= special.trailingZeroBitCount
         return p[j] == 0x22 ? j : nil
       }
       j &+= 16

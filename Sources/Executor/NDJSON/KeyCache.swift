@@ -50,8 +50,8 @@ struct KeyCache {
       guard candidate >= 0 && candidate < KeyCache.positions else { return false }
       let entry = entries[base &+ candidate]
       guard entry.span > 0 else { return false }
-      let words = unsafeBitCast((bytes ^ entry.pattern) & entry.mask, to: (UInt64, UInt64).self)
-      guard words.0 | words.1 == 0 else { return false }
+      // The pattern is zero past the key, as the masked bytes are.
+      guard ByteMask.same(bytes & entry.mask, entry.pattern) else { return false }
       end = start &+ Int(entry.span)
       return true
     }

@@ -51,7 +51,6 @@ struct RepeatedValueCache {
   static func candidateLength(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int) -> Int? {
     guard i &+ minLength <= n else { return nil }
     let close = p[i] &+ 2  // `{` 0x7B → `}` 0x7D, `[` 0x5B → `]` 0x5D
-    let closing = SIMD16<UInt8>(repeating: close)
     let raw = UnsafeRawPointer(p)
     var j = i &+ 1
     let limit = min(n, i &+ maxLength)
@@ -62,9 +61,7 @@ struct RepeatedValueCache {
         guard j < limit else { return nil }
         j = limit &- 16
       }
-      let v = raw.loadUnaligned(fromByteOffset: j, as: SIMD16<UInt8>.self)
-      let hits = SIMD16<UInt8>(repeating: 0).replacing(with: 1, where: v .== closing)
-      let bits = Self.bits(hits)
+      let bits = ByteMask.equal(raw, at: j, to: close)
       if bits != 0 { return length(j &+ Int(bits.trailingZeroBitCount)) }
       j &+= 16
     }
@@ -72,16 +69,6 @@ struct RepeatedValueCache {
       let length = end &+ 1 &- i
       return length >= minLength ? length : nil
     }
-  }
-
-  /// The 16-bit mask of the lanes of `ones` (each 0 or 1) that are 1.
-  @inline(__always)
-  static func bits(_ ones: SIMD16<UInt8>) -> UInt32 {
-    let words = unsafeBitCast(ones, to: (UInt64, UInt64).self)
-    // Each byte's 0 or 1 lands in its own bit of the product's top byte.
-    let low = (words.0 &* 0x0102_0408_1020_4080) &>> 56
-    let high = (words.1 &* 0x0102_0408_1020_4080) &>> 56
-    return UInt32(truncatingIfNeeded: low | high &<< 8)
   }
 
   @inline(__always)

@@ -48,8 +48,7 @@ struct RootKeyCache {
     let bytes = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<UInt8>.self)
     @inline(__always) func matches(_ candidate: Int) -> Bool {
       let entry = entries[candidate]
-      let words = unsafeBitCast((bytes & entry.mask) ^ entry.pattern, to: (UInt64, UInt64).self)
-      return words.0 | words.1 == 0
+      return ByteMask.same(bytes & entry.mask, entry.pattern)
     }
     if matches(position) {
       return (entries[position].child, i &+ entries[position].span, position)
