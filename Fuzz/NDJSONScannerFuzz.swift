@@ -28,7 +28,8 @@ enum ScannedLine: Equatable {
 func scan(chunks: [ArraySlice<UInt8>], extractor: FieldExtractor) -> [ScannedLine] {
   var chunker = InputChunker(maxLineBytes: scannerMaxLine)
   var pieces: [InputChunker.Piece] = []
-  for chunk in chunks { chunk.withUnsafeBytes { pieces += chunker.push($0) } }
+  let pool = PieceBufferPool(usualCapacity: 4096)
+  for chunk in chunks { chunk.withUnsafeBytes { pieces += chunker.push($0, pool: pool) } }
   pieces += chunker.finish()
   var out: [ScannedLine] = []
   for piece in pieces {
@@ -51,7 +52,8 @@ func scan(chunks: [ArraySlice<UInt8>], extractor: FieldExtractor) -> [ScannedLin
           }
         }
       }
-      bytes.withUnsafeBytes { reader.feed($0, handle) }
+      reader.feed(bytes.bytes, handle)
+      bytes.release()
       reader.finish(handle)
     }
   }
