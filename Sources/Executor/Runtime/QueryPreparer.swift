@@ -33,6 +33,9 @@ public final class QueryPreparer {
   /// Per output, the slot it copies when it is a bare column (read without a closure call),
   /// else -1; the same for the event time.
   private let outputSlots: [Int]
+  /// Per output: it is a bare column that no later output reads, so that a preparer allowed
+  /// to (`movesValues`) moves the value out of the scanned row instead of copying it.
+  private let lastReads: [Bool]
   private let eventTimeSlot: Int
   private let expectsAllRows: Bool
   public let width: Int
@@ -53,7 +56,11 @@ public final class QueryPreparer {
     filter = plan.filter.map { CompiledExpr($0, context: context) }
     let exprs = Self.rowExpressions(of: plan)
     outputs = exprs.map { CompiledExpr($0, context: context) }
-    outputSlots = exprs.map { if case .slot(let i, _) = $0 { i } else { -1 } }
+    let outputSlots = exprs.map { if case .slot(let i, _) = $0 { i } else { -1 } }
+    self.outputSlots = outputSlots
+    lastReads = outputSlots.indices.map { k in
+      outputSlots[k] >= 0 && !outputSlots[(k + 1)...].contains(outputSlots[k])
+    }
     if case .slot(let i, _)? = plan.eventTime { eventTimeSlot = i } else { eventTimeSlot = -1 }
     // Without a filter every row is kept: room for all of them at once.
     expectsAllRows = plan.filter == nil
@@ -80,9 +87,29 @@ public final class QueryPreparer {
   public func prepare(_ values: [Value], width rowWidth: Int, count: Int, arrivalMillis: Int64)
     -> Prepared
   {
+    values.withUnsafeBufferPointer {
+      prepare(
+        UnsafeMutableBufferPointer(mutating: $0), width: rowWidth, count: count,
+        arrivalMillis: arrivalMillis, movesValues: false)
+    }
+  }
+
+  /// Prepares `count` rows of `rowWidth` values each (`ScannedValues`).
+  ///
+  /// With `movesValues`, a value the query outputs as a bare column is moved out of `values`
+  /// (leaving NULL) rather than copied, when no later output of this query reads its slot: no
+  /// retain here and no release when the scanned values are freed. Only the last reader of
+  /// `values` may move (`ScanJob` prepares its queries in turn, the last one moving); without
+  /// it `values` is only read.
+  func prepare(
+    _ values: UnsafeMutableBufferPointer<Value>, width rowWidth: Int, count: Int,
+    arrivalMillis: Int64, movesValues: Bool
+  ) -> Prepared {
     context.now = arrivalMillis
     if readsOnlyColumns {
-      return prepareColumns(values, width: rowWidth, count: count, arrivalMillis: arrivalMillis)
+      return prepareColumns(
+        values, width: rowWidth, count: count, arrivalMillis: arrivalMillis,
+        movesValues: movesValues)
     }
     var out = Prepared()
     out.times.reserveCapacity(count)
@@ -92,7 +119,8 @@ public final class QueryPreparer {
     let outputs = self.outputs
     let outputSlots = self.outputSlots
     let eventTimeSlot = self.eventTimeSlot
-    values.withUnsafeBufferPointer { all in
+    do {
+      let all = UnsafeBufferPointer(values)
       for r in 0..<count {
         let row = UnsafeBufferPointer(rebasing: all[r * rowWidth..<(r + 1) * rowWidth])
         let mark = out.values.count
@@ -149,7 +177,8 @@ public final class QueryPreparer {
   /// per-row arrays are sized up front, and a time already read as a timestamp
   /// (`EventTimeSlots`) is taken as it is.
   private func prepareColumns(
-    _ values: [Value], width rowWidth: Int, count: Int, arrivalMillis: Int64
+    _ all: UnsafeMutableBufferPointer<Value>, width rowWidth: Int, count: Int,
+    arrivalMillis: Int64, movesValues: Bool
   ) -> Prepared {
     var out = Prepared()
     let width = self.width
@@ -157,20 +186,23 @@ public final class QueryPreparer {
     let timeSlot = eventTime == nil ? -1 : eventTimeSlot
     let comparison = self.comparison
     let filter = comparison == nil ? self.filter : nil
-    var times = [Int64](repeating: 0, count: count)
-    var rows = [Int32](repeating: 0, count: count)
-    var offsets = [Int32](repeating: -1, count: count)
+    let lastReads = self.lastReads
+    // Every entry below `kept` is written before it is read; the rest are cut off at the end.
+    var times = [Int64](unsafeUninitializedCapacity: count) { $1 = count }
+    var rows = [Int32](unsafeUninitializedCapacity: count) { $1 = count }
+    var offsets = [Int32](unsafeUninitializedCapacity: count) { $1 = count }
     var errors: [(row: Int32, message: String)] = []
     var kept = 0
     out.values = [Value](unsafeUninitializedCapacity: count * width) { buffer, initialized in
       var next = 0
-      values.withUnsafeBufferPointer { all in
+      do {
         times.withUnsafeMutableBufferPointer { times in
           rows.withUnsafeMutableBufferPointer { rows in
             offsets.withUnsafeMutableBufferPointer { offsets in
               slots.withUnsafeBufferPointer { slots in
                 for r in 0..<count {
-                  let row = UnsafeBufferPointer(rebasing: all[r * rowWidth..<(r + 1) * rowWidth])
+                  let row = UnsafeBufferPointer(
+                    rebasing: UnsafeBufferPointer(all)[r * rowWidth..<(r + 1) * rowWidth])
                   var time = arrivalMillis
                   if timeSlot >= 0 {
                     if case .timestamp(let t) = row[timeSlot] {
@@ -185,6 +217,7 @@ public final class QueryPreparer {
                   if let comparison, !comparison.passes(row) {
                     times[kept] = time
                     rows[kept] = Int32(r)
+                    offsets[kept] = -1
                     kept += 1
                     continue
                   }
@@ -193,6 +226,7 @@ public final class QueryPreparer {
                       guard ValueOps.truthiness(try filter.evaluate(row)) == true else {
                         times[kept] = time
                         rows[kept] = Int32(r)
+                        offsets[kept] = -1
                         kept += 1
                         continue
                       }
@@ -205,8 +239,15 @@ public final class QueryPreparer {
                   rows[kept] = Int32(r)
                   offsets[kept] = Int32(truncatingIfNeeded: next)
                   kept += 1
-                  for slot in slots {
-                    (buffer.baseAddress! + next).initialize(to: row[slot])
+                  for k in 0..<slots.count {
+                    let target = buffer.baseAddress! + next
+                    let source = UnsafeMutablePointer(mutating: row.baseAddress!) + slots[k]
+                    if movesValues && lastReads[k] {
+                      target.moveInitialize(from: source, count: 1)
+                      source.initialize(to: .null)
+                    } else {
+                      target.initialize(to: source.pointee)
+                    }
                     next += 1
                   }
                 }

@@ -88,15 +88,13 @@ final class ScanJob: @unchecked Sendable {
   /// Lines in the piece, good or bad; line numbers below are 1-based within the piece.
   private(set) var lineCount = 0
   private(set) var byteCount = 0
-  /// Extracted fields, `spec.fields.count` per good row.
-  private(set) var values: [Value] = []
   private(set) var rowLines: [Int32] = []
   private(set) var raw: [UInt8] = []
   private(set) var rawEnds: [Int] = []
   private(set) var badLines: [(line: Int32, message: String, raw: [UInt8]?)] = []
   /// One per query of `spec.queries`.
   private(set) var prepared: [QueryPreparer.Prepared] = []
-  /// The kinds of value in `values`, counted here rather than in the ordered stage.
+  /// The kinds of the scanned values, counted here rather than in the ordered stage.
   private(set) var drift: TypeDrift?
 
   init(spec: ScanSpec, input: Int, kind: Kind) {
@@ -133,9 +131,8 @@ final class ScanJob: @unchecked Sendable {
   /// Frees the piece's rows once they are applied, on another thread when it keeps up
   /// (`RowReaper`). What the checkpointer reads afterwards (`kind`, `endOffset`) stays.
   func releaseRows() {
-    guard !values.isEmpty || !prepared.isEmpty else { return }
-    let rows = (RecycledValues(values), prepared)
-    values = []
+    guard !prepared.isEmpty else { return }
+    let rows = prepared
     prepared = []
     RowReaper.shared.free(rows)
   }
@@ -152,65 +149,102 @@ final class ScanJob: @unchecked Sendable {
     case .lines(let bytes):
       byteCount = bytes.count
       bytes.willRead()
-      scanLines(bytes.bytes)
+      let values = scanLines(bytes.bytes)
       // Nothing refers to the bytes any more: rows hold copies of what they need.
       bytes.release()
       var counted = TypeDrift(fields: spec.fields)
-      counted.observe(values, rows: rowCount)
+      counted.observe(values.buffer, rows: rowCount)
       drift = counted
       let width = spec.fields.count
-      prepared = spec.queries.map {
-        QueryPreparer(plan: $0).prepare(
-          values, width: width, count: rowCount, arrivalMillis: arrivalMillis)
+      // The last query may move the values it outputs: no query reads them after it.
+      let last = spec.queries.count - 1
+      prepared = spec.queries.enumerated().map { i, query in
+        QueryPreparer(plan: query).prepare(
+          values.mutableBuffer, width: width, count: rowCount, arrivalMillis: arrivalMillis,
+          movesValues: i == last)
       }
+      // Nothing reads the scanned values once prepared: freed here, while still in cache.
+      values.removeAll()
     }
   }
 
-  private func scanLines(_ bytes: UnsafeRawBufferPointer) {
+  /// Splits the piece into lines and scans each: what `LineReader` would report for these bytes
+  /// fed whole (no byte order mark, a last line without `\n` included), framed here without a
+  /// callback per line. Returns the rows' values, `spec.fields.count` per row in `rowLines`.
+  private func scanLines(_ bytes: UnsafeRawBufferPointer) -> ScannedValues {
     let extractor = spec.takeExtractor()
     defer { spec.recycle(extractor) }
     let width = spec.fields.count
-    var reader = LineReader(maxLineBytes: spec.maxLineBytes, skipsByteOrderMark: false)
-    values = ValueArrayPool.shared.take(minimumCapacity: width * (bytes.count / 128 + 1))
-    let handle: (LineReader.Line, Int) -> Void = { line, number in
-      switch line {
-      case .overLong(let length):
-        self.badLines.append(
-          (Int32(number), "line of \(length) bytes is longer than --max-line-bytes", nil))
-      case .line(let text):
-        if text.isEmpty || text.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
-        let base = self.values.count
-        for _ in 0..<width { self.values.append(.null) }
-        var error = self.values.withUnsafeMutableBufferPointer { buffer in
-          extractor.extract(text, intoNulls: buffer.baseAddress! + base)
+    let limit = spec.maxLineBytes
+    let estimate = bytes.count / 128 + 1
+    let values = ScannedValues(minimumCapacity: width * estimate)
+    var rowLines: [Int32] = []
+    rowLines.reserveCapacity(estimate)
+    var number = 0
+    let count = bytes.count
+    if let base = bytes.baseAddress {
+      var pos = 0
+      while pos < count {
+        let end = LineSplitter.nextNewline(in: bytes, from: pos) ?? count
+        number &+= 1
+        let start = pos
+        pos = end &+ 1
+        // As `LineReader` frames it: one trailing `\r` stripped, then the limit applied.
+        var length = end &- start
+        if length > 0 && base.load(fromByteOffset: end &- 1, as: UInt8.self) == 0x0D {
+          length &-= 1
         }
-        if error == nil {
-          for c in self.spec.coercions {
-            let v = self.values[base + c.slot]
-            guard !v.isNull else { continue }
-            guard let converted = DeclaredCoercion.convert(v, to: c.type) else {
-              error = ScanError(
-                message: "column '\(c.name)' holds \(v), not \(c.type.rawValue)", offset: 0)
-              break
-            }
-            self.values[base + c.slot] = converted
-          }
+        if length > limit {
+          badLines.append(
+            (Int32(number), "line of \(end - start) bytes is longer than --max-line-bytes", nil))
+          continue
         }
-        if let error {
-          self.values.removeLast(width)
-          self.badLines.append(
-            (Int32(number), error.message, self.spec.keepsRaw ? Array(text) : nil))
-          return
-        }
-        self.rowLines.append(Int32(number))
-        if self.spec.keepsRaw {
-          self.raw.append(contentsOf: text)
-          self.rawEnds.append(self.raw.count)
+        let text = UnsafeRawBufferPointer(start: base + start, count: length)
+        if scanLine(text, number: number, width: width, into: values, extractor: extractor) {
+          rowLines.append(Int32(number))
         }
       }
     }
-    reader.feed(bytes, handle)
-    reader.finish(handle)
-    lineCount = reader.lineCount
+    lineCount = number
+    self.rowLines = rowLines
+    return values
+  }
+
+  /// Extracts and coerces one line's fields into a new row of `values`; false (the row taken
+  /// back, the line reported bad if it is) when the line gives no row.
+  @inline(__always)
+  private func scanLine(
+    _ text: UnsafeRawBufferPointer, number: Int, width: Int, into values: ScannedValues,
+    extractor: FieldExtractor
+  ) -> Bool {
+    if text.isEmpty { return false }
+    let first = text.load(as: UInt8.self)
+    if (first == 0x20 || first == 0x09) && text.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+      return false
+    }
+    let row = values.appendNullRow(width: width)
+    var error = extractor.extract(text, intoNulls: row)
+    if error == nil {
+      for c in spec.coercions {
+        let v = row[c.slot]
+        guard !v.isNull else { continue }
+        guard let converted = DeclaredCoercion.convert(v, to: c.type) else {
+          error = ScanError(
+            message: "column '\(c.name)' holds \(v), not \(c.type.rawValue)", offset: 0)
+          break
+        }
+        row[c.slot] = converted
+      }
+    }
+    if let error {
+      values.removeLastRow(width: width)
+      badLines.append((Int32(number), error.message, spec.keepsRaw ? Array(text) : nil))
+      return false
+    }
+    if spec.keepsRaw {
+      raw.append(contentsOf: text)
+      rawEnds.append(raw.count)
+    }
+    return true
   }
 }

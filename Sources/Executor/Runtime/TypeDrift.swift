@@ -77,17 +77,22 @@ struct TypeDrift: Sendable {
   }
 
   /// Counts the kinds of the extracted fields of `rows` rows laid out `width` values per row.
-  mutating func observe(_ values: [Value], rows: Int) {
+  mutating func observe(_ values: UnsafeBufferPointer<Value>, rows: Int) {
     let width = paths.count
-    guard width > 0, rows > 0, values.count >= rows * width else { return }
+    guard width > 0, rows > 0, values.count >= rows * width, let v = values.baseAddress else {
+      return
+    }
     let kinds = Self.kindNames.count
     counts.withUnsafeMutableBufferPointer { c in
-      values.withUnsafeBufferPointer { v in
-        for r in 0..<rows {
-          let base = r * width
-          for slot in 0..<width {
-            c[slot * kinds + Self.kind(v[base + slot])] += 1
-          }
+      guard let c = c.baseAddress else { return }
+      // Slot by slot: one slot's counters stay in a register-sized neighbourhood, and the
+      // kind of a field rarely changes from row to row.
+      for slot in 0..<width {
+        let counters = c + slot * kinds
+        var value = v + slot
+        for _ in 0..<rows {
+          counters[Self.kind(value.pointee)] &+= 1
+          value += width
         }
       }
     }

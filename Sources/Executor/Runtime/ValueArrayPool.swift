@@ -1,51 +1,45 @@
 import Dispatch
 import Planner
 
-/// Arrays for the values a piece's scan extracts, reused from piece to piece.
+/// Storage for the values a piece's scan extracts (`ScannedValues`), reused from piece to piece.
 ///
-/// A piece of a megabyte fills an array of about half a megabyte. Allocated afresh for every
-/// piece, its pages are faulted in and zeroed by the kernel each time, and filling it misses the
-/// cache on every row; an array given back once its piece is applied (emptied, its capacity
-/// kept) is memory already mapped. At most `maxIdle` arrays of at most `largestKept` values are
-/// kept, so what the pool holds stays bounded.
+/// A piece of a megabyte fills room for about half a megabyte of values. Allocated afresh for
+/// every piece, its pages are faulted in and zeroed by the kernel each time, and filling it
+/// misses the cache on every row; storage given back once its piece is prepared (its values
+/// freed) is memory already mapped. At most `maxIdle` buffers of at most `largestKept` values
+/// are kept, so what the pool holds stays bounded.
 final class ValueArrayPool: @unchecked Sendable {
   static let shared = ValueArrayPool()
   static let maxIdle = 6
-  /// Larger arrays (a piece of very many tiny lines) are freed, not kept.
+  /// Larger buffers (a piece of very many tiny lines) are freed, not kept.
   static let largestKept = 1 << 17
 
   private let lock = DispatchSemaphore(value: 1)
-  private var idle: [[Value]] = []
+  /// Uninitialized buffers and their capacities.
+  private var idle: [(UnsafeMutablePointer<Value>, Int)] = []
 
-  /// An empty array with room for at least `count` values.
-  func take(minimumCapacity count: Int) -> [Value] {
+  /// Uninitialized room for at least `count` values (at least one), and its capacity.
+  func take(minimumCapacity count: Int) -> (UnsafeMutablePointer<Value>, Int) {
     lock.wait()
-    var values = idle.popLast() ?? []
+    let kept = idle.popLast()
     lock.signal()
-    values.reserveCapacity(count)
-    return values
-  }
-
-  /// Empties `values` (on the calling thread) and keeps its storage for the next piece.
-  func give(_ values: inout [Value]) {
-    guard values.capacity <= Self.largestKept else {
-      values = []
-      return
+    if let kept {
+      if kept.1 >= count { return kept }
+      kept.0.deallocate()
     }
-    values.removeAll(keepingCapacity: true)
-    lock.wait()
-    if idle.count < Self.maxIdle { idle.append(values) }
-    lock.signal()
-    values = []
+    let capacity = max(count, 1)
+    return (.allocate(capacity: capacity), capacity)
   }
-}
 
-/// A scanned piece's values on their way to be freed (`RowReaper`): given back to the pool
-/// when dropped, on whichever thread drops them.
-final class RecycledValues: @unchecked Sendable {
-  private var values: [Value]
-
-  init(_ values: [Value]) { self.values = values }
-
-  deinit { ValueArrayPool.shared.give(&values) }
+  /// Takes back `buffer` (its values already deinitialized) for a later piece, or frees it.
+  func give(_ buffer: UnsafeMutablePointer<Value>, capacity: Int) {
+    if capacity <= Self.largestKept {
+      lock.wait()
+      let kept = idle.count < Self.maxIdle
+      if kept { idle.append((buffer, capacity)) }
+      lock.signal()
+      if kept { return }
+    }
+    buffer.deallocate()
+  }
 }

@@ -1,0 +1,83 @@
+import Planner
+
+/// The values a piece's scan extracts, `width` per good row, written in place.
+///
+/// A `[Value]` grown a row at a time pays a uniqueness check per append and per
+/// `withUnsafeMutableBufferPointer`, and with no field to extract (`COUNT(*)`) the empty array
+/// is even copied for every line, since the shared empty storage is never unique. Here a row is
+/// claimed by bumping a count, and the scan writes through the pointer it gets back.
+///
+/// Freeing (`removeAll`) releases only what holds a reference, strings and JSON texts, instead
+/// of calling the `Value` destroy witness for every value; numbers, times and NULLs have
+/// nothing to release. The storage goes back to `ValueArrayPool` for the next piece.
+///
+/// Used by one thread at a time: the scanning thread fills it, prepares it, and frees it.
+final class ScannedValues {
+  private var base: UnsafeMutablePointer<Value>
+  private var capacity: Int
+  /// Initialized values, from `base`.
+  private(set) var count = 0
+
+  /// Storage for at least `minimumCapacity` values, from the pool when it has some.
+  init(minimumCapacity: Int) {
+    (base, capacity) = ValueArrayPool.shared.take(minimumCapacity: minimumCapacity)
+  }
+
+  deinit {
+    removeAll()
+    ValueArrayPool.shared.give(base, capacity: capacity)
+  }
+
+  /// The values, `width` per row.
+  var buffer: UnsafeBufferPointer<Value> { UnsafeBufferPointer(start: base, count: count) }
+
+  /// The values, writable (`QueryPreparer` moves out what no later reader needs).
+  var mutableBuffer: UnsafeMutableBufferPointer<Value> {
+    UnsafeMutableBufferPointer(start: base, count: count)
+  }
+
+  /// Appends a row of `width` NULLs and returns where it starts; valid until the next append.
+  /// With `width` 0 the pointer is still valid to pass (nothing is written through it).
+  @inline(__always)
+  func appendNullRow(width: Int) -> UnsafeMutablePointer<Value> {
+    if count &+ width > capacity { grow(toAtLeast: count &+ width) }
+    let row = base + count
+    for slot in 0..<width { (row + slot).initialize(to: .null) }
+    count &+= width
+    return row
+  }
+
+  /// Drops the last row (a line found bad after its values were written).
+  func removeLastRow(width: Int) {
+    count &-= width
+    Self.release(base + count, count: width)
+  }
+
+  /// Frees every value, keeping the storage.
+  func removeAll() {
+    Self.release(base, count: count)
+    count = 0
+  }
+
+  /// Deinitializes `count` values at `start`, calling the destroy witness only for the kinds
+  /// that hold a reference; the others are plain bits.
+  @inline(__always)
+  static func release(_ start: UnsafeMutablePointer<Value>, count: Int) {
+    for i in 0..<count {
+      // The kind is tested in line; only a string is moved out and dropped (released).
+      switch start[i] {
+      case .string, .json: _ = (start + i).move()
+      default: break
+      }
+    }
+  }
+
+  private func grow(toAtLeast needed: Int) {
+    let (grown, grownCapacity) = ValueArrayPool.shared.take(
+      minimumCapacity: max(needed, capacity * 2))
+    grown.moveInitialize(from: base, count: count)
+    ValueArrayPool.shared.give(base, capacity: capacity)
+    base = grown
+    capacity = grownCapacity
+  }
+}
