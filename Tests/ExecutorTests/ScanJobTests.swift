@@ -118,6 +118,19 @@ import Testing
       ])
   }
 
+  /// Without event time or filter every row is kept (`prepareEveryRow`): the same rows as the
+  /// general path (an output computed), each value in both outputs.
+  @Test func everyRowKeptWithoutTimeOrFilter() throws {
+    let columns = try QueryHarness.rows("SELECT w, v, w AS again FROM stdin", Self.lines)
+    let general = try QueryHarness.rows(
+      "SELECT w, v, COALESCE(w, NULL) AS again FROM stdin", Self.lines)
+    #expect(columns == general)
+    #expect(columns.count == 4)
+    #expect(columns[0].components(separatedBy: "a long enough").count == 3)
+    let count = try QueryHarness.rows("SELECT COUNT(*) AS n FROM stdin", Self.lines)
+    #expect(count.last == #"{"n":4}"#)
+  }
+
   @Test func aGroupKeyAlsoAggregatedIsCounted() throws {
     let rows = try QueryHarness.rows(
       "SELECT w, COUNT(w) AS n FROM stdin GROUP BY w", Self.lines)

@@ -186,6 +186,11 @@ public final class QueryPreparer {
     let timeSlot = eventTime == nil ? -1 : eventTimeSlot
     let comparison = self.comparison
     let filter = comparison == nil ? self.filter : nil
+    if timeSlot < 0 && self.filter == nil {
+      return prepareEveryRow(
+        all, width: rowWidth, count: count, arrivalMillis: arrivalMillis,
+        movesValues: movesValues)
+    }
     let lastReads = self.lastReads
     // Every entry below `kept` is written before it is read; the rest are cut off at the end.
     var times = [Int64](unsafeUninitializedCapacity: count) { $1 = count }
@@ -266,6 +271,50 @@ public final class QueryPreparer {
     out.offsets = offsets
     out.errors = errors
     out.everyRowPasses = self.filter == nil
+    return out
+  }
+
+  /// `prepareColumns` with neither event time nor filter (`SELECT COUNT(*) FROM stdin`): every
+  /// row is kept at the arrival time, so the per-row arrays are filled without a test per row.
+  private func prepareEveryRow(
+    _ all: UnsafeMutableBufferPointer<Value>, width rowWidth: Int, count: Int,
+    arrivalMillis: Int64, movesValues: Bool
+  ) -> Prepared {
+    var out = Prepared()
+    let width = self.width
+    out.times = [Int64](repeating: arrivalMillis, count: count)
+    out.rows = [Int32](unsafeUninitializedCapacity: count) { rows, initialized in
+      for r in 0..<count { rows[r] = Int32(truncatingIfNeeded: r) }
+      initialized = count
+    }
+    out.offsets = [Int32](unsafeUninitializedCapacity: count) { offsets, initialized in
+      for r in 0..<count { offsets[r] = Int32(truncatingIfNeeded: r &* width) }
+      initialized = count
+    }
+    guard width > 0, count > 0, let base = all.baseAddress else {
+      out.everyRowPasses = true
+      return out
+    }
+    let slots = outputSlots
+    let moves = lastReads.map { $0 && movesValues }
+    out.values = [Value](unsafeUninitializedCapacity: count * width) { buffer, initialized in
+      var target = buffer.baseAddress!
+      for r in 0..<count {
+        let row = base + r * rowWidth
+        for k in 0..<width {
+          let source = row + slots[k]
+          if moves[k] {
+            target.initialize(to: source.move())
+            source.initialize(to: .null)
+          } else {
+            target.initialize(to: source.pointee)
+          }
+          target += 1
+        }
+      }
+      initialized = count * width
+    }
+    out.everyRowPasses = true
     return out
   }
 }
