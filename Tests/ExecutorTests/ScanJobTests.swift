@@ -129,6 +129,9 @@ import Testing
     #expect(columns[0].components(separatedBy: "a long enough").count == 3)
     let count = try QueryHarness.rows("SELECT COUNT(*) AS n FROM stdin", Self.lines)
     #expect(count.last == #"{"n":4}"#)
+    // Nothing output per row, but a filter: rows kept without values.
+    let filtered = try QueryHarness.rows("SELECT COUNT(*) AS n FROM stdin WHERE v >= 2", Self.lines)
+    #expect(filtered.last == #"{"n":3}"#)
   }
 
   @Test func aGroupKeyAlsoAggregatedIsCounted() throws {

@@ -180,88 +180,39 @@ public final class QueryPreparer {
     _ all: UnsafeMutableBufferPointer<Value>, width rowWidth: Int, count: Int,
     arrivalMillis: Int64, movesValues: Bool
   ) -> Prepared {
-    var out = Prepared()
-    let width = self.width
-    let slots = outputSlots
-    let timeSlot = eventTime == nil ? -1 : eventTimeSlot
-    let comparison = self.comparison
-    let filter = comparison == nil ? self.filter : nil
-    if timeSlot < 0 && self.filter == nil {
+    if eventTime == nil && filter == nil {
       return prepareEveryRow(
         all, width: rowWidth, count: count, arrivalMillis: arrivalMillis,
         movesValues: movesValues)
     }
-    let lastReads = self.lastReads
+    var out = Prepared()
+    out.everyRowPasses = filter == nil
+    guard count > 0, let base = all.baseAddress else { return out }
+    let width = self.width
+    let moves = lastReads.map { $0 && movesValues }
+    var errors: [(row: Int32, message: String)] = []
+    var kept = 0
     // Every entry below `kept` is written before it is read; the rest are cut off at the end.
     var times = [Int64](unsafeUninitializedCapacity: count) { $1 = count }
     var rows = [Int32](unsafeUninitializedCapacity: count) { $1 = count }
     var offsets = [Int32](unsafeUninitializedCapacity: count) { $1 = count }
-    var errors: [(row: Int32, message: String)] = []
-    var kept = 0
     out.values = [Value](unsafeUninitializedCapacity: count * width) { buffer, initialized in
-      var next = 0
-      do {
-        times.withUnsafeMutableBufferPointer { times in
-          rows.withUnsafeMutableBufferPointer { rows in
-            offsets.withUnsafeMutableBufferPointer { offsets in
-              slots.withUnsafeBufferPointer { slots in
-                for r in 0..<count {
-                  let row = UnsafeBufferPointer(
-                    rebasing: UnsafeBufferPointer(all)[r * rowWidth..<(r + 1) * rowWidth])
-                  var time = arrivalMillis
-                  if timeSlot >= 0 {
-                    if case .timestamp(let t) = row[timeSlot] {
-                      time = t
-                    } else if let t = ScalarFunction.timestampArgument(row[timeSlot]) {
-                      time = t
-                    } else {
-                      errors.append((Int32(r), "event time is missing or not a time"))
-                      continue
-                    }
-                  }
-                  if let comparison, !comparison.passes(row) {
-                    times[kept] = time
-                    rows[kept] = Int32(r)
-                    offsets[kept] = -1
-                    kept += 1
-                    continue
-                  }
-                  if let filter {
-                    do throws(RowError) {
-                      guard ValueOps.truthiness(try filter.evaluate(row)) == true else {
-                        times[kept] = time
-                        rows[kept] = Int32(r)
-                        offsets[kept] = -1
-                        kept += 1
-                        continue
-                      }
-                    } catch {
-                      errors.append((Int32(r), error.message))
-                      continue
-                    }
-                  }
-                  times[kept] = time
-                  rows[kept] = Int32(r)
-                  offsets[kept] = Int32(truncatingIfNeeded: next)
-                  kept += 1
-                  for k in 0..<slots.count {
-                    let target = buffer.baseAddress! + next
-                    let source = UnsafeMutablePointer(mutating: row.baseAddress!) + slots[k]
-                    if movesValues && lastReads[k] {
-                      target.moveInitialize(from: source, count: 1)
-                      source.initialize(to: .null)
-                    } else {
-                      target.initialize(to: source.pointee)
-                    }
-                    next += 1
-                  }
-                }
+      times.withUnsafeMutableBufferPointer { times in
+        rows.withUnsafeMutableBufferPointer { rows in
+          offsets.withUnsafeMutableBufferPointer { offsets in
+            outputSlots.withUnsafeBufferPointer { slots in
+              moves.withUnsafeBufferPointer { moves in
+                let rowsOut = RowsOut(
+                  times: times.baseAddress!, rows: rows.baseAddress!,
+                  offsets: offsets.baseAddress!, values: buffer.baseAddress)
+                (kept, initialized) = fillColumns(
+                  base, width: rowWidth, count: count, arrivalMillis: arrivalMillis,
+                  slots: slots, moves: moves, into: rowsOut, errors: &errors)
               }
             }
           }
         }
       }
-      initialized = next
     }
     times.removeLast(count - kept)
     rows.removeLast(count - kept)
@@ -270,8 +221,80 @@ public final class QueryPreparer {
     out.rows = rows
     out.offsets = offsets
     out.errors = errors
-    out.everyRowPasses = self.filter == nil
     return out
+  }
+
+  /// Where `fillColumns` writes: per row kept its time, index and offset, and the values.
+  private struct RowsOut {
+    let times: UnsafeMutablePointer<Int64>
+    let rows: UnsafeMutablePointer<Int32>
+    let offsets: UnsafeMutablePointer<Int32>
+    /// Nil when the query outputs nothing (`COUNT(*)` with a filter).
+    let values: UnsafeMutablePointer<Value>?
+  }
+
+  /// The row loop of `prepareColumns`, its counters in locals rather than in variables that
+  /// closures capture (which live in memory): returns the rows kept and the values written.
+  private func fillColumns(
+    _ all: UnsafeMutablePointer<Value>, width rowWidth: Int, count: Int, arrivalMillis: Int64,
+    slots: UnsafeBufferPointer<Int>, moves: UnsafeBufferPointer<Bool>, into out: RowsOut,
+    errors: inout [(row: Int32, message: String)]
+  ) -> (kept: Int, written: Int) {
+    let timeSlot = eventTime == nil ? -1 : eventTimeSlot
+    let comparison = self.comparison
+    let filter = comparison == nil ? self.filter : nil
+    let outputs = slots.count
+    var kept = 0
+    var next = 0
+    var rowStart = all
+    for r in 0..<count {
+      let row = UnsafeBufferPointer(start: rowStart, count: rowWidth)
+      rowStart += rowWidth
+      var time = arrivalMillis
+      if timeSlot >= 0 {
+        if case .timestamp(let t) = row[timeSlot] {
+          time = t
+        } else if let t = ScalarFunction.timestampArgument(row[timeSlot]) {
+          time = t
+        } else {
+          errors.append((Int32(truncatingIfNeeded: r), "event time is missing or not a time"))
+          continue
+        }
+      }
+      var passes = true
+      if let comparison {
+        passes = comparison.passes(row)
+      } else if let filter {
+        do throws(RowError) {
+          passes = ValueOps.truthiness(try filter.evaluate(row)) == true
+        } catch {
+          errors.append((Int32(truncatingIfNeeded: r), error.message))
+          continue
+        }
+      }
+      out.times[kept] = time
+      out.rows[kept] = Int32(truncatingIfNeeded: r)
+      guard passes else {
+        out.offsets[kept] = -1
+        kept &+= 1
+        continue
+      }
+      out.offsets[kept] = Int32(truncatingIfNeeded: next)
+      kept &+= 1
+      guard outputs > 0, let values = out.values, let source = row.baseAddress else { continue }
+      let target = values + next
+      for k in 0..<outputs {
+        let from = UnsafeMutablePointer(mutating: source) + slots[k]
+        if moves[k] {
+          (target + k).initialize(to: from.move())
+          from.initialize(to: .null)
+        } else {
+          (target + k).initialize(to: from.pointee)
+        }
+      }
+      next &+= outputs
+    }
+    return (kept, next)
   }
 
   /// `prepareColumns` with neither event time nor filter (`SELECT COUNT(*) FROM stdin`): every
