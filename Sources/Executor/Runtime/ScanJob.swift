@@ -176,6 +176,9 @@ final class ScanJob: @unchecked Sendable {
     defer { spec.recycle(extractor) }
     let width = spec.fields.count
     let limit = spec.maxLineBytes
+    // Read once: properties of a class are otherwise loaded again for every line.
+    let coercions = spec.coercions
+    let keepsRaw = spec.keepsRaw
     let estimate = bytes.count / 128 + 1
     let values = ScannedValues(minimumCapacity: width * estimate)
     var rowLines: [Int32] = []
@@ -200,8 +203,11 @@ final class ScanJob: @unchecked Sendable {
           continue
         }
         let text = UnsafeRawBufferPointer(start: base + start, count: length)
-        if scanLine(text, number: number, width: width, into: values, extractor: extractor) {
-          rowLines.append(Int32(number))
+        if scanLine(
+          text, number: number, width: width, into: values, extractor: extractor,
+          coercions: coercions, keepsRaw: keepsRaw)
+        {
+          rowLines.append(Int32(truncatingIfNeeded: number))
         }
       }
     }
@@ -215,7 +221,8 @@ final class ScanJob: @unchecked Sendable {
   @inline(__always)
   private func scanLine(
     _ text: UnsafeRawBufferPointer, number: Int, width: Int, into values: ScannedValues,
-    extractor: FieldExtractor
+    extractor: FieldExtractor, coercions: [(slot: Int, type: TypeName, name: String)],
+    keepsRaw: Bool
   ) -> Bool {
     if text.isEmpty { return false }
     let first = text.load(as: UInt8.self)
@@ -225,7 +232,7 @@ final class ScanJob: @unchecked Sendable {
     let row = values.appendNullRow(width: width)
     var error = extractor.extract(text, intoNulls: row)
     if error == nil {
-      for c in spec.coercions {
+      for c in coercions {
         let v = row[c.slot]
         guard !v.isNull else { continue }
         guard let converted = DeclaredCoercion.convert(v, to: c.type) else {
@@ -238,10 +245,10 @@ final class ScanJob: @unchecked Sendable {
     }
     if let error {
       values.removeLastRow(width: width)
-      badLines.append((Int32(number), error.message, spec.keepsRaw ? Array(text) : nil))
+      badLines.append((Int32(number), error.message, keepsRaw ? Array(text) : nil))
       return false
     }
-    if spec.keepsRaw {
+    if keepsRaw {
       raw.append(contentsOf: text)
       rawEnds.append(raw.count)
     }
