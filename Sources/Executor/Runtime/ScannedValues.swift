@@ -7,15 +7,18 @@ import Planner
 /// is even copied for every line, since the shared empty storage is never unique. Here a row is
 /// claimed by bumping a count, and the scan writes through the pointer it gets back.
 ///
-/// Freeing (`removeAll`) releases only what holds a reference, strings and JSON texts, instead
-/// of calling the `Value` destroy witness for every value; numbers, times and NULLs have
-/// nothing to release. The storage goes back to `ValueArrayPool` for the next piece.
+/// The whole storage, past `count` too, always holds values: NULL where no row is. Storage
+/// comes from `ValueArrayPool` that way, and freeing (`removeAll`) puts NULL back in each slot
+/// it frees, so a new row needs no initializing: its slots are NULL already. Freeing releases
+/// only what holds a reference, strings and JSON texts, instead of calling the `Value` destroy
+/// witness for every value; numbers, times and NULLs have nothing to release. The storage goes
+/// back to the pool for the next piece.
 ///
 /// Used by one thread at a time: the scanning thread fills it, prepares it, and frees it.
 final class ScannedValues {
   private var base: UnsafeMutablePointer<Value>
   private var capacity: Int
-  /// Initialized values, from `base`.
+  /// Values in rows, from `base`.
   private(set) var count = 0
 
   /// Storage for at least `minimumCapacity` values, from the pool when it has some.
@@ -31,7 +34,7 @@ final class ScannedValues {
   /// The values, `width` per row.
   var buffer: UnsafeBufferPointer<Value> { UnsafeBufferPointer(start: base, count: count) }
 
-  /// The values, writable (`QueryPreparer` moves out what no later reader needs).
+  /// The values, writable (`QueryPreparer` moves out what no later reader needs, leaving NULL).
   var mutableBuffer: UnsafeMutableBufferPointer<Value> {
     UnsafeMutableBufferPointer(start: base, count: count)
   }
@@ -42,7 +45,6 @@ final class ScannedValues {
   func appendNullRow(width: Int) -> UnsafeMutablePointer<Value> {
     if count &+ width > capacity { grow(toAtLeast: count &+ width) }
     let row = base + count
-    for slot in 0..<width { (row + slot).initialize(to: .null) }
     count &+= width
     return row
   }
@@ -50,32 +52,34 @@ final class ScannedValues {
   /// Drops the last row (a line found bad after its values were written).
   func removeLastRow(width: Int) {
     count &-= width
-    Self.release(base + count, count: width)
+    Self.reset(base + count, count: width)
   }
 
   /// Frees every value, keeping the storage.
   func removeAll() {
-    Self.release(base, count: count)
+    Self.reset(base, count: count)
     count = 0
   }
 
-  /// Deinitializes `count` values at `start`, calling the destroy witness only for the kinds
-  /// that hold a reference; the others are plain bits.
+  /// Sets `count` values at `start` back to NULL, releasing the strings among them: the kind
+  /// is tested in line, and only a string is moved out and dropped; the others are plain bits,
+  /// overwritten.
   @inline(__always)
-  static func release(_ start: UnsafeMutablePointer<Value>, count: Int) {
+  static func reset(_ start: UnsafeMutablePointer<Value>, count: Int) {
     for i in 0..<count {
-      // The kind is tested in line; only a string is moved out and dropped (released).
       switch start[i] {
       case .string, .json: _ = (start + i).move()
       default: break
       }
+      (start + i).initialize(to: .null)
     }
   }
 
   private func grow(toAtLeast needed: Int) {
     let (grown, grownCapacity) = ValueArrayPool.shared.take(
       minimumCapacity: max(needed, capacity * 2))
-    grown.moveInitialize(from: base, count: count)
+    // Both hold values throughout: the rows' values and NULLs are swapped over.
+    for i in 0..<count { swap(&grown[i], &base[i]) }
     ValueArrayPool.shared.give(base, capacity: capacity)
     base = grown
     capacity = grownCapacity

@@ -8,6 +8,9 @@ import Planner
 /// misses the cache on every row; storage given back once its piece is prepared (its values
 /// freed) is memory already mapped. At most `maxIdle` buffers of at most `largestKept` values
 /// are kept, so what the pool holds stays bounded.
+///
+/// Every slot of a buffer, taken or given back, holds NULL (`ScannedValues` keeps it so): a
+/// row appended needs no initializing, and NULL holds nothing to free.
 final class ValueArrayPool: @unchecked Sendable {
   static let shared = ValueArrayPool()
   static let maxIdle = 6
@@ -15,10 +18,10 @@ final class ValueArrayPool: @unchecked Sendable {
   static let largestKept = 1 << 17
 
   private let lock = DispatchSemaphore(value: 1)
-  /// Uninitialized buffers and their capacities.
+  /// Buffers of NULLs and their capacities.
   private var idle: [(UnsafeMutablePointer<Value>, Int)] = []
 
-  /// Uninitialized room for at least `count` values (at least one), and its capacity.
+  /// Room for at least `count` values (at least one), all NULL, and its capacity.
   func take(minimumCapacity count: Int) -> (UnsafeMutablePointer<Value>, Int) {
     lock.wait()
     let kept = idle.popLast()
@@ -28,10 +31,12 @@ final class ValueArrayPool: @unchecked Sendable {
       kept.0.deallocate()
     }
     let capacity = max(count, 1)
-    return (.allocate(capacity: capacity), capacity)
+    let buffer = UnsafeMutablePointer<Value>.allocate(capacity: capacity)
+    buffer.initialize(repeating: .null, count: capacity)
+    return (buffer, capacity)
   }
 
-  /// Takes back `buffer` (its values already deinitialized) for a later piece, or frees it.
+  /// Takes back `buffer` (every slot NULL again) for a later piece, or frees it.
   func give(_ buffer: UnsafeMutablePointer<Value>, capacity: Int) {
     if capacity <= Self.largestKept {
       lock.wait()
