@@ -15,6 +15,8 @@ struct ColumnComparison {
   let constant: Value
   /// The constant is on the left (`500 <= status`).
   let constantFirst: Bool
+  /// The constant when it is an integer, matched once here rather than for every row.
+  private let integer: Int64?
 
   /// The comparison `filter` is, or nil when it is another shape.
   init?(_ filter: BoundExpr) {
@@ -29,12 +31,13 @@ struct ColumnComparison {
     default: return nil
     }
     self.op = op
+    if case .int(let c) = constant { integer = c } else { integer = nil }
   }
 
   /// Whether the row passes: the comparison is TRUE (not FALSE, not NULL).
   @inline(__always)
   func passes(_ row: UnsafeBufferPointer<Value>) -> Bool {
-    if case .int(let x) = row[slot], case .int(let c) = constant {
+    if let c = integer, case .int(let x) = row[slot] {
       let (a, b) = constantFirst ? (c, x) : (x, c)
       switch op {
       case .equal: return a == b
