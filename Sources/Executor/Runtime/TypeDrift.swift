@@ -4,8 +4,8 @@ import Planner
 /// show type drift: a field that was a number and is now sometimes a string (issue 7 part 4).
 ///
 /// The scan already materialised every extracted field as a `Value`; this only switches on each
-/// one in the ordered stage and bumps a counter, so it costs a few instructions per field per row
-/// and no allocation. Only the fields the queries read are tracked (nested paths too, as
+/// one, on the scanning thread once a piece is scanned, and bumps a counter, so it costs a few
+/// instructions per field per row and no allocation. Only the fields the queries read are tracked (nested paths too, as
 /// `device.os`), which is what a user can see drifting in the results. A declared column is
 /// counted after coercion, so it drifts only if a coercion (e.g. to VARCHAR) keeps several kinds.
 ///
