@@ -30,6 +30,57 @@ extension FieldExtractor {
   static func compactNumber(
     _ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int, materialize: Bool
   ) -> CompactNumber {
+    let negative = p[i] == UInt8(ascii: "-")
+    let first = negative ? i &+ 1 : i
+    // Nearly always the number and the byte after it are among the eight bytes at `first`:
+    // one word tells where the digits stop (see `digitRun`), whether a `.` and more digits
+    // follow, and what comes next.
+    if first &+ 8 <= n {
+      let word = UInt64(littleEndian: UnsafeRawPointer(p + first).loadUnaligned(as: UInt64.self))
+      let t = word ^ 0x3030_3030_3030_3030
+      let stop = (t | (t &+ 0x7676_7676_7676_7676)) & 0x8080_8080_8080_8080
+      // Integer digits: 1...7, and no leading zero before more of them.
+      let k = stop.trailingZeroBitCount &>> 3
+      if k >= 1 && k <= 7 && (k == 1 || word & 0xFF != 0x30) {
+        let next = (word &>> UInt64(k &<< 3)) & 0xFF
+        if next == UInt64(UInt8(ascii: ".")) {
+          // The digits after the point stop at the next flagged lane, within the word.
+          let rest = stop & (stop &- 1)
+          let end = rest.trailingZeroBitCount &>> 3
+          if end < 8 && end &- k >= 2
+            && (word &>> UInt64(end &<< 3)) & 0xDF != UInt64(UInt8(ascii: "E"))
+          {
+            var result = CompactNumber(end: first &+ end, isDouble: true, bits: 0)
+            guard materialize else { return result }
+            var mantissa: UInt64 = 0
+            for lane in 0..<end where lane != k {
+              mantissa = mantissa &* 10 &+ ((t &>> UInt64(lane &<< 3)) & 0xFF)
+            }
+            let d = Double(mantissa) / powersOfTen[end &- k &- 1]
+            result.bits = (negative ? -d : d).bitPattern
+            return result
+          }
+        } else if next & 0xDF != UInt64(UInt8(ascii: "E")) {
+          var result = CompactNumber(end: first &+ k, isDouble: false, bits: 0)
+          guard materialize else { return result }
+          var mantissa: Int64 = 0
+          for lane in 0..<k {
+            mantissa = mantissa &* 10 &+ Int64((t &>> UInt64(lane &<< 3)) & 0xFF)
+          }
+          result.bits = UInt64(bitPattern: negative ? -mantissa : mantissa)
+          return result
+        }
+      }
+    }
+    return longNumber(p, n, i, materialize: materialize)
+  }
+
+  /// `compactNumber` for what its one word does not settle: longer numbers, numbers near the
+  /// end of the line, and anything `readNumber` must decide (then `end` is -1).
+  @inline(never)
+  static func longNumber(
+    _ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int, materialize: Bool
+  ) -> CompactNumber {
     var result = CompactNumber(end: -1, isDouble: false, bits: 0)
     let negative = p[i] == UInt8(ascii: "-")
     let first = negative ? i &+ 1 : i
