@@ -41,15 +41,20 @@ struct EventTimeParser {
     guard middle & middleSeparators == middlePattern, last & lastSeparators == lastPattern,
       Self.digits(middle, middleDigits), Self.digits(last, lastDigits)
     else { return Self.general(b, 24) }
-    let m = middle &- (0x3030_3030_3030_3030 & middleDigits)
-    let l = last &- (0x3030_3030_3030_3030 & lastDigits)
+    // The digits as numbers 0–9, every other lane zero.
+    let m = (middle &- (0x3030_3030_3030_3030 & middleDigits)) & middleDigits
+    let l = (last &- (0x3030_3030_3030_3030 & lastDigits)) & lastDigits
+    // Pairs of digits in one multiply: lane k of `d * 10 + d >> 8` is 10 × digit k + digit
+    // k + 1, at most 99, so no lane carries into the next.
+    let mp = m &* 10 &+ (m &>> 8)
+    let lp = l &* 10 &+ (l &>> 8)
     @inline(__always) func lane(_ w: UInt64, _ k: UInt64) -> Int64 {
       Int64(truncatingIfNeeded: (w &>> (k &* 8)) & 0xFF)
     }
-    let hour = lane(m, 3) &* 10 &+ lane(m, 4)
-    let minute = lane(m, 6) &* 10 &+ lane(m, 7)
-    let second = lane(l, 1) &* 10 &+ lane(l, 2)
-    let millis = lane(l, 4) &* 100 &+ lane(l, 5) &* 10 &+ lane(l, 6)
+    let hour = lane(mp, 3)
+    let minute = lane(mp, 6)
+    let second = lane(lp, 1)
+    let millis = lane(lp, 4) &* 10 &+ lane(l, 6)
     guard hour < 24 && minute < 60 && second < 61 else { return nil }
     let tail = UInt16(truncatingIfNeeded: middle)
     if word != dayWord || tail != dayTail {

@@ -21,6 +21,7 @@ extension FieldExtractor {
   {
     guard n >= 2, p[0] == UInt8(ascii: "{"), maxDepth > 0 else { return false }
     let nodes = trie.nodes.baseAddress!
+    let outputs = trie.outputs.baseAddress!
     var i = 1
     if p[1] != UInt8(ascii: "}") {
       var position = 0
@@ -39,12 +40,19 @@ extension FieldExtractor {
         }
         guard i < n else { return false }
         // Members of the root are nodes 1 and up; -1 when unwanted.
-        var wants = false
+        // The node's output slots, kept from here to the store.
+        var slots = Int32(0)
+        var slotCount = Int32(0)
         if node > 0 {
           let entry = nodes[Int(node)]
           // A key seen again must not leave values from its earlier occurrence.
           if entry.resetCount != 0 { resetBelow(entry, out) }
-          wants = entry.outputCount > 0
+          slots = entry.outputStart
+          slotCount = entry.outputCount
+        }
+        let wants = slotCount > 0
+        @inline(__always) func store(_ value: consuming Value) {
+          Self.store(value, outputs + Int(slots), count: slotCount, into: out)
         }
         // The common kinds inline (strings, short numbers, `null`), the rest out of line.
         let c = p[i]
@@ -52,14 +60,12 @@ extension FieldExtractor {
           let start = i &+ 1
           guard let end = Self.compactStringEnd(p, n, start) else { return false }
           i = end &+ 1
-          if wants {
-            storeCompact(compactStringValue(p, n, start, end, node: node), node, into: out)
-          }
+          if wants { store(compactStringValue(p, n, start, end, node: node)) }
         } else if c &- 0x30 < 10 || c == UInt8(ascii: "-") {
           let number = Self.compactNumber(p, n, i, materialize: wants)
           if number.end >= 0 {
             i = number.end
-            if wants { storeCompact(number.value, node, into: out) }
+            if wants { store(number.value) }
           } else {
             i = generalNumber(p, n, i, node: wants ? node : -1, into: out)
             guard i >= 0 else { return false }
@@ -69,7 +75,7 @@ extension FieldExtractor {
             == UInt32(littleEndian: 0x6C6C_756E)  // "null"
         {
           i &+= 4
-          if wants { storeCompact(.null, node, into: out) }
+          if wants { store(.null) }
         } else {
           i = compactMember(p, n, i, node: node, into: out)
           guard i >= 0 else { return false }
@@ -171,6 +177,20 @@ extension FieldExtractor {
       return .string(SmallASCIIString.make(p, n, start, end))
     }
     return stringValue(p, n, start, end, node: node, ascii: true)
+  }
+
+  /// Stores `value` in the `count` output slots listed at `slots` (a node's part of
+  /// `trie.outputs`), moving it into the first when there is only one.
+  @inline(__always)
+  static func store(
+    _ value: consuming Value, _ slots: UnsafePointer<Int32>, count: Int32,
+    into out: UnsafeMutablePointer<Value>
+  ) {
+    guard count == 1 else {
+      for k in 0..<Int(count) { put(copy value, at: out + Int(slots[k])) }
+      return
+    }
+    put(value, at: out + Int(slots[0]))
   }
 
   /// Stores `value` in the output slots of trie node `node`.
