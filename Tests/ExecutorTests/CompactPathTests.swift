@@ -234,3 +234,33 @@ func eventLine(device: String, user: String = "u1", status: Int = 200) -> [UInt8
   }
   #expect(expectAgreement(extractor, eventLine(device: "{}")))
 }
+
+/// Nested skipped containers, whose inner brackets close before or after the byte where
+/// `RepeatedValueCache` starts looking for the end: remembered or not, a changed byte is never
+/// taken for the remembered container.
+@Test func nestedSkippedContainersAreAcceptedOnlyWhenIdentical() {
+  let extractor = FieldExtractor(paths: eventPaths)
+  let devices = [
+    #"{"a":{"b":1},"c":[1,2],"d":"xyz"}"#, #"[[1],[2,3],{"k":[4,5,6]},"s"]"#,
+    #"{"os":{"name":"ios"},"v":"17"}"#, #"{"x":{"y":{"z":{}}},"w":[[]]}"#,
+    #"{"long":"abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz"}"#,
+  ]
+  for _ in 0..<2 {
+    for device in devices { #expect(expectAgreement(extractor, eventLine(device: device))) }
+  }
+  let noise: [UInt8] = Array("{}[]\",:\\ 0tn".utf8) + [0x00, 0x1F, 0x80]
+  for device in devices {
+    let original = Array(device.utf8)
+    for at in original.indices {
+      for byte in noise where byte != original[at] {
+        var changed = original
+        changed[at] = byte
+        expectAgreement(extractor, eventLine(device: String(decoding: changed, as: UTF8.self)))
+        expectAgreement(extractor, eventLine(device: device))
+      }
+      var shorter = original
+      shorter.remove(at: at)
+      expectAgreement(extractor, eventLine(device: String(decoding: shorter, as: UTF8.self)))
+    }
+  }
+}

@@ -76,6 +76,9 @@ extension FieldExtractor {
         {
           i &+= 4
           if wants { store(.null) }
+        } else if node < 0 && (c == UInt8(ascii: "{") || c == UInt8(ascii: "[")) {
+          i = skipMember(p, n, i)
+          guard i >= 0 else { return false }
         } else {
           i = compactMember(p, n, i, node: node, into: out)
           guard i >= 0 else { return false }
@@ -137,8 +140,16 @@ extension FieldExtractor {
     return j
   }
 
-  /// The members of the top-level object `walkCompact` leaves out of its loop: containers,
-  /// `true`, `false`, and whatever else (which it rejects). Returns the index after the value,
+  /// An unwanted container in the top-level object (`skipRepeated`): the index after it, or -1
+  /// when it is not in the compact form.
+  @inline(never)
+  func skipMember(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int) -> Int {
+    // The top-level object is one level; what nests below it may use the rest.
+    skipRepeated(p, n, from: i, depthLimit: min(maxDepth &- 1, 63)) ?? -1
+  }
+
+  /// The members of the top-level object `walkCompact` leaves out of its loop: wanted
+  /// containers, `true`, `false`, and whatever else (which it rejects). Returns the index after the value,
   /// or -1 when it is not in the compact form.
   @inline(never)
   func compactMember(
@@ -149,9 +160,7 @@ extension FieldExtractor {
     if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
       // The top-level object is one level; what nests below it may use the rest.
       let limit = min(maxDepth &- 1, 63)
-      if node < 0 {
-        return skipRepeated(p, n, from: i, depthLimit: limit) ?? -1
-      }
+      if node < 0 { return skipMember(p, n, i) }
       return compactValue(p, n, from: i, node: node, depthLimit: limit, into: out) ?? -1
     } else if c == UInt8(ascii: "t") {
       guard Self.matches(p, n, i, 0x74, 0x72, 0x75, 0x65) else { return -1 }
