@@ -20,8 +20,8 @@ extension FieldExtractor {
     -> Bool
   {
     guard n >= 2, p[0] == UInt8(ascii: "{"), maxDepth > 0 else { return false }
-    let nodes = trie.nodes.baseAddress!
-    let outputs = trie.outputs.baseAddress!
+    let nodes = trie.nodes
+    let outputs = trie.outputs
     var i = 1
     if p[1] != UInt8(ascii: "}") {
       var position = 0
@@ -52,7 +52,7 @@ extension FieldExtractor {
         }
         let wants = slotCount > 0
         @inline(__always) func store(_ value: consuming Value) {
-          Self.store(value, outputs + Int(slots), count: slotCount, into: out)
+          Self.store(value, outputs, Int(slots), count: slotCount, into: out)
         }
         // The common kinds inline (strings, short numbers, `null`), the rest out of line.
         let c = p[i]
@@ -102,8 +102,9 @@ extension FieldExtractor {
     return true
   }
 
-  /// A top-level key `RootKeyCache` did not know at `i`: read, resolved and remembered. Nil
-  /// when it is not a key of the compact form.
+  /// A top-level key `RootKeyCache` did not know at `i`: read, resolved and remembered.
+  ///
+  /// Nil when it is not a key of the compact form.
   @inline(never)
   func rootKeyMiss(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int, position: Int)
     -> (child: Int32, next: Int)?
@@ -126,8 +127,10 @@ extension FieldExtractor {
     }
   }
 
-  /// A number of the top-level object that `compactNumber` leaves to `readNumber`: stored at
-  /// `node` unless it is -1. Returns the index after it, or -1 when it is not a number.
+  /// A number of the top-level object that `compactNumber` leaves to `readNumber`.
+  ///
+  /// Stored at `node` unless that is -1. Returns the index after it, or -1 when it is not a
+  /// number.
   @inline(never)
   func generalNumber(
     _ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int, node: Int32,
@@ -148,9 +151,10 @@ extension FieldExtractor {
     skipRepeated(p, n, from: i, depthLimit: min(maxDepth &- 1, 63)) ?? -1
   }
 
-  /// The members of the top-level object `walkCompact` leaves out of its loop: wanted
-  /// containers, `true`, `false`, and whatever else (which it rejects). Returns the index after the value,
-  /// or -1 when it is not in the compact form.
+  /// The members of the top-level object `walkCompact` leaves out of its loop.
+  ///
+  /// Wanted containers, `true`, `false`, and whatever else (which it rejects). Returns the
+  /// index after the value, or -1 when it is not in the compact form.
   @inline(never)
   func compactMember(
     _ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int, node: Int32,
@@ -188,18 +192,18 @@ extension FieldExtractor {
     return stringValue(p, n, start, end, node: node, ascii: true)
   }
 
-  /// Stores `value` in the `count` output slots listed at `slots` (a node's part of
+  /// Stores `value` in the `count` output slots listed from `outputs[start]` (a node's part of
   /// `trie.outputs`), moving it into the first when there is only one.
   @inline(__always)
   static func store(
-    _ value: consuming Value, _ slots: UnsafePointer<Int32>, count: Int32,
-    into out: UnsafeMutablePointer<Value>
+    _ value: consuming Value, _ outputs: UnsafeMutableBufferPointer<Int32>, _ start: Int,
+    count: Int32, into out: UnsafeMutablePointer<Value>
   ) {
     guard count == 1 else {
-      for k in 0..<Int(count) { put(copy value, at: out + Int(slots[k])) }
+      for k in 0..<Int(count) { put(copy value, at: out + Int(outputs[start &+ k])) }
       return
     }
-    put(value, at: out + Int(slots[0]))
+    put(value, at: out + Int(outputs[start]))
   }
 
   /// Stores `value` in the output slots of trie node `node`.
