@@ -264,3 +264,36 @@ func eventLine(device: String, user: String = "u1", status: Int = 200) -> [UInt8
     }
   }
 }
+
+/// The minute cache of `EventTimeParser`: runs of times in one minute, across minutes, hours
+/// and days, and out of order, read as `Timestamp.parse` reads them; a fresh parser does not
+/// take sixteen NUL bytes for its empty cache.
+@Test func eventTimeParserMinuteCacheAgreesWithTimestampParse() {
+  var parser = EventTimeParser()
+  var texts: [String] = []
+  for (day, hour, minute) in [
+    ("2026-11-26", "08", "00"), ("2026-11-26", "08", "00"), ("2026-11-26", "08", "01"),
+    ("2026-11-26", "09", "01"), ("2026-11-27", "09", "01"), ("2026-11-26", "08", "00"),
+    ("2026-11-26", "23", "59"), ("2026-11-27", "00", "00"),
+  ] {
+    for second in ["00", "07", "59", "60", "61", "99"] {
+      for millis in ["000", "318", "999"] {
+        texts.append("\(day)T\(hour):\(minute):\(second).\(millis)Z")
+      }
+    }
+  }
+  var parsed = 0
+  for text in texts {
+    let bytes = Array(text.utf8)
+    let want = bytes.withUnsafeBytes { Timestamp.parse($0) }
+    let got = bytes.withUnsafeBufferPointer { parser.parse($0.baseAddress!, 0, bytes.count) }
+    #expect(got == want, "\(text)")
+    if got != nil { parsed += 1 }
+  }
+  // Seconds 61 and 99 are out of range; the rest parse.
+  #expect(parsed == texts.count * 4 / 6)
+  var fresh = EventTimeParser()
+  let nuls = [UInt8](repeating: 0, count: 16) + Array(":00.000Z".utf8)
+  let got = nuls.withUnsafeBufferPointer { fresh.parse($0.baseAddress!, 0, 24) }
+  #expect(got == nuls.withUnsafeBytes { Timestamp.parse($0) })
+}
