@@ -107,3 +107,32 @@ func numberLines(_ value: String) -> [[UInt8]] {
   let duplicate = Array(#"{"a":5,"a":null,"b":1}"#.utf8)
   #expect(scanCompact(wanting, duplicate) == .success([.null, .int(1)]))
 }
+
+/// `walkCompact` checks once that a line ends with `}` and then reads values with no index
+/// check after them: every prefix of good lines (a container closing at the last byte, a
+/// value cut short) and each line with bytes after its end must still agree with the walk.
+@Test func linesCutShortAgreeWithTheWalk() {
+  let wanting = FieldExtractor(paths: [[.key("a")], [.key("d")], [.key("s")], [.key("n")]])
+  let skipping = FieldExtractor(paths: [[.key("z")]])
+  let lines = [
+    #"{"a":1,"d":{"os":"android","version":"14"},"s":"text","n":null,"t":true,"f":false}"#,
+    #"{"s":"text","n":null,"a":-12.5,"d":[1,2,{"k":"v"}]}"#,
+    #"{"d":{"os":"android","version":"14"}}"#, #"{"d":[[],{}]}"#, #"{"a":1234567}"#,
+    #"{"n":null}"#, #"{"t":true}"#, #"{"s":"}"}"#, #"{}"#,
+  ]
+  for line in lines {
+    let bytes = Array(line.utf8)
+    #expect(expectAgreement(wanting, bytes))
+    for cut in 1..<bytes.count {
+      expectAgreement(wanting, Array(bytes[0..<cut]))
+      expectAgreement(skipping, Array(bytes[0..<cut]))
+      // The same prefix closed by a `}` that does not close the root.
+      expectAgreement(wanting, Array(bytes[0..<cut]) + [UInt8(ascii: "}")])
+      expectAgreement(skipping, Array(bytes[0..<cut]) + [UInt8(ascii: "}")])
+    }
+    for extra in ["}", " ", ",", "x", "}}"] {
+      expectAgreement(wanting, bytes + Array(extra.utf8))
+      expectAgreement(skipping, bytes + Array(extra.utf8))
+    }
+  }
+}

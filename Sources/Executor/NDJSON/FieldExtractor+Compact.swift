@@ -19,7 +19,12 @@ extension FieldExtractor {
   func walkCompact(_ p: UnsafePointer<UInt8>, _ n: Int, into out: UnsafeMutablePointer<Value>)
     -> Bool
   {
-    guard n >= 2, p[0] == UInt8(ascii: "{"), maxDepth > 0 else { return false }
+    // The line must end with the root's `}`: then every scalar, key and `null` read below ends
+    // before it (each ends with another byte: a quote, a digit, a colon, a letter), and no
+    // index check is needed after one; a container may end at the last byte and is checked.
+    guard n >= 2, p[0] == UInt8(ascii: "{"), p[n &- 1] == UInt8(ascii: "}"), maxDepth > 0 else {
+      return false
+    }
     let nodes = trie.nodes
     let outputs = trie.outputs
     var i = 1
@@ -38,7 +43,6 @@ extension FieldExtractor {
           node = miss.child
           i = miss.next
         }
-        guard i < n else { return false }
         // Members of the root are nodes 1 and up; -1 when unwanted.
         // The node's output slots, kept from here to the store.
         var slots = Int32(0)
@@ -78,12 +82,11 @@ extension FieldExtractor {
           if wants { store(.null) }
         } else if node < 0 && (c == UInt8(ascii: "{") || c == UInt8(ascii: "[")) {
           i = skipMember(p, n, i)
-          guard i >= 0 else { return false }
+          guard i >= 0 && i < n else { return false }
         } else {
           i = compactMember(p, n, i, node: node, into: out)
-          guard i >= 0 else { return false }
+          guard i >= 0 && i < n else { return false }
         }
-        guard i < n else { return false }
         if p[i] == UInt8(ascii: ",") {
           i &+= 1
           position &+= 1
