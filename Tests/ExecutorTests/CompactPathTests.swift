@@ -234,3 +234,66 @@ func eventLine(device: String, user: String = "u1", status: Int = 200) -> [UInt8
   }
   #expect(expectAgreement(extractor, eventLine(device: "{}")))
 }
+
+/// Nested skipped containers, whose inner brackets close before or after the byte where
+/// `RepeatedValueCache` starts looking for the end: remembered or not, a changed byte is never
+/// taken for the remembered container.
+@Test func nestedSkippedContainersAreAcceptedOnlyWhenIdentical() {
+  let extractor = FieldExtractor(paths: eventPaths)
+  let devices = [
+    #"{"a":{"b":1},"c":[1,2],"d":"xyz"}"#, #"[[1],[2,3],{"k":[4,5,6]},"s"]"#,
+    #"{"os":{"name":"ios"},"v":"17"}"#, #"{"x":{"y":{"z":{}}},"w":[[]]}"#,
+    #"{"long":"abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz"}"#,
+  ]
+  for _ in 0..<2 {
+    for device in devices { #expect(expectAgreement(extractor, eventLine(device: device))) }
+  }
+  let noise: [UInt8] = Array("{}[]\",:\\ 0tn".utf8) + [0x00, 0x1F, 0x80]
+  for device in devices {
+    let original = Array(device.utf8)
+    for at in original.indices {
+      for byte in noise where byte != original[at] {
+        var changed = original
+        changed[at] = byte
+        expectAgreement(extractor, eventLine(device: String(decoding: changed, as: UTF8.self)))
+        expectAgreement(extractor, eventLine(device: device))
+      }
+      var shorter = original
+      shorter.remove(at: at)
+      expectAgreement(extractor, eventLine(device: String(decoding: shorter, as: UTF8.self)))
+    }
+  }
+}
+
+/// The minute cache of `EventTimeParser`: runs of times in one minute, across minutes, hours
+/// and days, and out of order, read as `Timestamp.parse` reads them; a fresh parser does not
+/// take sixteen NUL bytes for its empty cache.
+@Test func eventTimeParserMinuteCacheAgreesWithTimestampParse() {
+  var parser = EventTimeParser()
+  var texts: [String] = []
+  for (day, hour, minute) in [
+    ("2026-11-26", "08", "00"), ("2026-11-26", "08", "00"), ("2026-11-26", "08", "01"),
+    ("2026-11-26", "09", "01"), ("2026-11-27", "09", "01"), ("2026-11-26", "08", "00"),
+    ("2026-11-26", "23", "59"), ("2026-11-27", "00", "00"),
+  ] {
+    for second in ["00", "07", "59", "60", "61", "99"] {
+      for millis in ["000", "318", "999"] {
+        texts.append("\(day)T\(hour):\(minute):\(second).\(millis)Z")
+      }
+    }
+  }
+  var parsed = 0
+  for text in texts {
+    let bytes = Array(text.utf8)
+    let want = bytes.withUnsafeBytes { Timestamp.parse($0) }
+    let got = bytes.withUnsafeBufferPointer { parser.parse($0.baseAddress!, 0, bytes.count) }
+    #expect(got == want, "\(text)")
+    if got != nil { parsed += 1 }
+  }
+  // Seconds 61 and 99 are out of range; the rest parse.
+  #expect(parsed == texts.count * 4 / 6)
+  var fresh = EventTimeParser()
+  let nuls = [UInt8](repeating: 0, count: 16) + Array(":00.000Z".utf8)
+  let got = nuls.withUnsafeBufferPointer { fresh.parse($0.baseAddress!, 0, 24) }
+  #expect(got == nuls.withUnsafeBytes { Timestamp.parse($0) })
+}

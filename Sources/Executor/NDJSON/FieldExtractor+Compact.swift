@@ -19,81 +19,74 @@ extension FieldExtractor {
   func walkCompact(_ p: UnsafePointer<UInt8>, _ n: Int, into out: UnsafeMutablePointer<Value>)
     -> Bool
   {
-    guard n >= 2, p[0] == UInt8(ascii: "{"), maxDepth > 0 else { return false }
-    let nodes = trie.nodes
-    let resets = trie.resets
-    @inline(__always) func wanted(_ node: Int32) -> Bool {
-      node >= 0 && nodes[Int(node)].outputCount > 0
+    // The line must end with the root's `}`: then every scalar, key and `null` read below ends
+    // before it (each ends with another byte: a quote, a digit, a colon, a letter), and no
+    // index check is needed after one; a container may end at the last byte and is checked.
+    guard n >= 2, p[0] == UInt8(ascii: "{"), p[n &- 1] == UInt8(ascii: "}"), maxDepth > 0 else {
+      return false
     }
+    let nodes = trie.nodes
+    let outputs = trie.outputs
     var i = 1
     if p[1] != UInt8(ascii: "}") {
       var position = 0
+      // The index is never passed inout (nor anything else this loop keeps): the helpers out
+      // of line return the next index, -1 when the line is not in the compact form.
       while true {
-        var node: Int32 = -1
+        var node: Int32
         if let hit = rootKeys.lookup(p, n, i, position: position) {
           node = hit.child
           i = hit.next
           position = hit.position
         } else {
-          let keyStart = i
-          guard compactKey(p, n, &i, parent: 0, position: position, child: &node) else {
-            return false
-          }
-          rootKeys.store(p, keyStart, i, child: node, position: position)
+          guard let miss = rootKeyMiss(p, n, i, position: position) else { return false }
+          node = miss.child
+          i = miss.next
         }
-        guard i < n else { return false }
+        // Members of the root are nodes 1 and up; -1 when unwanted.
+        // The node's output slots, kept from here to the store.
+        var slots = Int32(0)
+        var slotCount = Int32(0)
         if node > 0 {
-          // A key seen again must not leave values from its earlier occurrence.
           let entry = nodes[Int(node)]
-          for r in 0..<Int(entry.resetCount) {
-            out[Int(resets[Int(entry.resetStart) &+ r])] = .null
-          }
+          // A key seen again must not leave values from its earlier occurrence.
+          if entry.resetCount != 0 { resetBelow(entry, out) }
+          slots = entry.outputStart
+          slotCount = entry.outputCount
         }
+        let wants = slotCount > 0
+        @inline(__always) func store(_ value: consuming Value) {
+          Self.store(value, outputs, Int(slots), count: slotCount, into: out)
+        }
+        // The common kinds inline (strings, short numbers, `null`), the rest out of line.
         let c = p[i]
         if c == UInt8(ascii: "\"") {
           let start = i &+ 1
           guard let end = Self.compactStringEnd(p, n, start) else { return false }
           i = end &+ 1
-          if wanted(node) {
-            storeCompact(compactStringValue(p, n, start, end, node: node), node, into: out)
-          }
-        } else if c == UInt8(ascii: "-") || c &- 0x30 < 10 {
-          var v = Value.null
-          let wants = wanted(node)
-          if !Self.compactNumber(p, n, &i, materialize: wants, into: &v) {
-            guard Self.readNumber(p, n, &i, materialize: wants, into: &v) == nil else {
-              return false
-            }
-          }
-          if wants { storeCompact(v, node, into: out) }
-        } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
-          // The top-level object is one level; what nests below it may use the rest.
-          let limit = min(maxDepth &- 1, 63)
-          if node < 0 {
-            guard let end = skipRepeated(p, n, from: i, depthLimit: limit) else { return false }
-            i = end
+          if wants { store(compactStringValue(p, n, start, end, node: node)) }
+        } else if c &- 0x30 < 10 || c == UInt8(ascii: "-") {
+          let number = Self.compactNumber(p, n, i, materialize: wants)
+          if number.end >= 0 {
+            i = number.end
+            if wants { store(number.value) }
           } else {
-            guard let end = compactValue(p, n, from: i, node: node, depthLimit: limit, into: out)
-            else { return false }
-            i = end
+            i = generalNumber(p, n, i, node: wants ? node : -1, into: out)
+            guard i >= 0 else { return false }
           }
-        } else if c == UInt8(ascii: "t") {
-          guard Self.matches(p, n, i, 0x74, 0x72, 0x75, 0x65) else { return false }
+        } else if c == UInt8(ascii: "n") && i &+ 4 <= n
+          && UnsafeRawPointer(p + i).loadUnaligned(as: UInt32.self)
+            == UInt32(littleEndian: 0x6C6C_756E)  // "null"
+        {
           i &+= 4
-          if node >= 0 { storeCompact(.bool(true), node, into: out) }
-        } else if c == UInt8(ascii: "f") {
-          guard i &+ 5 <= n, p[i &+ 4] == 0x65, Self.matches(p, n, i, 0x66, 0x61, 0x6C, 0x73)
-          else { return false }
-          i &+= 5
-          if node >= 0 { storeCompact(.bool(false), node, into: out) }
-        } else if c == UInt8(ascii: "n") {
-          guard Self.matches(p, n, i, 0x6E, 0x75, 0x6C, 0x6C) else { return false }
-          i &+= 4
-          if node >= 0 { storeCompact(.null, node, into: out) }
+          if wants { store(.null) }
+        } else if node < 0 && (c == UInt8(ascii: "{") || c == UInt8(ascii: "[")) {
+          i = skipMember(p, n, i)
+          guard i >= 0 && i < n else { return false }
         } else {
-          return false
+          i = compactMember(p, n, i, node: node, into: out)
+          guard i >= 0 && i < n else { return false }
         }
-        guard i < n else { return false }
         if p[i] == UInt8(ascii: ",") {
           i &+= 1
           position &+= 1
@@ -104,10 +97,90 @@ extension FieldExtractor {
     }
     // The closing brace, and nothing after it.
     guard p[i] == UInt8(ascii: "}"), i &+ 1 == n else { return false }
-    if wanted(0) {
-      storeCompact(.json(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)), 0, into: out)
+    if nodes[0].outputCount > 0 {
+      storeCompact(
+        .json(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)), 0,
+        into: out)
     }
     return true
+  }
+
+  /// A top-level key `RootKeyCache` did not know at `i`: read, resolved and remembered.
+  ///
+  /// Nil when it is not a key of the compact form.
+  @inline(never)
+  func rootKeyMiss(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int, position: Int)
+    -> (child: Int32, next: Int)?
+  {
+    var next = i
+    var child: Int32 = -1
+    guard compactKey(p, n, &next, parent: 0, position: position, child: &child) else {
+      return nil
+    }
+    rootKeys.store(p, i, next, child: child, position: position)
+    return (child, next)
+  }
+
+  /// Resets the slots below `entry`, a node reached again (a duplicate key).
+  @inline(never)
+  func resetBelow(_ entry: PathTrie.Node, _ out: UnsafeMutablePointer<Value>) {
+    let resets = trie.resets
+    for r in 0..<Int(entry.resetCount) {
+      out[Int(resets[Int(entry.resetStart) &+ r])] = .null
+    }
+  }
+
+  /// A number of the top-level object that `compactNumber` leaves to `readNumber`.
+  ///
+  /// Stored at `node` unless that is -1. Returns the index after it, or -1 when it is not a
+  /// number.
+  @inline(never)
+  func generalNumber(
+    _ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int, node: Int32,
+    into out: UnsafeMutablePointer<Value>
+  ) -> Int {
+    var j = i
+    var v = Value.null
+    guard Self.readNumber(p, n, &j, materialize: node >= 0, into: &v) == nil else { return -1 }
+    if node >= 0 { storeCompact(v, node, into: out) }
+    return j
+  }
+
+  /// An unwanted container in the top-level object (`skipRepeated`): the index after it, or -1
+  /// when it is not in the compact form.
+  @inline(never)
+  func skipMember(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int) -> Int {
+    // The top-level object is one level; what nests below it may use the rest.
+    skipRepeated(p, n, from: i, depthLimit: min(maxDepth &- 1, 63)) ?? -1
+  }
+
+  /// The members of the top-level object `walkCompact` leaves out of its loop.
+  ///
+  /// Wanted containers, `true`, `false`, and whatever else (which it rejects). Returns the
+  /// index after the value, or -1 when it is not in the compact form.
+  @inline(never)
+  func compactMember(
+    _ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int, node: Int32,
+    into out: UnsafeMutablePointer<Value>
+  ) -> Int {
+    let c = p[i]
+    if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+      // The top-level object is one level; what nests below it may use the rest.
+      let limit = min(maxDepth &- 1, 63)
+      if node < 0 { return skipMember(p, n, i) }
+      return compactValue(p, n, from: i, node: node, depthLimit: limit, into: out) ?? -1
+    } else if c == UInt8(ascii: "t") {
+      guard Self.matches(p, n, i, 0x74, 0x72, 0x75, 0x65) else { return -1 }
+      if node >= 0 { storeCompact(.bool(true), node, into: out) }
+      return i &+ 4
+    } else if c == UInt8(ascii: "f") {
+      guard i &+ 5 <= n, p[i &+ 4] == 0x65, Self.matches(p, n, i, 0x66, 0x61, 0x6C, 0x73)
+      else { return -1 }
+      if node >= 0 { storeCompact(.bool(false), node, into: out) }
+      return i &+ 5
+    }
+    // `null` the loop's test missed is not `null`; anything else is no value.
+    return -1
   }
 
   /// `stringValue` for a string of the compact form (printable ASCII, no escape): a short one,
@@ -120,6 +193,20 @@ extension FieldExtractor {
       return .string(SmallASCIIString.make(p, n, start, end))
     }
     return stringValue(p, n, start, end, node: node, ascii: true)
+  }
+
+  /// Stores `value` in the `count` output slots listed from `outputs[start]` (a node's part of
+  /// `trie.outputs`), moving it into the first when there is only one.
+  @inline(__always)
+  static func store(
+    _ value: consuming Value, _ outputs: UnsafeMutableBufferPointer<Int32>, _ start: Int,
+    count: Int32, into out: UnsafeMutablePointer<Value>
+  ) {
+    guard count == 1 else {
+      for k in 0..<Int(count) { put(copy value, at: out + Int(outputs[start &+ k])) }
+      return
+    }
+    put(value, at: out + Int(outputs[start]))
   }
 
   /// Stores `value` in the output slots of trie node `node`.
