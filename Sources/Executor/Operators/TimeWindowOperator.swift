@@ -108,8 +108,7 @@ public final class TimeWindowOperator: WindowOperator {
           continue
         }
         entries[j] = trackers[j].entry(
-          group: key, value: value, hash: DistinctTracker.hash(group: hash, value),
-          firstWindow: high + numbers.entryBaseOffset)
+          group: key, groupHash: hash, value: value, firstWindow: high + numbers.entryBaseOffset)
       }
       var start = newest
       var window = high
