@@ -36,9 +36,22 @@ enum ValueHash {
   /// process's seed (`ValueHash.seed`).
   @inline(__always)
   static func entry(group: Int, packed: (UInt64, UInt64), seed: UInt64) -> Int {
-    let count = (packed.1 &>> 56) & 0x0F
-    let h = mix(mix(seed ^ count, packed.0), packed.1 & 0x00FF_FFFF_FFFF_FFFF)
+    let h = value(packed: packed, seed: seed)
     return Int(truncatingIfNeeded: mix(UInt64(truncatingIfNeeded: group), h))
+  }
+
+  /// `value(.string(s))` for a string `s` packed by `packedASCII`, with `seed` the process's
+  /// seed (`ValueHash.seed`).
+  @inline(__always)
+  static func value(packed: (UInt64, UInt64), seed: UInt64) -> UInt64 {
+    let count = (packed.1 &>> 56) & 0x0F
+    return mix(mix(seed ^ count, packed.0), packed.1 & 0x00FF_FFFF_FFFF_FFFF)
+  }
+
+  /// One step of `key`: the hash so far combined with the next value's hash.
+  @inline(__always)
+  static func combine(_ h: UInt64, _ value: UInt64) -> UInt64 {
+    mix(h, value)
   }
 
   /// The bytes of `s`, low word first, with 0xE0 | count in the top byte, when `s` is ASCII and

@@ -55,4 +55,14 @@ enum ValueLayout {
   static func stringWords(at p: UnsafePointer<Value>) -> (UInt64, UInt64) {
     UnsafeRawPointer(p).load(as: (UInt64, UInt64).self)
   }
+
+  /// True when the values at `a` and `b` are both `.string`s of the same bits (so equal; a
+  /// false answer says nothing), given `tag` = `stringTagByte` when `isAvailable`.
+  @inline(__always)
+  static func sameString(_ a: UnsafePointer<Value>, _ b: UnsafePointer<Value>, tag: UInt8) -> Bool {
+    guard isString(at: a, tag: tag) && isString(at: b, tag: tag) else { return false }
+    let x = stringWords(at: a)
+    let y = stringWords(at: b)
+    return x.0 == y.0 && x.1 == y.1
+  }
 }

@@ -17,6 +17,7 @@ extension TimeWindowOperator {
     let keyCount = layout.keyCount
     let valueSlots = tracked.map { layout.argumentOffsets[$0] }
     var numbers = WindowNumbers(size: size, advance: advance)
+    let hasher = KeyHasher()
     let windowsPerRow = size % advance == 0 ? size / advance : 0
     // Without GROUP BY every row has the same (empty) key: hash it once.
     let emptyKeyHash = keyCount == 0 ? GroupTable.hash(UnsafeBufferPointer(start: nil, count: 0)) : 0
@@ -56,7 +57,7 @@ extension TimeWindowOperator {
           return
         }
         let key = UnsafeBufferPointer(rebasing: row[0..<keyCount])
-        let hash = keyCount == 0 ? emptyKeyHash : GroupTable.hash(key)
+        let hash = keyCount == 0 ? emptyKeyHash : hasher.key(key)
         let values = row.baseAddress!
         for j in 0..<trackedCount where values[valueSlots[j]].isNull {
           addWithNull(row, hash: hash, high: high, low: low, oldestOpen: oldestOpen, &trackers)
