@@ -86,21 +86,58 @@ struct DistinctTracker {
     group: UnsafeBufferPointer<Value>, groupHash: Int, at p: UnsafePointer<Value>,
     firstWindow: Int64
   ) -> Int {
+    entry(probe(groupHash: groupHash, at: p), group: group, at: p, firstWindow: firstWindow)
+  }
+
+  /// What a lookup of a key compares slots with, and where it starts.
+  struct Probe {
+    /// `Slot.word0` and `Slot.word1` of the key's entry.
+    var word0: UInt64 = 0
+    var word1: UInt64 = 0
+    /// Hash of (group, value).
+    var hash = 0
+  }
+
+  /// The probe for (group, the value at `p`), whose group key hashes to `groupHash`.
+  ///
+  /// `mutating` though it changes nothing, as is `touch`: called on a tracker in a buffer, a
+  /// non-mutating method got a copy of the tracker, retaining and releasing its arrays.
+  @inline(__always)
+  mutating func probe(groupHash: Int, at p: UnsafePointer<Value>) -> Probe {
     if width == 1 {
       if readsInPlace && ValueLayout.isString(at: p, tag: stringTag) {
         let (low, high) = ValueLayout.stringWords(at: p)
         if let packed = ValueHash.packedSmall(low, high) {
           let hash = ValueHash.entry(group: groupHash, packed: packed, seed: seed)
-          return find(packed.0, packed.1, hash, group, p, firstWindow)
+          return Probe(word0: packed.0, word1: packed.1, hash: hash)
         }
       }
       if case .string(let s) = p.pointee, let packed = ValueHash.packedLarge(s) {
         let hash = ValueHash.entry(group: groupHash, packed: packed, seed: seed)
-        return find(packed.0, packed.1, hash, group, p, firstWindow)
+        return Probe(word0: packed.0, word1: packed.1, hash: hash)
       }
     }
     let hash = ValueHash.entry(group: groupHash, p.pointee)
-    return find(UInt64(truncatingIfNeeded: hash), Self.spilled, hash, group, p, firstWindow)
+    return Probe(word0: UInt64(truncatingIfNeeded: hash), word1: Self.spilled, hash: hash)
+  }
+
+  /// Loads the first slot a lookup of `probe` reads and returns a word of it, for the caller
+  /// to fold into a value it keeps. Swift has no prefetch: loading the slots of a few rows
+  /// ahead in a short loop lets their cache misses overlap, where each row's own lookup waited
+  /// for its miss alone (the table outgrows the caches).
+  @inline(__always)
+  mutating func touch(_ probe: Probe) -> UInt64 {
+    table.slots[probe.hash & (table.capacity &- 1)].word1
+  }
+
+  /// The slot of the key of `probe`, (`group`, the value at `p`); a new entry with mask base
+  /// `firstWindow` on first sight.
+  @inline(__always)
+  mutating func entry(
+    _ probe: Probe, group: UnsafeBufferPointer<Value>, at p: UnsafePointer<Value>,
+    firstWindow: Int64
+  ) -> Int {
+    find(probe.word0, probe.word1, probe.hash, group, p, firstWindow)
   }
 
   @inline(__always)
@@ -186,12 +223,12 @@ struct DistinctTracker {
     let mask = slot.pointee.mask
     let dropped = shift >= 64 ? mask : mask & ((UInt64(1) << UInt64(shift)) - 1)
     if dropped != 0 {
-      // Keep the bits of windows that are still open.
-      let e = Int(table.entries[h])
+      // Keep the bits of windows that are still open (rare: the slot's entry number is read
+      // only then, as it is another cache miss).
       var bits = dropped
       while bits != 0 {
         let b = Int64(bits.trailingZeroBitCount)
-        if base + b >= oldestOpen { overflow[e, default: []].insert(base + b) }
+        if base + b >= oldestOpen { overflow[Int(table.entries[h]), default: []].insert(base + b) }
         bits &= bits - 1
       }
     }

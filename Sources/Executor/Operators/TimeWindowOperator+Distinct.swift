@@ -41,54 +41,101 @@ extension TimeWindowOperator {
       pending.flushAll(addPending)
       pending.deallocate()
     }
-    trackers.withUnsafeMutableBufferPointer { trackers in
-      batch.forEachRow { i, row in
-        let t = batch.times[i]
-        let high = numbers.number(of: t)
-        // Windows whose end is above the watermark have not fired: numbers from oldestOpen on.
-        let oldestOpen = numbers.oldestOpen(batch.watermarks[i])
-        // The row's windows: [k·advance, k·advance + size) holds t for k in low...high. When
-        // size is a multiple of advance that is the last size/advance windows up to high.
-        let first =
-          windowsPerRow > 0 ? high &- windowsPerRow &+ 1 : Timestamp.floorDiv(t - size, advance) + 1
-        let low = max(first, oldestOpen)
-        guard low <= high else {
-          emit.late.append(batch.lines[i])
-          return
-        }
-        let key = UnsafeBufferPointer(rebasing: row[0..<keyCount])
-        let hash = keyCount == 0 ? emptyKeyHash : hasher.key(key)
-        let values = row.baseAddress!
-        for j in 0..<trackedCount where values[valueSlots[j]].isNull {
-          addWithNull(row, hash: hash, high: high, low: low, oldestOpen: oldestOpen, &trackers)
-          return
-        }
-        for j in 0..<trackedCount {
-          let e = trackers[j].entry(
-            group: key, groupHash: hash, at: values + valueSlots[j],
-            firstWindow: high &+ numbers.entryBaseOffset)
-          if let fresh = trackers[j].markRange(e, from: low, through: high, oldestOpen: oldestOpen) {
-            var bits = fresh
-            while bits != 0 {
-              let window = low &+ Int64(bits.trailingZeroBitCount)
-              bits &= bits &- 1
-              if countsPending {
-                if !pending.increment(window: window, j) {
-                  pending.claim(window, flush: addPending)
-                  _ = pending.increment(window: window, j)
+    let rowCount = batch.count
+    let width = batch.width
+    // Rows go by chunks: first each row's probes are computed and their first slots loaded,
+    // in a short loop whose cache misses overlap (`DistinctTracker.touch`), then the rows are
+    // counted, their slots in the cache.
+    let chunk = 32
+    var probes = [DistinctTracker.Probe](repeating: .init(), count: chunk * trackedCount)
+    var groupHashes = [Int](repeating: 0, count: chunk)
+    var sink: UInt64 = 0
+    defer { touchSink = sink }
+    batch.values.withUnsafeBufferPointer { all in
+      batch.starts.withUnsafeBufferPointer { starts in
+        probes.withUnsafeMutableBufferPointer { probes in
+          groupHashes.withUnsafeMutableBufferPointer { groupHashes in
+            trackers.withUnsafeMutableBufferPointer { trackers in
+              // Tracked values make rows non-empty: no values means no rows.
+              guard let base = all.baseAddress else { return }
+              var i0 = 0
+              while i0 < rowCount {
+                let i1 = min(rowCount, i0 + chunk)
+                for i in i0..<i1 {
+                  let values = base + Int(starts[i])
+                  let hash =
+                    keyCount == 0
+                    ? emptyKeyHash : hasher.key(UnsafeBufferPointer(start: values, count: keyCount))
+                  groupHashes[i &- i0] = hash
+                  for j in 0..<trackedCount where !values[valueSlots[j]].isNull {
+                    let probe = trackers[j].probe(groupHash: hash, at: values + valueSlots[j])
+                    probes[(i &- i0) &* trackedCount &+ j] = probe
+                    sink ^= trackers[j].touch(probe)
+                  }
                 }
-              } else {
-                countOnce(trackedCells[j], window: window, row: row, hash: hash)
+                for i in i0..<i1 {
+                  let row = UnsafeBufferPointer(start: base + Int(starts[i]), count: width)
+                  let t = batch.times[i]
+                  let high = numbers.number(of: t)
+                  // Windows whose end is above the watermark have not fired: numbers from
+                  // oldestOpen on.
+                  let oldestOpen = numbers.oldestOpen(batch.watermarks[i])
+                  // The row's windows: [k·advance, k·advance + size) holds t for k in
+                  // low...high. When size is a multiple of advance that is the last
+                  // size/advance windows up to high.
+                  let first =
+                    windowsPerRow > 0
+                    ? high &- windowsPerRow &+ 1 : Timestamp.floorDiv(t - size, advance) + 1
+                  let low = max(first, oldestOpen)
+                  guard low <= high else {
+                    emit.late.append(batch.lines[i])
+                    continue
+                  }
+                  let key = UnsafeBufferPointer(start: row.baseAddress, count: keyCount)
+                  let hash = groupHashes[i &- i0]
+                  let values = row.baseAddress!
+                  var hasNull = false
+                  for j in 0..<trackedCount where values[valueSlots[j]].isNull { hasNull = true }
+                  if hasNull {
+                    addWithNull(
+                      row, hash: hash, high: high, low: low, oldestOpen: oldestOpen, &trackers)
+                    continue
+                  }
+                  for j in 0..<trackedCount {
+                    let e = trackers[j].entry(
+                      probes[(i &- i0) &* trackedCount &+ j], group: key,
+                      at: values + valueSlots[j], firstWindow: high &+ numbers.entryBaseOffset)
+                    let fresh = trackers[j].markRange(
+                      e, from: low, through: high, oldestOpen: oldestOpen)
+                    if let fresh {
+                      var bits = fresh
+                      while bits != 0 {
+                        let window = low &+ Int64(bits.trailingZeroBitCount)
+                        bits &= bits &- 1
+                        if countsPending {
+                          if !pending.increment(window: window, j) {
+                            pending.claim(window, flush: addPending)
+                            _ = pending.increment(window: window, j)
+                          }
+                        } else {
+                          countOnce(trackedCells[j], window: window, row: row, hash: hash)
+                        }
+                      }
+                    } else {
+                      // The run leaves the entry's mask: window by window, newest first, as
+                      // `add` does.
+                      var window = high
+                      while window >= low {
+                        if trackers[j].mark(e, window: window, oldestOpen: oldestOpen) {
+                          countOnce(trackedCells[j], window: window, row: row, hash: hash)
+                        }
+                        window -= 1
+                      }
+                    }
+                  }
+                }
+                i0 = i1
               }
-            }
-          } else {
-            // The run leaves the entry's mask: window by window, newest first, as `add` does.
-            var window = high
-            while window >= low {
-              if trackers[j].mark(e, window: window, oldestOpen: oldestOpen) {
-                countOnce(trackedCells[j], window: window, row: row, hash: hash)
-              }
-              window -= 1
             }
           }
         }

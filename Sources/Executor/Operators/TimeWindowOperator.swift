@@ -23,6 +23,9 @@ public final class TimeWindowOperator: WindowOperator {
   /// Windows changed in the current batch, in first-changed order (EMIT CHANGES).
   private var changedWindows: [Int64] = []
   var typeWarnings = 0
+  /// Where `processDistinct` leaves the words its cache-warming loads read, so that the
+  /// compiler keeps the loads (`DistinctTracker.touch`).
+  var touchSink: UInt64 = 0
   var windowsFired = 0
   /// COUNT(DISTINCT x) of a windowed query: aggregate index, its tracker, and its cell in a
   /// group's state.
