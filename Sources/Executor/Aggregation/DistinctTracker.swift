@@ -42,8 +42,7 @@ struct DistinctTracker {
   let width: Int
   /// Per entry, in insertion order: its `width` values.
   private(set) var keys: [Value] = []
-  /// Per entry: its hash (for rehashing) and its slot.
-  private var hashes: [Int] = []
+  /// Per entry: its slot.
   private var slotOf: [Int32] = []
   private var table = DistinctSlots(capacity: 1024)
   /// Per entry number, windows it is counted in outside its mask.
@@ -56,12 +55,15 @@ struct DistinctTracker {
   private let seed = ValueHash.seed
   private let readsInPlace = ValueLayout.isAvailable && SmallASCIIString.isAvailable
   private let stringTag = ValueLayout.stringTagByte
+  /// `GroupTable.hash` of the empty key: the group hash of every packed entry (packed keys
+  /// have no GROUP BY values), from which `rehash` recomputes their hashes.
+  private let noGroupHash = GroupTable.hash(UnsafeBufferPointer(start: nil, count: 0))
 
   init(width: Int) {
     self.width = width
   }
 
-  var count: Int { hashes.count }
+  var count: Int { slotOf.count }
 
   /// Entry `e`'s mask and its base (checkpoints).
   func state(of e: Int) -> (base: Int64, mask: UInt64) {
@@ -104,14 +106,20 @@ struct DistinctTracker {
   /// non-mutating method got a copy of the tracker, retaining and releasing its arrays.
   @inline(__always)
   mutating func probe(groupHash: Int, at p: UnsafePointer<Value>) -> Probe {
-    if width == 1 {
-      if readsInPlace && ValueLayout.isString(at: p, tag: stringTag) {
-        let (low, high) = ValueLayout.stringWords(at: p)
-        if let packed = ValueHash.packedSmall(low, high) {
-          let hash = ValueHash.entry(group: groupHash, packed: packed, seed: seed)
-          return Probe(word0: packed.0, word1: packed.1, hash: hash)
-        }
+    if width == 1 && readsInPlace && ValueLayout.isString(at: p, tag: stringTag) {
+      let (low, high) = ValueLayout.stringWords(at: p)
+      if let packed = ValueHash.packedSmall(low, high) {
+        let hash = ValueHash.entry(group: groupHash, packed: packed, seed: seed)
+        return Probe(word0: packed.0, word1: packed.1, hash: hash)
       }
+    }
+    return probeOther(groupHash: groupHash, at: p)
+  }
+
+  /// `probe` of a value that is not a small ASCII string read in place.
+  @inline(never)
+  private func probeOther(groupHash: Int, at p: UnsafePointer<Value>) -> Probe {
+    if width == 1 {
       if case .string(let s) = p.pointee, let packed = ValueHash.packedLarge(s) {
         let hash = ValueHash.entry(group: groupHash, packed: packed, seed: seed)
         return Probe(word0: packed.0, word1: packed.1, hash: hash)
@@ -167,14 +175,13 @@ struct DistinctTracker {
     _ group: UnsafeBufferPointer<Value>, _ value: Value, _ firstWindow: Int64
   ) -> Int {
     makeUnique()
-    let e = hashes.count
+    let e = slotOf.count
     keys.append(contentsOf: group)
     keys.append(value)
-    hashes.append(hash)
     slotOf.append(Int32(i))
     table.slots[i] = Slot(word0: word0, word1: word1, base: firstWindow, mask: 0)
     table.entries[i] = Int32(e)
-    if hashes.count * 2 > table.capacity {
+    if slotOf.count * 2 > table.capacity {
       rehash(capacity: table.capacity * 2)
       return Int(slotOf[e])
     }
@@ -265,61 +272,70 @@ struct DistinctTracker {
   }
 
   /// Drops entries counted only in windows below `oldestOpen` (all fired), once the table has
-  /// doubled since the last sweep.
+  /// doubled since the last sweep. The survivors keep their order.
   mutating func sweep(oldestOpen: Int64) {
     guard count > max(4096, sweptCount * 2) else { return }
-    // Entries kept alive by an open window in their overflow set (few: found from the set).
-    var liveOverflow = [Bool](repeating: false, count: count)
-    for (e, extra) in overflow where extra.contains(where: { $0 >= oldestOpen }) {
-      liveOverflow[e] = true
-    }
     let old = table
-    var keep: [Int] = []
-    keep.reserveCapacity(count)
-    for e in 0..<count {
-      let live: Bool
-      let slot = old.slots[Int(slotOf[e])]
-      if liveOverflow[e] {
-        live = true
-      } else if slot.base + 63 < oldestOpen {
-        live = false
-      } else {
-        let shift = max(0, oldestOpen - slot.base)
-        live = (slot.mask >> UInt64(shift)) != 0
+    // Per entry: counted in an open window. The slots are read in memory order, not entry
+    // order (a cache miss each); few entries have an overflow set.
+    var live = [Bool](repeating: false, count: count)
+    for (e, extra) in overflow where extra.contains(where: { $0 >= oldestOpen }) {
+      live[e] = true
+    }
+    for i in 0..<old.capacity {
+      let slot = old.slots[i]
+      if slot.word1 != 0 && slot.base + 63 >= oldestOpen
+        && (slot.mask >> UInt64(max(0, oldestOpen - slot.base))) != 0
+      {
+        live[Int(old.entries[i])] = true
       }
-      if live { keep.append(e) }
     }
     var newKeys: [Value] = []
-    newKeys.reserveCapacity(keep.count * width)
+    newKeys.reserveCapacity(count * width)
     var newNumber = [Int](repeating: -1, count: count)
-    for (n, e) in keep.enumerated() {
+    var kept = 0
+    for e in 0..<count where live[e] {
       newKeys.append(contentsOf: keys[e * width..<(e + 1) * width])
-      newNumber[e] = n
+      newNumber[e] = kept
+      kept += 1
     }
     var newOverflow: [Int: Set<Int64>] = [:]
     for (e, extra) in overflow where newNumber[e] >= 0 { newOverflow[newNumber[e]] = extra }
     keys = newKeys
-    hashes = keep.map { hashes[$0] }
-    slotOf = keep.map { slotOf[$0] }
+    slotOf = [Int32](repeating: 0, count: kept)
     overflow = newOverflow
+    // The table keeps its size unless a quarter would do: entries are coming back (the next
+    // sweep waits for twice as many), and a smaller table would soon be rehashed again.
     var capacity = 1024
-    while capacity < count * 2 { capacity *= 2 }
-    rehash(capacity: capacity)
-    sweptCount = count
+    while capacity < kept * 2 { capacity *= 2 }
+    if capacity * 4 > old.capacity { capacity = old.capacity }
+    rehash(capacity: capacity, renumbered: newNumber)
+    sweptCount = kept
   }
 
-  /// Moves every entry to a new table of `capacity` slots (`slotOf` still names the current
-  /// table's slots).
-  private mutating func rehash(capacity: Int) {
+  /// Moves the entries to a new table of `capacity` slots, reading the old one in memory
+  /// order; `renumbered`, when given, maps old entry numbers to new ones (-1: dropped).
+  private mutating func rehash(capacity: Int, renumbered: [Int]? = nil) {
     let old = table
     let next = DistinctSlots(capacity: capacity)
     let mask = capacity - 1
-    for e in 0..<count {
-      var i = hashes[e] & mask
-      while next.slots[i].word1 != 0 { i = (i + 1) & mask }
-      next.slots[i] = old.slots[Int(slotOf[e])]
-      next.entries[i] = Int32(e)
-      slotOf[e] = Int32(i)
+    for i in 0..<old.capacity {
+      let slot = old.slots[i]
+      if slot.word1 == 0 { continue }
+      var e = Int(old.entries[i])
+      if let renumbered {
+        e = renumbered[e]
+        if e < 0 { continue }
+      }
+      let hash =
+        slot.word1 == Self.spilled
+        ? Int(truncatingIfNeeded: slot.word0)
+        : ValueHash.entry(group: noGroupHash, packed: (slot.word0, slot.word1), seed: seed)
+      var j = hash & mask
+      while next.slots[j].word1 != 0 { j = (j &+ 1) & mask }
+      next.slots[j] = slot
+      next.entries[j] = Int32(e)
+      slotOf[e] = Int32(j)
     }
     table = next
   }

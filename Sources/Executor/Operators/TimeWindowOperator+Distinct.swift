@@ -49,8 +49,6 @@ extension TimeWindowOperator {
     let chunk = 32
     var probes = [DistinctTracker.Probe](repeating: .init(), count: chunk * trackedCount)
     var groupHashes = [Int](repeating: 0, count: chunk)
-    var sink: UInt64 = 0
-    defer { touchSink = sink }
     batch.values.withUnsafeBufferPointer { all in
       batch.starts.withUnsafeBufferPointer { starts in
         probes.withUnsafeMutableBufferPointer { probes in
@@ -58,6 +56,8 @@ extension TimeWindowOperator {
             trackers.withUnsafeMutableBufferPointer { trackers in
               // Tracked values make rows non-empty: no values means no rows.
               guard let base = all.baseAddress else { return }
+              var sink: UInt64 = 0
+              defer { touchSink = sink }
               var i0 = 0
               while i0 < rowCount {
                 let i1 = min(rowCount, i0 + chunk)
