@@ -273,69 +273,105 @@ struct DistinctTracker {
 
   /// Drops entries counted only in windows below `oldestOpen` (all fired), once the table has
   /// doubled since the last sweep. The survivors keep their order.
+  ///
+  /// Entries are deleted in place (linear probing's backward shift), in one pass over the
+  /// slots in memory order: rebuilding the table instead cost a fresh table's worth of zeroed
+  /// pages and a cache miss per entry, each sweep. The table shrinks (a rehash) only when a
+  /// quarter of it would do.
   mutating func sweep(oldestOpen: Int64) {
     guard count > max(4096, sweptCount * 2) else { return }
-    let old = table
-    // Per entry: counted in an open window. The slots are read in memory order, not entry
-    // order (a cache miss each); few entries have an overflow set.
+    makeUnique()
+    let t = table
+    // Per entry: counted in an open window (few entries have an overflow set).
     var live = [Bool](repeating: false, count: count)
     for (e, extra) in overflow where extra.contains(where: { $0 >= oldestOpen }) {
       live[e] = true
     }
-    for i in 0..<old.capacity {
-      let slot = old.slots[i]
-      if slot.word1 != 0 && slot.base + 63 >= oldestOpen
-        && (slot.mask >> UInt64(max(0, oldestOpen - slot.base))) != 0
-      {
-        live[Int(old.entries[i])] = true
+    var i = 0
+    while i < t.capacity {
+      let slot = t.slots[i]
+      if slot.word1 != 0 {
+        let e = Int(t.entries[i])
+        if live[e]
+          || (slot.base + 63 >= oldestOpen
+            && (slot.mask >> UInt64(max(0, oldestOpen - slot.base))) != 0)
+        {
+          live[e] = true
+        } else {
+          // Slot i now holds a later slot of its cluster, or nothing: look at it again.
+          removeSlot(i, from: t)
+          continue
+        }
       }
+      i += 1
     }
     var newKeys: [Value] = []
     newKeys.reserveCapacity(count * width)
-    var newNumber = [Int](repeating: -1, count: count)
+    var newNumber = [Int32](repeating: -1, count: count)
     var kept = 0
     for e in 0..<count where live[e] {
       newKeys.append(contentsOf: keys[e * width..<(e + 1) * width])
-      newNumber[e] = kept
+      newNumber[e] = Int32(kept)
       kept += 1
     }
     var newOverflow: [Int: Set<Int64>] = [:]
-    for (e, extra) in overflow where newNumber[e] >= 0 { newOverflow[newNumber[e]] = extra }
+    for (e, extra) in overflow where newNumber[e] >= 0 { newOverflow[Int(newNumber[e])] = extra }
     keys = newKeys
-    slotOf = [Int32](repeating: 0, count: kept)
     overflow = newOverflow
-    // The table keeps its size unless a quarter would do: entries are coming back (the next
-    // sweep waits for twice as many), and a smaller table would soon be rehashed again.
+    slotOf = [Int32](repeating: 0, count: kept)
+    for i in 0..<t.capacity where t.slots[i].word1 != 0 {
+      let e = newNumber[Int(t.entries[i])]
+      t.entries[i] = e
+      slotOf[Int(e)] = Int32(i)
+    }
+    sweptCount = kept
     var capacity = 1024
     while capacity < kept * 2 { capacity *= 2 }
-    if capacity * 4 > old.capacity { capacity = old.capacity }
-    rehash(capacity: capacity, renumbered: newNumber)
-    sweptCount = kept
+    if capacity * 4 <= t.capacity { rehash(capacity: capacity) }
+  }
+
+  /// Empties slot `i` of `t`, moving back the later slots of its cluster that may fill the
+  /// hole (each to no earlier than its home slot), so that every lookup still finds its key.
+  private func removeSlot(_ i: Int, from t: DistinctSlots) {
+    let mask = t.capacity - 1
+    var hole = i
+    var j = (i + 1) & mask
+    while t.slots[j].word1 != 0 {
+      let home = hash(of: t.slots[j]) & mask
+      // The slot at j may move to the hole when the hole lies in [home, j), cyclically.
+      if (j &- home) & mask >= (j &- hole) & mask {
+        t.slots[hole] = t.slots[j]
+        t.entries[hole] = t.entries[j]
+        hole = j
+      }
+      j = (j + 1) & mask
+    }
+    t.slots[hole] = Slot()
+  }
+
+  /// The hash of a used slot's key: recomputed from a packed string (whose group is the empty
+  /// key), kept in a spilled one.
+  @inline(__always)
+  private func hash(of slot: Slot) -> Int {
+    slot.word1 == Self.spilled
+      ? Int(truncatingIfNeeded: slot.word0)
+      : ValueHash.entry(group: noGroupHash, packed: (slot.word0, slot.word1), seed: seed)
   }
 
   /// Moves the entries to a new table of `capacity` slots, reading the old one in memory
-  /// order; `renumbered`, when given, maps old entry numbers to new ones (-1: dropped).
-  private mutating func rehash(capacity: Int, renumbered: [Int]? = nil) {
+  /// order (rather than jumping to each entry's slot).
+  private mutating func rehash(capacity: Int) {
     let old = table
     let next = DistinctSlots(capacity: capacity)
     let mask = capacity - 1
     for i in 0..<old.capacity {
       let slot = old.slots[i]
       if slot.word1 == 0 { continue }
-      var e = Int(old.entries[i])
-      if let renumbered {
-        e = renumbered[e]
-        if e < 0 { continue }
-      }
-      let hash =
-        slot.word1 == Self.spilled
-        ? Int(truncatingIfNeeded: slot.word0)
-        : ValueHash.entry(group: noGroupHash, packed: (slot.word0, slot.word1), seed: seed)
-      var j = hash & mask
+      var j = hash(of: slot) & mask
       while next.slots[j].word1 != 0 { j = (j &+ 1) & mask }
       next.slots[j] = slot
-      next.entries[j] = Int32(e)
-      slotOf[e] = Int32(j)
+      next.entries[j] = old.entries[i]
+      slotOf[Int(old.entries[i])] = Int32(j)
     }
     table = next
   }
