@@ -129,13 +129,18 @@ struct DistinctTracker {
     return Probe(word0: UInt64(truncatingIfNeeded: hash), word1: Self.spilled, hash: hash)
   }
 
-  /// Loads the first slot a lookup of `probe` reads and returns a word of it, for the caller
-  /// to fold into a value it keeps. Swift has no prefetch: loading the slots of a few rows
-  /// ahead in a short loop lets their cache misses overlap, where each row's own lookup waited
-  /// for its miss alone (the table outgrows the caches).
+  /// Loads the first slot a lookup of each of `count` probes reads (`probes[k * stride]`) and
+  /// returns their words folded, for the caller to keep. Swift has no prefetch: a loop that
+  /// does nothing but these loads has the cache misses of a whole chunk of rows in flight at
+  /// once, where each row's own lookup waited for its miss alone (the table outgrows the
+  /// caches), and the lookups then find their slots in the cache.
   @inline(__always)
-  mutating func touch(_ probe: Probe) -> UInt64 {
-    table.slots[probe.hash & (table.capacity &- 1)].word1
+  mutating func touch(_ probes: UnsafePointer<Probe>, count: Int, stride: Int) -> UInt64 {
+    let slots = table.slots
+    let mask = table.capacity &- 1
+    var sink: UInt64 = 0
+    for k in 0..<count { sink ^= slots[probes[k &* stride].hash & mask].word1 }
+    return sink
   }
 
   /// The slot of the key of `probe`, (`group`, the value at `p`); a new entry with mask base

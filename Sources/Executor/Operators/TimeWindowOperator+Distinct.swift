@@ -43,10 +43,10 @@ extension TimeWindowOperator {
     }
     let rowCount = batch.count
     let width = batch.width
-    // Rows go by chunks: first each row's probes are computed and their first slots loaded,
+    // Rows go by chunks: first each row's probes are computed, then their first slots loaded
     // in a short loop whose cache misses overlap (`DistinctTracker.touch`), then the rows are
     // counted, their slots in the cache.
-    let chunk = 32
+    let chunk = 64
     var probes = [DistinctTracker.Probe](repeating: .init(), count: chunk * trackedCount)
     var groupHashes = [Int](repeating: 0, count: chunk)
     batch.values.withUnsafeBufferPointer { all in
@@ -70,8 +70,12 @@ extension TimeWindowOperator {
                   for j in 0..<trackedCount where !values[valueSlots[j]].isNull {
                     let probe = trackers[j].probe(groupHash: hash, at: values + valueSlots[j])
                     probes[(i &- i0) &* trackedCount &+ j] = probe
-                    sink ^= trackers[j].touch(probe)
                   }
+                }
+                // (A NULL's probe is left from an earlier row: loading its slot is harmless.)
+                for j in 0..<trackedCount {
+                  sink ^= trackers[j].touch(
+                    probes.baseAddress! + j, count: i1 &- i0, stride: trackedCount)
                 }
                 for i in i0..<i1 {
                   let row = UnsafeBufferPointer(start: base + Int(starts[i]), count: width)
