@@ -46,7 +46,7 @@ import Testing
     var oldestOpen: Int64 = 0
     var newest: Int64 = 10
     let keyCount = 30_000
-    for step in 0..<200_000 {
+    for step in 0..<120_000 {
       if g.next(50) == 0 { newest += 1 }
       if step % 5_000 == 4_999 {
         oldestOpen = max(oldestOpen, newest - 12)
