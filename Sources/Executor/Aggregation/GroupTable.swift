@@ -23,6 +23,9 @@ final class GroupTable {
   private var dirty: [Int] = []
   private var isDirty: [Bool] = []
 
+  /// `.string`'s tag byte when `ValueLayout` may read values in place.
+  private let stringTag = ValueLayout.isAvailable ? ValueLayout.stringTagByte : nil
+
   init(keyWidth: Int, shape: GroupStateLayout) {
     self.keyWidth = keyWidth
     self.shape = shape
@@ -65,7 +68,17 @@ final class GroupTable {
   @inline(__always)
   private func sameKey(_ g: Int, _ key: UnsafeBufferPointer<Value>) -> Bool {
     let base = g * keyWidth
-    for k in 0..<keyWidth where keyValues[base + k] != key[k] { return false }
+    for k in 0..<keyWidth {
+      // Two strings of the same bits are equal (the usual match: a short country code),
+      // without copying the values to compare them as `Value`s.
+      if let tag = stringTag {
+        let same = keyValues.withUnsafeBufferPointer { stored in
+          ValueLayout.sameString(stored.baseAddress! + base + k, key.baseAddress! + k, tag: tag)
+        }
+        if same { continue }
+      }
+      if keyValues[base + k] != key[k] { return false }
+    }
     return true
   }
 

@@ -11,7 +11,9 @@ import Planner
 /// string. The seed is random per process, as `Hasher`'s is, so that input cannot be crafted
 /// offline to collide.
 enum ValueHash {
-  private static let seed: UInt64 = {
+  /// Internal, not private: a `DistinctTracker` keeps a copy, so that its per-row hashes do
+  /// not check the lazy global's initialization each time.
+  static let seed: UInt64 = {
     var g = SystemRandomNumberGenerator()
     return g.next() | 1
   }()
@@ -28,6 +30,76 @@ enum ValueHash {
   @inline(__always)
   static func entry(group: Int, _ v: Value) -> Int {
     Int(truncatingIfNeeded: mix(UInt64(truncatingIfNeeded: group), value(v)))
+  }
+
+  /// `entry(group:, .string(s))` for a string `s` packed by `packedASCII`, with `seed` the
+  /// process's seed (`ValueHash.seed`).
+  @inline(__always)
+  static func entry(group: Int, packed: (UInt64, UInt64), seed: UInt64) -> Int {
+    let h = value(packed: packed, seed: seed)
+    return Int(truncatingIfNeeded: mix(UInt64(truncatingIfNeeded: group), h))
+  }
+
+  /// `value(.string(s))` for a string `s` packed by `packedASCII`, with `seed` the process's
+  /// seed (`ValueHash.seed`).
+  @inline(__always)
+  static func value(packed: (UInt64, UInt64), seed: UInt64) -> UInt64 {
+    let count = (packed.1 &>> 56) & 0x0F
+    return mix(mix(seed ^ count, packed.0), packed.1 & 0x00FF_FFFF_FFFF_FFFF)
+  }
+
+  /// One step of `key`: the hash so far combined with the next value's hash.
+  @inline(__always)
+  static func combine(_ h: UInt64, _ value: UInt64) -> UInt64 {
+    mix(h, value)
+  }
+
+  /// The bytes of `s`, low word first, with 0xE0 | count in the top byte, when `s` is ASCII and
+  /// at most 15 bytes long; else nil. The same string gives the same words whatever its
+  /// storage, and different strings different words, so the words stand for the string in a
+  /// comparison. They are the bits of a small ASCII `String`: when `smallStrings` (that is,
+  /// `SmallASCIIString.isAvailable`) they are read from such a string directly.
+  @inline(__always)
+  static func packedASCII(_ s: String, smallStrings: Bool) -> (UInt64, UInt64)? {
+    if smallStrings {
+      let (low, high) = unsafeBitCast(s, to: (UInt64, UInt64).self)
+      if let packed = packedSmall(low, high) { return packed }
+    }
+    return packedLarge(s)
+  }
+
+  /// `packedASCII` of a small ASCII `String` from its two words (`SmallASCIIString`'s layout,
+  /// which the caller has checked is available); nil for any other string.
+  @inline(__always)
+  static func packedSmall(_ low: UInt64, _ high: UInt64) -> (UInt64, UInt64)? {
+    let tag = high &>> 56
+    guard tag & 0xF0 == 0xE0 else { return nil }
+    let count = tag & 0x0F
+    if count < 8 {
+      return (low & ((UInt64(1) &<< (count &* 8)) &- 1), tag &<< 56)
+    }
+    return (low, high & ((UInt64(1) &<< ((count &- 8) &* 8)) &- 1) | tag &<< 56)
+  }
+
+  /// `packedASCII` from the string's bytes, whatever its storage.
+  @inline(never)
+  static func packedLarge(_ s: String) -> (UInt64, UInt64)? {
+    let utf8 = s.utf8
+    let count = utf8.count
+    guard count <= 15 else { return nil }
+    var low: UInt64 = 0
+    var high: UInt64 = 0
+    var k = 0
+    for byte in utf8 {
+      if k < 8 {
+        low |= UInt64(byte) &<< UInt64(k &* 8)
+      } else {
+        high |= UInt64(byte) &<< UInt64((k &- 8) &* 8)
+      }
+      k &+= 1
+    }
+    guard (low | high) & 0x8080_8080_8080_8080 == 0 else { return nil }
+    return (low, high | (0xE0 | UInt64(count)) &<< 56)
   }
 
   @inline(__always)

@@ -3,16 +3,17 @@ import Planner
 /// Saving and restoring a `DistinctTracker`.
 ///
 /// Hashes are not saved: they are seeded per process (`ValueHash`), so the entries are looked
-/// up again with `DistinctTracker.hash`, as `TimeWindowOperator` computes them, in their saved
-/// order so that the overflow sets keep their entry numbers.
+/// up again (`restore(group:value:...)`), in their saved order so that the overflow sets keep
+/// their entry numbers.
 extension DistinctTracker {
   func save(into w: inout CheckpointWriter) {
     w.int(sweptCount)
     w.int(count)
     for e in 0..<count {
       w.values(keys[e * width..<(e + 1) * width])
-      w.int(entries[e].base)
-      w.int(Int64(bitPattern: entries[e].mask))
+      let (base, mask) = state(of: e)
+      w.int(base)
+      w.int(Int64(bitPattern: mask))
       let extra = overflow[e].map { Array($0).sorted() } ?? []
       w.int(extra.count)
       for window in extra { w.int(window) }
@@ -34,13 +35,9 @@ extension DistinctTracker {
       let extraCount = try r.count()
       var extra = Set<Int64>()
       for _ in 0..<extraCount { extra.insert(try r.int()) }
-      let e = group.withUnsafeBufferPointer { key in
-        let hash = DistinctTracker.hash(group: GroupTable.hash(key), value)
-        return entry(group: key, value: value, hash: hash, firstWindow: base)
+      group.withUnsafeBufferPointer { key in
+        restore(group: key, value: value, base: base, mask: mask, extra: extra)
       }
-      entries[e].base = base
-      entries[e].mask = mask
-      if !extra.isEmpty { overflow[e] = extra }
     }
     sweptCount = swept
   }

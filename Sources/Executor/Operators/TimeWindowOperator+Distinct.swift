@@ -13,11 +13,11 @@ import Planner
 extension TimeWindowOperator {
   func processDistinct(_ batch: RowBatch, emit: inout Emitter) {
     guard let size else { return }
-    let tracked = self.tracked
+    let trackedCount = tracked.count
     let keyCount = layout.keyCount
     let valueSlots = tracked.map { layout.argumentOffsets[$0] }
-    var entries = [Int](repeating: 0, count: tracked.count)
     var numbers = WindowNumbers(size: size, advance: advance)
+    let hasher = KeyHasher()
     let windowsPerRow = size % advance == 0 ? size / advance : 0
     // Without GROUP BY every row has the same (empty) key: hash it once.
     let emptyKeyHash = keyCount == 0 ? GroupTable.hash(UnsafeBufferPointer(start: nil, count: 0)) : 0
@@ -27,86 +27,152 @@ extension TimeWindowOperator {
     self.trackers = []
     defer { self.trackers = trackers }
     // Without GROUP BY each window has one group: its new values are counted per batch.
-    var pending = keyCount == 0 ? PendingWindowCounts(width: tracked.count) : nil
+    let countsPending = keyCount == 0
+    let pending = PendingWindowCounts(width: trackedCount)
     let trackedCells = self.trackedCells
-    let addPending = { (window: Int64, counts: ArraySlice<Int64>) in
+    let addPending = { (window: Int64, counts: UnsafeBufferPointer<Int64>) in
       let table = self.table(window * self.advance, number: window)
       let g = table.group(for: UnsafeBufferPointer(start: nil, count: 0), hash: emptyKeyHash)
       for (c, n) in zip(trackedCells, counts) where n > 0 {
         table.countTracked(group: g, cell: c, by: n)
       }
     }
-    defer { pending?.flushAll(addPending) }
-    batch.forEachRow { i, row in
-      let t = batch.times[i]
-      let key = UnsafeBufferPointer(rebasing: row[0..<keyCount])
-      let hash = keyCount == 0 ? emptyKeyHash : GroupTable.hash(key)
-      let watermark = batch.watermarks[i]
-      let high = numbers.number(of: t)
-      // Windows whose end is above the watermark have not fired: numbers from oldestOpen on.
-      let oldestOpen = numbers.oldestOpen(watermark)
-      // The row's windows: [k·advance, k·advance + size) holds t for k in low...high. When
-      // size is a multiple of advance that is the last size/advance windows up to high.
-      let first =
-        windowsPerRow > 0 ? high &- windowsPerRow &+ 1 : Timestamp.floorDiv(t - size, advance) + 1
-      let low = max(first, oldestOpen)
-      guard low <= high else {
-        emit.late.append(batch.lines[i])
-        return
-      }
-      var hasNull = false
-      for j in 0..<tracked.count {
-        let value = row[valueSlots[j]]
-        if value.isNull {
-          entries[j] = -1
-          hasNull = true
-          continue
-        }
-        entries[j] = trackers[j].entry(
-          group: key, value: value, hash: DistinctTracker.hash(group: hash, value),
-          firstWindow: high + numbers.entryBaseOffset)
-      }
-      if hasNull {
-        // A NULL counts nowhere, yet its row makes its group exist in every open window: what
-        // `add` does with no plain aggregate, window by window, newest first.
-        var window = high
-        while window >= low {
-          let table = self.table(window * advance, number: window)
-          let g = table.group(for: row, hash: hash)
-          for j in 0..<tracked.count where entries[j] >= 0 {
-            if trackers[j].mark(entries[j], window: window, oldestOpen: oldestOpen) {
-              table.countTracked(group: g, cell: trackedCells[j])
+    defer {
+      pending.flushAll(addPending)
+      pending.deallocate()
+    }
+    let rowCount = batch.count
+    let width = batch.width
+    // Rows go by chunks: first each row's probes are computed, then their first slots loaded
+    // in a short loop whose cache misses overlap (`DistinctTracker.touch`), then the rows are
+    // counted, their slots in the cache.
+    let chunk = 64
+    var probes = [DistinctTracker.Probe](repeating: .init(), count: chunk * trackedCount)
+    var groupHashes = [Int](repeating: 0, count: chunk)
+    batch.values.withUnsafeBufferPointer { all in
+      batch.starts.withUnsafeBufferPointer { starts in
+        probes.withUnsafeMutableBufferPointer { probes in
+          groupHashes.withUnsafeMutableBufferPointer { groupHashes in
+            trackers.withUnsafeMutableBufferPointer { trackers in
+              // Tracked values make rows non-empty: no values means no rows.
+              guard let base = all.baseAddress else { return }
+              var sink: UInt64 = 0
+              defer { touchSink = sink }
+              var i0 = 0
+              while i0 < rowCount {
+                let i1 = min(rowCount, i0 + chunk)
+                for i in i0..<i1 {
+                  let values = base + Int(starts[i])
+                  let hash =
+                    keyCount == 0
+                    ? emptyKeyHash : hasher.key(UnsafeBufferPointer(start: values, count: keyCount))
+                  groupHashes[i &- i0] = hash
+                  for j in 0..<trackedCount where !values[valueSlots[j]].isNull {
+                    let probe = trackers[j].probe(groupHash: hash, at: values + valueSlots[j])
+                    probes[(i &- i0) &* trackedCount &+ j] = probe
+                  }
+                }
+                // (A NULL's probe is left from an earlier row: loading its slot is harmless.)
+                for j in 0..<trackedCount {
+                  sink ^= trackers[j].touch(
+                    probes.baseAddress! + j, count: i1 &- i0, stride: trackedCount)
+                }
+                for i in i0..<i1 {
+                  let row = UnsafeBufferPointer(start: base + Int(starts[i]), count: width)
+                  let t = batch.times[i]
+                  let high = numbers.number(of: t)
+                  // Windows whose end is above the watermark have not fired: numbers from
+                  // oldestOpen on.
+                  let oldestOpen = numbers.oldestOpen(batch.watermarks[i])
+                  // The row's windows: [k·advance, k·advance + size) holds t for k in
+                  // low...high. When size is a multiple of advance that is the last
+                  // size/advance windows up to high.
+                  let first =
+                    windowsPerRow > 0
+                    ? high &- windowsPerRow &+ 1 : Timestamp.floorDiv(t - size, advance) + 1
+                  let low = max(first, oldestOpen)
+                  guard low <= high else {
+                    emit.late.append(batch.lines[i])
+                    continue
+                  }
+                  let key = UnsafeBufferPointer(start: row.baseAddress, count: keyCount)
+                  let hash = groupHashes[i &- i0]
+                  let values = row.baseAddress!
+                  var hasNull = false
+                  for j in 0..<trackedCount where values[valueSlots[j]].isNull { hasNull = true }
+                  if hasNull {
+                    addWithNull(
+                      row, hash: hash, high: high, low: low, oldestOpen: oldestOpen, &trackers)
+                    continue
+                  }
+                  for j in 0..<trackedCount {
+                    let e = trackers[j].entry(
+                      probes[(i &- i0) &* trackedCount &+ j], group: key,
+                      at: values + valueSlots[j], firstWindow: high &+ numbers.entryBaseOffset)
+                    let fresh = trackers[j].markRange(
+                      e, from: low, through: high, oldestOpen: oldestOpen)
+                    if let fresh {
+                      var bits = fresh
+                      while bits != 0 {
+                        let window = low &+ Int64(bits.trailingZeroBitCount)
+                        bits &= bits &- 1
+                        if countsPending {
+                          if !pending.increment(window: window, j) {
+                            pending.claim(window, flush: addPending)
+                            _ = pending.increment(window: window, j)
+                          }
+                        } else {
+                          countOnce(trackedCells[j], window: window, row: row, hash: hash)
+                        }
+                      }
+                    } else {
+                      // The run leaves the entry's mask: window by window, newest first, as
+                      // `add` does.
+                      var window = high
+                      while window >= low {
+                        if trackers[j].mark(e, window: window, oldestOpen: oldestOpen) {
+                          countOnce(trackedCells[j], window: window, row: row, hash: hash)
+                        }
+                        window -= 1
+                      }
+                    }
+                  }
+                }
+                i0 = i1
+              }
             }
           }
-          window -= 1
-        }
-        return
-      }
-      for j in 0..<tracked.count {
-        let e = entries[j]
-        let fresh = trackers[j].markRange(e, from: low, through: high, oldestOpen: oldestOpen)
-        if let fresh {
-          var bits = fresh
-          while bits != 0 {
-            let window = low + Int64(bits.trailingZeroBitCount)
-            bits &= bits &- 1
-            if pending != nil {
-              pending!.increment(window: window, j, flush: addPending)
-            } else {
-              countOnce(trackedCells[j], window: window, row: row, hash: hash)
-            }
-          }
-        } else {
-          // The run leaves the entry's mask: window by window, newest first, as `add` does.
-          var window = high
-          while window >= low {
-            if trackers[j].mark(e, window: window, oldestOpen: oldestOpen) {
-              countOnce(trackedCells[j], window: window, row: row, hash: hash)
-            }
-            window -= 1
-          }
         }
       }
+    }
+  }
+
+  /// A row with a NULL among its tracked values, in windows `low` through `high`. A NULL counts
+  /// nowhere, yet its row makes its group exist in every open window: what `add` does with no
+  /// plain aggregate, window by window, newest first.
+  private func addWithNull(
+    _ row: UnsafeBufferPointer<Value>, hash: Int, high: Int64, low: Int64, oldestOpen: Int64,
+    _ trackers: inout UnsafeMutableBufferPointer<DistinctTracker>
+  ) {
+    let key = UnsafeBufferPointer(rebasing: row[0..<layout.keyCount])
+    let entries = tracked.indices.map { j in
+      let value = row[layout.argumentOffsets[tracked[j]]]
+      return value.isNull
+        ? -1
+        : trackers[j].entry(
+          group: key, groupHash: hash, value: value,
+          firstWindow: high &+ WindowNumbers(size: size!, advance: advance).entryBaseOffset)
+    }
+    var window = high
+    while window >= low {
+      let table = self.table(window * advance, number: window)
+      let g = table.group(for: row, hash: hash)
+      for j in tracked.indices where entries[j] >= 0 {
+        if trackers[j].mark(entries[j], window: window, oldestOpen: oldestOpen) {
+          table.countTracked(group: g, cell: trackedCells[j])
+        }
+      }
+      window -= 1
     }
   }
 

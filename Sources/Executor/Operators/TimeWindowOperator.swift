@@ -23,6 +23,9 @@ public final class TimeWindowOperator: WindowOperator {
   /// Windows changed in the current batch, in first-changed order (EMIT CHANGES).
   private var changedWindows: [Int64] = []
   var typeWarnings = 0
+  /// Where `processDistinct` leaves the words its cache-warming loads read, so that the
+  /// compiler keeps the loads (`DistinctTracker.touch`).
+  var touchSink: UInt64 = 0
   var windowsFired = 0
   /// COUNT(DISTINCT x) of a windowed query: aggregate index, its tracker, and its cell in a
   /// group's state.
@@ -86,14 +89,19 @@ public final class TimeWindowOperator: WindowOperator {
     var warnings = 0
     var entries = [Int](repeating: 0, count: tracked.count)
     var numbers = WindowNumbers(size: size ?? 1, advance: advance)
+    let hasher = KeyHasher()
+    // The table of the window added to last, unretained (`windows` holds it for the batch):
+    // the rows of a tumbling window go to one table, found and retained per row before.
+    var lastStart = Int64.min
+    var lastTable: Unmanaged<GroupTable>? = nil
     batch.forEachRow { i, row in
       let t = batch.times[i]
       let key = UnsafeBufferPointer(rebasing: row[0..<layout.keyCount])
-      let hash = GroupTable.hash(key)
+      let hash = hasher.key(key)
       guard let size else {
         add(
-          row, hash: hash, time: t, start: 0, window: 0, entries: entries, oldestOpen: 0,
-          warnings: &warnings)
+          row, hash: hash, time: t, to: table(0), start: 0, window: 0, entries: entries,
+          oldestOpen: 0, warnings: &warnings)
         return
       }
       let watermark = batch.watermarks[i]
@@ -108,17 +116,22 @@ public final class TimeWindowOperator: WindowOperator {
           continue
         }
         entries[j] = trackers[j].entry(
-          group: key, value: value, hash: DistinctTracker.hash(group: hash, value),
-          firstWindow: high + numbers.entryBaseOffset)
+          group: key, groupHash: hash, value: value, firstWindow: high + numbers.entryBaseOffset)
       }
       var start = newest
       var window = high
       var added = false
       while start > t - size {
         if start + size > watermark {
-          add(
-            row, hash: hash, time: t, start: start, window: window, entries: entries,
-            oldestOpen: oldestOpen, warnings: &warnings)
+          if start != lastStart || lastTable == nil {
+            lastTable = Unmanaged.passUnretained(table(start, number: window))
+            lastStart = start
+          }
+          lastTable.unsafelyUnwrapped._withUnsafeGuaranteedRef { table in
+            add(
+              row, hash: hash, time: t, to: table, start: start, window: window,
+              entries: entries, oldestOpen: oldestOpen, warnings: &warnings)
+          }
           added = true
         }
         start -= advance
@@ -130,12 +143,13 @@ public final class TimeWindowOperator: WindowOperator {
     if emitsChanges { flushChanges(&emit) }
   }
 
+  /// Adds `row` to its group in `table`, the table of the window starting at `start`, number
+  /// `window`.
   @inline(__always)
   func add(
-    _ row: UnsafeBufferPointer<Value>, hash: Int, time: Int64, start: Int64, window: Int64,
-    entries: [Int], oldestOpen: Int64, warnings: inout Int
+    _ row: UnsafeBufferPointer<Value>, hash: Int, time: Int64, to table: GroupTable,
+    start: Int64, window: Int64, entries: [Int], oldestOpen: Int64, warnings: inout Int
   ) {
-    let table = self.table(start, number: window)
     let g = table.group(for: row, hash: hash)
     table.add(row, group: g, time: time, warnings: &warnings)
     if !tracked.isEmpty {
