@@ -13,18 +13,33 @@ import Planner
 extension FieldExtractor {
   /// Reads `p[0..<n]` into `out` (which holds `.null` in every slot); false when the line is
   /// not in the compact form, with `out` then unspecified.
-  ///
-  /// The members of the top-level object, nearly always scalars, are read by this flat loop;
-  /// a member that is an object or array goes to `compactValue`.
   func walkCompact(_ p: UnsafePointer<UInt8>, _ n: Int, into out: UnsafeMutablePointer<Value>)
     -> Bool
   {
-    // The line must end with the root's `}`: then every scalar, key and `null` read below ends
-    // before it (each ends with another byte: a quote, a digit, a colon, a letter), and no
-    // index check is needed after one; a container may end at the last byte and is checked.
-    guard n >= 2, p[0] == UInt8(ascii: "{"), p[n &- 1] == UInt8(ascii: "}"), maxDepth > 0 else {
-      return false
-    }
+    guard n >= 2, p[n &- 1] == UInt8(ascii: "}") else { return false }
+    return compactObject(p, n, into: out) == n
+  }
+
+  /// Reads the object in the compact form at `p[0]` into `out` (which holds `.null` in every
+  /// slot) and returns the index just past its closing `}`, whatever follows; -1 when the bytes
+  /// there are not an object in the compact form, with `out` then unspecified.
+  ///
+  /// `p[n - 1]` must be `}` or `\n`: `n` may be a line's length (`walkCompact`) or what is
+  /// left of a piece of lines (`ScanJob`, which so finds the line's end without searching for
+  /// it). Either byte ends no key or scalar (each ends with a quote, a digit, a colon or a
+  /// letter), so every one read below ends before `p[n - 1]` and no index check is needed
+  /// after one; a container may end at the last byte and is checked. Nothing of the compact
+  /// form holds a `\n` (strings refuse control bytes, and there is no whitespace outside them),
+  /// so with a piece's bound the walk refuses at the line's `\n` at the latest, and what its
+  /// vector loads read beyond that (never past `p[n - 1]`) decides nothing: the same values,
+  /// and the same answer, as with the line's own bound.
+  ///
+  /// The members of the top-level object, nearly always scalars, are read by this flat loop;
+  /// a member that is an object or array goes to `compactValue`.
+  func compactObject(_ p: UnsafePointer<UInt8>, _ n: Int, into out: UnsafeMutablePointer<Value>)
+    -> Int
+  {
+    guard n >= 2, p[0] == UInt8(ascii: "{"), maxDepth > 0 else { return -1 }
     let nodes = trie.nodes
     let outputs = trie.outputs
     var i = 1
@@ -39,7 +54,7 @@ extension FieldExtractor {
           i = hit.next
           position = hit.position
         } else {
-          guard let miss = rootKeyMiss(p, n, i, position: position) else { return false }
+          guard let miss = rootKeyMiss(p, n, i, position: position) else { return -1 }
           node = miss.child
           i = miss.next
         }
@@ -62,7 +77,7 @@ extension FieldExtractor {
         let c = p[i]
         if c == UInt8(ascii: "\"") {
           let start = i &+ 1
-          guard let end = Self.compactStringEnd(p, n, start) else { return false }
+          guard let end = Self.compactStringEnd(p, n, start) else { return -1 }
           i = end &+ 1
           if wants { store(compactStringValue(p, n, start, end, node: node)) }
         } else if c &- 0x30 < 10 || c == UInt8(ascii: "-") {
@@ -72,7 +87,7 @@ extension FieldExtractor {
             if wants { store(number.value) }
           } else {
             i = generalNumber(p, n, i, node: wants ? node : -1, into: out)
-            guard i >= 0 else { return false }
+            guard i >= 0 else { return -1 }
           }
         } else if c == UInt8(ascii: "n") && i &+ 4 <= n
           && UnsafeRawPointer(p + i).loadUnaligned(as: UInt32.self)
@@ -82,10 +97,10 @@ extension FieldExtractor {
           if wants { store(.null) }
         } else if node < 0 && (c == UInt8(ascii: "{") || c == UInt8(ascii: "[")) {
           i = skipMember(p, n, i)
-          guard i >= 0 && i < n else { return false }
+          guard i >= 0 && i < n else { return -1 }
         } else {
           i = compactMember(p, n, i, node: node, into: out)
-          guard i >= 0 && i < n else { return false }
+          guard i >= 0 && i < n else { return -1 }
         }
         if p[i] == UInt8(ascii: ",") {
           i &+= 1
@@ -95,14 +110,15 @@ extension FieldExtractor {
         break
       }
     }
-    // The closing brace, and nothing after it.
-    guard p[i] == UInt8(ascii: "}"), i &+ 1 == n else { return false }
+    // The closing brace; what follows it is the caller's to check.
+    guard p[i] == UInt8(ascii: "}") else { return -1 }
+    let end = i &+ 1
     if nodes[0].outputCount > 0 {
       storeCompact(
-        .json(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)), 0,
+        .json(String(decoding: UnsafeBufferPointer(start: p, count: end), as: UTF8.self)), 0,
         into: out)
     }
-    return true
+    return end
   }
 
   /// A top-level key `RootKeyCache` did not know at `i`: read, resolved and remembered.

@@ -10,6 +10,9 @@ final class ScanSpec: @unchecked Sendable {
   let maxLineBytes: Int
   /// Keep each row's raw line (for dead letters and late output).
   let keepsRaw: Bool
+  /// Lines found by the walk of their object where it can (`ScanJob.scanLines`); tests turn it
+  /// off to compare with the search for each newline.
+  var fusesLines = true
   /// The plans of the queries reading the source, in the order their runners are attached.
   private(set) var queries: [QueryPlan] = []
   /// Fields read only as event time, stored as `.timestamp` when they parse (`EventTimeSlots`);
@@ -171,6 +174,15 @@ final class ScanJob: @unchecked Sendable {
   /// Splits the piece into lines and scans each: what `LineReader` would report for these bytes
   /// fed whole (no byte order mark, a last line without `\n` included), framed here without a
   /// callback per line. Returns the rows' values, `spec.fields.count` per row in `rowLines`.
+  ///
+  /// A line that starts with `{` is first read by `compactObject` bounded by the end of the
+  /// piece, not of the line: nearly every line is in the compact form, whose walk stops just
+  /// past the object's `}`, and when a newline (or `\r\n`, or the end of the piece) follows,
+  /// that is the line's end, found without searching for it. Any other line, or one that
+  /// walk refuses, one with anything else after its `}`, or one over the limit, is framed
+  /// and scanned as before (`scanLine`), from its first byte. The fused walk needs the piece
+  /// to end with `\n` or `}` (see `compactObject`); a piece that does not, the last of an
+  /// input whose last line has no newline, is framed the old way throughout.
   private func scanLines(_ bytes: UnsafeRawBufferPointer) -> ScannedValues {
     let extractor = spec.takeExtractor()
     defer { spec.recycle(extractor) }
@@ -185,16 +197,50 @@ final class ScanJob: @unchecked Sendable {
     rowLines.reserveCapacity(estimate)
     var number = 0
     let count = bytes.count
-    if let base = bytes.baseAddress {
+    if let address = bytes.baseAddress {
+      let base = address.assumingMemoryBound(to: UInt8.self)
+      let fuses =
+        spec.fusesLines && count > 0 && (base[count &- 1] == 0x0A || base[count &- 1] == 0x7D)
       var pos = 0
       while pos < count {
-        let end = LineSplitter.nextNewline(in: bytes, from: pos) ?? count
         number &+= 1
         let start = pos
+        var compactTried = false
+        if fuses && base[start] == 0x7B {
+          let row = values.appendNullRow(width: width)
+          let object = extractor.compactObject(base + start, count &- start, into: row)
+          if object > 0 {
+            let close = start &+ object
+            // Where the next line starts, when the object is all of its line.
+            var next = -1
+            if close == count {
+              next = count
+            } else if base[close] == 0x0A {
+              next = close &+ 1
+            } else if base[close] == 0x0D && close &+ 1 < count && base[close &+ 1] == 0x0A {
+              next = close &+ 2
+            }
+            if next >= 0 && object <= limit {
+              pos = next
+              let text = UnsafeRawBufferPointer(start: address + start, count: object)
+              if finishRow(
+                row, text, error: nil, number: number, width: width, into: values,
+                coercions: coercions, keepsRaw: keepsRaw)
+              {
+                rowLines.append(Int32(truncatingIfNeeded: number))
+              }
+              continue
+            }
+          }
+          // Framed and read again from the start: the walk decides, on a clean row.
+          values.removeLastRow(width: width)
+          compactTried = true
+        }
+        let end = LineSplitter.nextNewline(in: bytes, from: start) ?? count
         pos = end &+ 1
         // As `LineReader` frames it: one trailing `\r` stripped, then the limit applied.
         var length = end &- start
-        if length > 0 && base.load(fromByteOffset: end &- 1, as: UInt8.self) == 0x0D {
+        if length > 0 && base[end &- 1] == 0x0D {
           length &-= 1
         }
         if length > limit {
@@ -202,10 +248,10 @@ final class ScanJob: @unchecked Sendable {
             (Int32(number), "line of \(end - start) bytes is longer than --max-line-bytes", nil))
           continue
         }
-        let text = UnsafeRawBufferPointer(start: base + start, count: length)
+        let text = UnsafeRawBufferPointer(start: address + start, count: length)
         if scanLine(
           text, number: number, width: width, into: values, extractor: extractor,
-          coercions: coercions, keepsRaw: keepsRaw)
+          coercions: coercions, keepsRaw: keepsRaw, skipsCompact: compactTried)
         {
           rowLines.append(Int32(truncatingIfNeeded: number))
         }
@@ -218,11 +264,15 @@ final class ScanJob: @unchecked Sendable {
 
   /// Extracts and coerces one line's fields into a new row of `values`; false (the row taken
   /// back, the line reported bad if it is) when the line gives no row.
+  ///
+  /// `skipsCompact` when `compactObject` has read the line already: no line it refuses (or
+  /// accepts with more after it) is in the compact form, so the walk alone reads it, as
+  /// `extract` would after `walkCompact` refused.
   @inline(__always)
   private func scanLine(
     _ text: UnsafeRawBufferPointer, number: Int, width: Int, into values: ScannedValues,
     extractor: FieldExtractor, coercions: [(slot: Int, type: TypeName, name: String)],
-    keepsRaw: Bool
+    keepsRaw: Bool, skipsCompact: Bool
   ) -> Bool {
     if text.isEmpty { return false }
     let first = text.load(as: UInt8.self)
@@ -230,7 +280,25 @@ final class ScanJob: @unchecked Sendable {
       return false
     }
     let row = values.appendNullRow(width: width)
-    var error = extractor.extract(text, intoNulls: row)
+    let error =
+      skipsCompact
+      ? extractor.walk(text, into: row, requireObject: true)
+      : extractor.extract(text, intoNulls: row)
+    return finishRow(
+      row, text, error: error, number: number, width: width, into: values,
+      coercions: coercions, keepsRaw: keepsRaw)
+  }
+
+  /// Coerces the declared columns of `row`, the last of `values`, just read from `text` (with
+  /// `error` when the line is bad), and keeps the raw line; false (the row taken back, the line
+  /// reported bad) when the line gives no row.
+  @inline(__always)
+  private func finishRow(
+    _ row: UnsafeMutablePointer<Value>, _ text: UnsafeRawBufferPointer, error: ScanError?,
+    number: Int, width: Int, into values: ScannedValues,
+    coercions: [(slot: Int, type: TypeName, name: String)], keepsRaw: Bool
+  ) -> Bool {
+    var error = error
     if error == nil {
       for c in coercions {
         let v = row[c.slot]
