@@ -52,6 +52,33 @@ import Testing
     #expect(Self.result(.average, c.values) == (c.average, c.warnings))
   }
 
+  /// Adding a value read in place (`NumberTags`) leaves the cell and the warnings exactly as
+  /// adding a copy of it does, for values of every case.
+  @Test(arguments: cases) func inPlaceAddsAsACopyDoes(_ c: Case) throws {
+    let tags = try #require(NumberTags.current)
+    let long = String(repeating: "long ", count: 10)
+    let values =
+      c.values + [
+        .json("{}"), .string(long), .interval(3), .int(.min), .double(-.infinity), .double(.nan),
+      ]
+    for kind in [AggregateCell.Kind.countStar, .count, .sum, .average, .trackedCount] {
+      var copied = AggregateCell()
+      var inPlace = AggregateCell()
+      var copiedWarnings = 0
+      var inPlaceWarnings = 0
+      for v in values {
+        copied.add(kind, v, warnings: &copiedWarnings)
+        [v].withUnsafeBufferPointer {
+          inPlace.add(kind, at: $0.baseAddress!, tags: tags, warnings: &inPlaceWarnings)
+        }
+      }
+      #expect(copiedWarnings == inPlaceWarnings, "\(kind)")
+      #expect(copied.integer == inPlace.integer, "\(kind)")
+      #expect(copied.real.bitPattern == inPlace.real.bitPattern, "\(kind)")
+      #expect(copied.sawValue == inPlace.sawValue && copied.isReal == inPlace.isReal, "\(kind)")
+    }
+  }
+
   /// Merging the cells of two halves (how panes and partial results combine) gives the
   /// answer of one cell over both halves, for integer sums exactly.
   @Test func mergedHalvesGiveTheWhole() {

@@ -191,4 +191,47 @@ import Testing
         "{\(Self.window(5, 5)),\"n\":1,\"s\":5}",
       ])
   }
+
+  /// Keys of every kind in hopping windows: short strings (found again through
+  /// `RecentGroups`), a long string, a number and NULL stay apart per window, a key's rows in
+  /// both of their windows add to the right group, and a row for fired windows is late.
+  @Test func groupKeysOfEveryKindInHoppingWindows() throws {
+    let sql = """
+      SELECT k, COUNT(*) AS n, SUM(v) AS s, AVG(v) AS a FROM stdin TIMESTAMP BY ts
+      WINDOW HOPPING (SIZE 10 SECONDS, ADVANCE BY 5 SECONDS, GRACE PERIOD 1 SECOND) GROUP BY k
+      """
+    let lines = [
+      #"{"ts":1,"k":"a","v":1}"#,
+      #"{"ts":2,"k":"b","v":2}"#,
+      #"{"ts":3,"k":7,"v":3}"#,
+      #"{"ts":4,"k":null,"v":"x"}"#,
+      #"{"ts":5,"k":"a","v":4.5}"#,
+      #"{"ts":6,"k":"a long key of many bytes","v":5}"#,
+      #"{"ts":7,"k":"b"}"#,
+      #"{"ts":12,"k":"a","v":6}"#,
+      #"{"ts":3,"k":"c","v":7}"#,
+      #"{"ts":13,"k":"a long key of many bytes","v":8}"#,
+      #"{"ts":26,"k":"b","v":9}"#,
+    ]
+    let expected = [
+      #"{"window_start":"1969-12-31T23:59:55.000Z","window_end":"1970-01-01T00:00:05.000Z","k":"a","n":1,"s":1,"a":1.0}"#,
+      #"{"window_start":"1969-12-31T23:59:55.000Z","window_end":"1970-01-01T00:00:05.000Z","k":"b","n":1,"s":2,"a":2.0}"#,
+      #"{"window_start":"1969-12-31T23:59:55.000Z","window_end":"1970-01-01T00:00:05.000Z","k":7,"n":1,"s":3,"a":3.0}"#,
+      #"{"window_start":"1969-12-31T23:59:55.000Z","window_end":"1970-01-01T00:00:05.000Z","k":null,"n":1,"s":null,"a":null}"#,
+      #"{"window_start":"1970-01-01T00:00:00.000Z","window_end":"1970-01-01T00:00:10.000Z","k":"a","n":2,"s":5.5,"a":2.75}"#,
+      #"{"window_start":"1970-01-01T00:00:00.000Z","window_end":"1970-01-01T00:00:10.000Z","k":"b","n":2,"s":2,"a":2.0}"#,
+      #"{"window_start":"1970-01-01T00:00:00.000Z","window_end":"1970-01-01T00:00:10.000Z","k":7,"n":1,"s":3,"a":3.0}"#,
+      #"{"window_start":"1970-01-01T00:00:00.000Z","window_end":"1970-01-01T00:00:10.000Z","k":null,"n":1,"s":null,"a":null}"#,
+      #"{"window_start":"1970-01-01T00:00:00.000Z","window_end":"1970-01-01T00:00:10.000Z","k":"a long key of many bytes","n":1,"s":5,"a":5.0}"#,
+      #"{"window_start":"1970-01-01T00:00:05.000Z","window_end":"1970-01-01T00:00:15.000Z","k":"a","n":2,"s":10.5,"a":5.25}"#,
+      #"{"window_start":"1970-01-01T00:00:05.000Z","window_end":"1970-01-01T00:00:15.000Z","k":"a long key of many bytes","n":2,"s":13,"a":6.5}"#,
+      #"{"window_start":"1970-01-01T00:00:05.000Z","window_end":"1970-01-01T00:00:15.000Z","k":"b","n":1,"s":null,"a":null}"#,
+      #"{"window_start":"1970-01-01T00:00:10.000Z","window_end":"1970-01-01T00:00:20.000Z","k":"a","n":1,"s":6,"a":6.0}"#,
+      #"{"window_start":"1970-01-01T00:00:10.000Z","window_end":"1970-01-01T00:00:20.000Z","k":"a long key of many bytes","n":1,"s":8,"a":8.0}"#,
+      #"{"window_start":"1970-01-01T00:00:20.000Z","window_end":"1970-01-01T00:00:30.000Z","k":"b","n":1,"s":9,"a":9.0}"#,
+      #"{"window_start":"1970-01-01T00:00:25.000Z","window_end":"1970-01-01T00:00:35.000Z","k":"b","n":1,"s":9,"a":9.0}"#,
+    ]
+    #expect(try QueryHarness.rows(sql, lines) == expected)
+    #expect(try QueryHarness.rows(sql, lines, byLine: true) == expected)
+  }
 }

@@ -77,6 +77,40 @@ struct AggregateCell {
     }
   }
 
+  /// `add(kind, p.pointee, warnings:)` for the value at `p`, read in place when it is NULL or
+  /// a number (`NumberTags`): no copy of the value, so no outlined copy and destroy per row.
+  @inline(__always)
+  mutating func add(
+    _ kind: Kind, at p: UnsafePointer<Value>, tags: NumberTags, warnings: inout Int
+  ) {
+    let tag = NumberTags.tag(at: p)
+    switch kind {
+    case .countStar: integer &+= 1
+    case .count: if tag != tags.null { integer &+= 1 }
+    case .sum:
+      if tag == tags.int {
+        addInteger(Int64(bitPattern: NumberTags.word(at: p)))
+      } else if tag == tags.double {
+        if !isReal { becomeReal() }
+        real += Double(bitPattern: NumberTags.word(at: p))
+        sawValue = true
+      } else if tag != tags.null {
+        warnings &+= 1
+      }
+    case .average:
+      if tag == tags.int {
+        real += Double(Int64(bitPattern: NumberTags.word(at: p)))
+        integer &+= 1
+      } else if tag == tags.double {
+        real += Double(bitPattern: NumberTags.word(at: p))
+        integer &+= 1
+      } else if tag != tags.null {
+        warnings &+= 1
+      }
+    case .trackedCount: return
+    }
+  }
+
   /// Adds another cell of the same kind: a partial result of the same group.
   mutating func merge(_ kind: Kind, _ other: AggregateCell) {
     switch kind {

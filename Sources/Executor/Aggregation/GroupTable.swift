@@ -25,10 +25,15 @@ final class GroupTable {
 
   /// `.string`'s tag byte when `ValueLayout` may read values in place.
   private let stringTag = ValueLayout.isAvailable ? ValueLayout.stringTagByte : nil
+  /// `NumberTags.current`, kept here so that a row's cells do not check the lazy global.
+  private let numberTags = NumberTags.current
+  /// `shape.addedCells`, kept here for `add`'s loop.
+  private let addedCells: [(cell: Int, kind: AggregateCell.Kind, slot: Int)]
 
   init(keyWidth: Int, shape: GroupStateLayout) {
     self.keyWidth = keyWidth
     self.shape = shape
+    addedCells = shape.addedCells
   }
 
   var count: Int { hashes.count }
@@ -43,15 +48,23 @@ final class GroupTable {
   /// accumulators on first sight.
   @inline(__always)
   func group(for key: UnsafeBufferPointer<Value>, hash: Int) -> Int {
-    let mask = buckets.count - 1
-    var i = hash & mask
-    while true {
-      let entry = Int(buckets[i])
-      if entry == 0 { break }
-      let g = entry - 1
-      if hashes[g] == hash && sameKey(g, key) { return g }
-      i = (i + 1) & mask
+    // Probed through buffer pointers: one load of each array's base per row rather than per
+    // access, and no bounds checks (a bucket index is masked; a group number is below count).
+    let found = buckets.withUnsafeBufferPointer { buckets in
+      hashes.withUnsafeBufferPointer { hashes -> (Int, Int) in
+        let mask = buckets.count &- 1
+        var i = hash & mask
+        while true {
+          let entry = Int(buckets[i])
+          if entry == 0 { return (-1, i) }
+          let g = entry &- 1
+          if hashes[g] == hash && sameKey(g, key) { return (g, i) }
+          i = (i &+ 1) & mask
+        }
+      }
     }
+    if found.0 >= 0 { return found.0 }
+    let i = found.1
     let g = hashes.count
     keyValues.append(contentsOf: key[0..<keyWidth])
     if shape.cellCount > 0 {
@@ -98,14 +111,23 @@ final class GroupTable {
   func add(_ row: UnsafeBufferPointer<Value>, group g: Int, time: Int64, warnings: inout Int) {
     if shape.cellCount > 0 {
       let base = g &* shape.cellCount
-      cells.withUnsafeMutableBufferPointer { cells in
-        for (c, kind, slot) in shape.addedCells {
-          if slot < 0 {
-            cells[base &+ c].integer &+= 1
-          } else {
-            cells[base &+ c].add(kind, row[slot], warnings: &warnings)
+      if let tags = numberTags, let values = row.baseAddress {
+        // The cells' plan through a buffer pointer and each argument read in place: no
+        // iterator over the shape's array, no copy of a `Value`.
+        cells.withUnsafeMutableBufferPointer { cells in
+          addedCells.withUnsafeBufferPointer { added in
+            for k in 0..<added.count {
+              let (c, kind, slot) = added[k]
+              if slot < 0 {
+                cells[base &+ c].integer &+= 1
+              } else {
+                cells[base &+ c].add(kind, at: values + slot, tags: tags, warnings: &warnings)
+              }
+            }
           }
         }
+      } else {
+        addCopying(row, base: base, warnings: &warnings)
       }
     }
     if !shape.objectArguments.isEmpty {
@@ -113,6 +135,19 @@ final class GroupTable {
       for (o, (offset, count)) in shape.objectArguments.enumerated() {
         let args = UnsafeBufferPointer(rebasing: row[offset..<offset + count])
         accumulators[o].add(args, time: time, warnings: &warnings)
+      }
+    }
+  }
+
+  /// `add`'s cells when `NumberTags` are unavailable: each argument copied out of the row.
+  private func addCopying(_ row: UnsafeBufferPointer<Value>, base: Int, warnings: inout Int) {
+    cells.withUnsafeMutableBufferPointer { cells in
+      for (c, kind, slot) in shape.addedCells {
+        if slot < 0 {
+          cells[base &+ c].integer &+= 1
+        } else {
+          cells[base &+ c].add(kind, row[slot], warnings: &warnings)
+        }
       }
     }
   }

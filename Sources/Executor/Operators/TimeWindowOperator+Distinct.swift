@@ -15,12 +15,17 @@ extension TimeWindowOperator {
     guard let size else { return }
     let trackedCount = tracked.count
     let keyCount = layout.keyCount
-    let valueSlots = tracked.map { layout.argumentOffsets[$0] }
+    // The tracked values' slots, and below the batch's times and watermarks, through buffer
+    // pointers: the row loops index them without bounds checks.
+    let valueSlots = UnsafeMutableBufferPointer<Int>.allocate(capacity: trackedCount)
+    _ = valueSlots.initialize(from: tracked.map { layout.argumentOffsets[$0] })
+    defer { valueSlots.deallocate() }
     var numbers = WindowNumbers(size: size, advance: advance)
     let hasher = KeyHasher()
     let windowsPerRow = size % advance == 0 ? size / advance : 0
     // Without GROUP BY every row has the same (empty) key: hash it once.
-    let emptyKeyHash = keyCount == 0 ? GroupTable.hash(UnsafeBufferPointer(start: nil, count: 0)) : 0
+    let emptyKeyHash =
+      keyCount == 0 ? GroupTable.hash(UnsafeBufferPointer(start: nil, count: 0)) : 0
     // The trackers leave the property for the batch, so that each use is not a checked access
     // to a class's array (nothing called below reads `self.trackers`).
     var trackers = self.trackers
@@ -49,96 +54,111 @@ extension TimeWindowOperator {
     let chunk = 64
     var probes = [DistinctTracker.Probe](repeating: .init(), count: chunk * trackedCount)
     var groupHashes = [Int](repeating: 0, count: chunk)
+    // Per row of the chunk: some tracked value is NULL (found by the probe loop).
+    var rowHasNull = [Bool](repeating: false, count: chunk)
     batch.values.withUnsafeBufferPointer { all in
       batch.starts.withUnsafeBufferPointer { starts in
         probes.withUnsafeMutableBufferPointer { probes in
           groupHashes.withUnsafeMutableBufferPointer { groupHashes in
             trackers.withUnsafeMutableBufferPointer { trackers in
-              // Tracked values make rows non-empty: no values means no rows.
-              guard let base = all.baseAddress else { return }
-              var sink: UInt64 = 0
-              defer { touchSink = sink }
-              var i0 = 0
-              while i0 < rowCount {
-                let i1 = min(rowCount, i0 + chunk)
-                for i in i0..<i1 {
-                  let values = base + Int(starts[i])
-                  let hash =
-                    keyCount == 0
-                    ? emptyKeyHash : hasher.key(UnsafeBufferPointer(start: values, count: keyCount))
-                  groupHashes[i &- i0] = hash
-                  for j in 0..<trackedCount where !values[valueSlots[j]].isNull {
-                    let probe = trackers[j].probe(groupHash: hash, at: values + valueSlots[j])
-                    probes[(i &- i0) &* trackedCount &+ j] = probe
-                  }
-                }
-                // (A NULL's probe is left from an earlier row: loading its slot is harmless.)
-                for j in 0..<trackedCount {
-                  sink ^= trackers[j].touch(
-                    probes.baseAddress! + j, count: i1 &- i0, stride: trackedCount)
-                }
-                for i in i0..<i1 {
-                  let row = UnsafeBufferPointer(start: base + Int(starts[i]), count: width)
-                  let t = batch.times[i]
-                  let high = numbers.number(of: t)
-                  // Windows whose end is above the watermark have not fired: numbers from
-                  // oldestOpen on.
-                  let oldestOpen = numbers.oldestOpen(batch.watermarks[i])
-                  // The row's windows: [k·advance, k·advance + size) holds t for k in
-                  // low...high. When size is a multiple of advance that is the last
-                  // size/advance windows up to high.
-                  let first =
-                    windowsPerRow > 0
-                    ? high &- windowsPerRow &+ 1 : Timestamp.floorDiv(t - size, advance) + 1
-                  let low = max(first, oldestOpen)
-                  guard low <= high else {
-                    emit.late.append(batch.lines[i])
-                    continue
-                  }
-                  let key = UnsafeBufferPointer(start: row.baseAddress, count: keyCount)
-                  let hash = groupHashes[i &- i0]
-                  let values = row.baseAddress!
-                  var hasNull = false
-                  for j in 0..<trackedCount where values[valueSlots[j]].isNull { hasNull = true }
-                  if hasNull {
-                    addWithNull(
-                      row, hash: hash, high: high, low: low, oldestOpen: oldestOpen, &trackers)
-                    continue
-                  }
-                  for j in 0..<trackedCount {
-                    let e = trackers[j].entry(
-                      probes[(i &- i0) &* trackedCount &+ j], group: key,
-                      at: values + valueSlots[j], firstWindow: high &+ numbers.entryBaseOffset)
-                    let fresh = trackers[j].markRange(
-                      e, from: low, through: high, oldestOpen: oldestOpen)
-                    if let fresh {
-                      var bits = fresh
-                      while bits != 0 {
-                        let window = low &+ Int64(bits.trailingZeroBitCount)
-                        bits &= bits &- 1
-                        if countsPending {
-                          if !pending.increment(window: window, j) {
-                            pending.claim(window, flush: addPending)
-                            _ = pending.increment(window: window, j)
+              rowHasNull.withUnsafeMutableBufferPointer { rowHasNull in
+                batch.times.withUnsafeBufferPointer { times in
+                  batch.watermarks.withUnsafeBufferPointer { watermarks in
+                    // Tracked values make rows non-empty: no values means no rows.
+                    guard let base = all.baseAddress else { return }
+                    var sink: UInt64 = 0
+                    defer { touchSink = sink }
+                    var i0 = 0
+                    while i0 < rowCount {
+                      let i1 = min(rowCount, i0 + chunk)
+                      for i in i0..<i1 {
+                        let values = base + Int(starts[i])
+                        let hash =
+                          keyCount == 0
+                          ? emptyKeyHash
+                          : hasher.key(UnsafeBufferPointer(start: values, count: keyCount))
+                        groupHashes[i &- i0] = hash
+                        var hasNull = false
+                        for j in 0..<trackedCount {
+                          if values[valueSlots[j]].isNull {
+                            hasNull = true
+                            continue
                           }
-                        } else {
-                          countOnce(trackedCells[j], window: window, row: row, hash: hash)
+                          let probe = trackers[j].probe(groupHash: hash, at: values + valueSlots[j])
+                          probes[(i &- i0) &* trackedCount &+ j] = probe
+                        }
+                        rowHasNull[i &- i0] = hasNull
+                      }
+                      // (A NULL's probe is left from an earlier row: loading its slot is harmless.)
+                      for j in 0..<trackedCount {
+                        sink ^= trackers[j].touch(
+                          probes.baseAddress! + j, count: i1 &- i0, stride: trackedCount)
+                      }
+                      for i in i0..<i1 {
+                        let row = UnsafeBufferPointer(start: base + Int(starts[i]), count: width)
+                        let t = times[i]
+                        let high = numbers.number(of: t)
+                        // Windows whose end is above the watermark have not fired: numbers from
+                        // oldestOpen on.
+                        let oldestOpen = numbers.oldestOpen(watermarks[i])
+                        // The row's windows: [k·advance, k·advance + size) holds t for k in
+                        // low...high. When size is a multiple of advance that is the last
+                        // size/advance windows up to high.
+                        let first =
+                          windowsPerRow > 0
+                          ? high &- windowsPerRow &+ 1 : Timestamp.floorDiv(t - size, advance) + 1
+                        let low = max(first, oldestOpen)
+                        guard low <= high else {
+                          emit.late.append(batch.lines[i])
+                          continue
+                        }
+                        let key = UnsafeBufferPointer(start: row.baseAddress, count: keyCount)
+                        let hash = groupHashes[i &- i0]
+                        let values = row.baseAddress!
+                        if rowHasNull[i &- i0] {
+                          addWithNull(
+                            row, hash: hash, high: high, low: low, oldestOpen: oldestOpen, &trackers
+                          )
+                          continue
+                        }
+                        for j in 0..<trackedCount {
+                          let e = trackers[j].entry(
+                            probes[(i &- i0) &* trackedCount &+ j], group: key,
+                            at: values + valueSlots[j], firstWindow: high &+ numbers.entryBaseOffset
+                          )
+                          let fresh = trackers[j].markRange(
+                            e, from: low, through: high, oldestOpen: oldestOpen)
+                          if let fresh {
+                            var bits = fresh
+                            while bits != 0 {
+                              let window = low &+ Int64(bits.trailingZeroBitCount)
+                              bits &= bits &- 1
+                              if countsPending {
+                                if !pending.increment(window: window, j) {
+                                  pending.claim(window, flush: addPending)
+                                  _ = pending.increment(window: window, j)
+                                }
+                              } else {
+                                countOnce(trackedCells[j], window: window, row: row, hash: hash)
+                              }
+                            }
+                          } else {
+                            // The run leaves the entry's mask: window by window, newest first, as
+                            // `add` does.
+                            var window = high
+                            while window >= low {
+                              if trackers[j].mark(e, window: window, oldestOpen: oldestOpen) {
+                                countOnce(trackedCells[j], window: window, row: row, hash: hash)
+                              }
+                              window -= 1
+                            }
+                          }
                         }
                       }
-                    } else {
-                      // The run leaves the entry's mask: window by window, newest first, as
-                      // `add` does.
-                      var window = high
-                      while window >= low {
-                        if trackers[j].mark(e, window: window, oldestOpen: oldestOpen) {
-                          countOnce(trackedCells[j], window: window, row: row, hash: hash)
-                        }
-                        window -= 1
-                      }
+                      i0 = i1
                     }
                   }
                 }
-                i0 = i1
               }
             }
           }

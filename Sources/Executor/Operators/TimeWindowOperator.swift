@@ -86,6 +86,10 @@ public final class TimeWindowOperator: WindowOperator {
       processDistinct(batch, emit: &emit)
       return
     }
+    if isPlain {
+      processPlain(batch, emit: &emit)
+      return
+    }
     var warnings = 0
     var entries = [Int](repeating: 0, count: tracked.count)
     var numbers = WindowNumbers(size: size ?? 1, advance: advance)
