@@ -98,6 +98,18 @@ struct TypeDrift: Sendable {
     }
   }
 
+  /// Counts the placeholders of deferred strings (`Prefilter`) as the kind they stand for:
+  /// per listed slot, its INTERVAL rows move to `kind`. A deferred slot holds no other
+  /// interval. Call it after `observe`, for the same values.
+  mutating func countDeferred(_ slots: [(slot: Int, kind: Int)]) {
+    let kinds = Self.kindNames.count
+    let interval = Self.kind(.interval(0))
+    for (slot, kind) in slots where slot < paths.count {
+      counts[slot * kinds + kind] += counts[slot * kinds + interval]
+      counts[slot * kinds + interval] = 0
+    }
+  }
+
   /// The fields seen with more than one non-null kind, in extraction order. `*` (a whole row
   /// kept for `SELECT *`) is always an object and never listed.
   var drifting: [Field] {
