@@ -48,7 +48,7 @@ struct TypeDrift: Sendable {
   /// those rows held a VARCHAR and are counted as one.
   var timesReadAsText: Set<Int> = []
   /// `paths.count × kindNames.count` counters, slot-major.
-  private var counts: [Int]
+  private(set) var counts: [Int]
 
   init(fields: [FieldPath]) {
     paths = fields
