@@ -48,11 +48,13 @@ import Testing
     let at = sourceLocation
     #expect(deferred.lineCount == built.lineCount, "\(text)", sourceLocation: at)
     #expect(deferred.rowLines == built.rowLines, "\(text)", sourceLocation: at)
-    #expect(deferred.badLines.map(\.line) == built.badLines.map(\.line), "\(text)", sourceLocation: at)
+    #expect(
+      deferred.badLines.map(\.line) == built.badLines.map(\.line), "\(text)", sourceLocation: at)
     #expect(
       deferred.badLines.map(\.message) == built.badLines.map(\.message), "\(text)",
       sourceLocation: at)
-    #expect(deferred.badLines.map(\.raw) == built.badLines.map(\.raw), "\(text)", sourceLocation: at)
+    #expect(
+      deferred.badLines.map(\.raw) == built.badLines.map(\.raw), "\(text)", sourceLocation: at)
     for i in 0..<built.rowCount {
       #expect(
         deferred.rawLine(i).map(Array.init) == built.rawLine(i).map(Array.init), "\(text)",

@@ -36,8 +36,10 @@ extension FieldExtractor {
   /// The placeholder for the bytes `start..<end` of the line.
   @inline(__always)
   static func deferredSpan(_ start: Int, _ end: Int) -> Value {
-    .interval(Int64(truncatingIfNeeded: UInt64(UInt32(truncatingIfNeeded: start))
-      | UInt64(UInt32(truncatingIfNeeded: end)) &<< 32))
+    .interval(
+      Int64(
+        truncatingIfNeeded: UInt64(UInt32(truncatingIfNeeded: start))
+          | UInt64(UInt32(truncatingIfNeeded: end)) &<< 32))
   }
 
   /// The span a placeholder holds, or nil when `value` is not one.
@@ -66,7 +68,8 @@ extension FieldExtractor {
       guard let (start, end) = Self.span(of: row[slot]) else { continue }
       if node == 0 {
         row[slot] = .json(
-          String(decoding: UnsafeBufferPointer(start: p + start, count: end &- start), as: UTF8.self))
+          String(
+            decoding: UnsafeBufferPointer(start: p + start, count: end &- start), as: UTF8.self))
       } else {
         row[slot] = text(p, n, start, end, ascii: true)
       }
