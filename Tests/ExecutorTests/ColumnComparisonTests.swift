@@ -8,14 +8,20 @@ import Testing
 /// compiled expression (`ValueOps.binary`, then TRUE passes) for every kind of value.
 @Suite struct ColumnComparisonTests {
   static let values: [Value] = [
-    .null, .int(499), .int(500), .int(501), .int(.min), .int(.max), .double(500), .double(499.5),
+    .null, .int(499), .int(500), .int(501), .int(.min), .int(.max), .int(.min + 1), .int(.max - 1),
+    .int(0), .int(-1), .int(1), .double(500), .double(499.5),
     .double(.nan), .string("500"), .string("abc"), .bool(true), .timestamp(500), .json("500"),
   ]
   static let ops: [BinaryOperator] = [
     .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual,
   ]
 
-  @Test(arguments: [Value.int(500), .double(500.5), .string("abc"), .null, .timestamp(500)])
+  /// Integer constants at the ends of the range too: the integers that pass are a range
+  /// (`passingRange`), empty for `x < Int64.min` and `x > Int64.max`.
+  @Test(arguments: [
+    Value.int(500), .int(.min), .int(.max), .int(0), .int(-1), .double(500.5), .string("abc"),
+    .null, .timestamp(500),
+  ])
   func agreesWithTheExpression(constant: Value) throws {
     let column = BoundExpr.slot(0, name: "x")
     for op in Self.ops {

@@ -17,6 +17,9 @@ struct ColumnComparison {
   let constantFirst: Bool
   /// The constant when it is an integer, matched once here rather than for every row.
   private let integer: Int64?
+  /// With an integer constant and any operator but `<>`: the integer column values that pass,
+  /// `lo...hi` (empty when `lo > hi`), so that a row costs two comparisons and no switch.
+  private let passing: (lo: Int64, hi: Int64)?
 
   /// The comparison `filter` is, or nil when it is another shape.
   init?(_ filter: BoundExpr) {
@@ -31,12 +34,47 @@ struct ColumnComparison {
     default: return nil
     }
     self.op = op
-    if case .int(let c) = constant { integer = c } else { integer = nil }
+    if case .int(let c) = constant {
+      integer = c
+      passing = Self.passingRange(op, c, constantFirst: constantFirst)
+    } else {
+      integer = nil
+      passing = nil
+    }
+  }
+
+  /// The integers `x` for which `x op c` (`c op x` when `constantFirst`) holds, as a range;
+  /// nil for `<>`, which is not one.
+  static func passingRange(_ op: BinaryOperator, _ c: Int64, constantFirst: Bool) -> (
+    lo: Int64, hi: Int64
+  )? {
+    // `c < x` is `x > c`, and so on: turned around so that the column is on the left.
+    var op = op
+    if constantFirst {
+      switch op {
+      case .less: op = .greater
+      case .lessOrEqual: op = .greaterOrEqual
+      case .greater: op = .less
+      case .greaterOrEqual: op = .lessOrEqual
+      default: break
+      }
+    }
+    switch op {
+    case .equal: return (c, c)
+    case .less: return c == .min ? (1, 0) : (.min, c - 1)
+    case .lessOrEqual: return (.min, c)
+    case .greater: return c == .max ? (1, 0) : (c + 1, .max)
+    case .greaterOrEqual: return (c, .max)
+    default: return nil
+    }
   }
 
   /// Whether the row passes: the comparison is TRUE (not FALSE, not NULL).
   @inline(__always)
   func passes(_ row: UnsafeBufferPointer<Value>) -> Bool {
+    if let passing, case .int(let x) = row[slot] {
+      return x >= passing.lo && x <= passing.hi
+    }
     if let c = integer, case .int(let x) = row[slot] {
       let (a, b) = constantFirst ? (c, x) : (x, c)
       switch op {

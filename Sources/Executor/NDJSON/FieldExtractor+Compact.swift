@@ -113,11 +113,7 @@ extension FieldExtractor {
     // The closing brace; what follows it is the caller's to check.
     guard p[i] == UInt8(ascii: "}") else { return -1 }
     let end = i &+ 1
-    if nodes[0].outputCount > 0 {
-      storeCompact(
-        .json(String(decoding: UnsafeBufferPointer(start: p, count: end), as: UTF8.self)), 0,
-        into: out)
-    }
+    if nodes[0].outputCount > 0 { storeCompact(wholeObject(p, end), 0, into: out) }
     return end
   }
 
@@ -200,12 +196,13 @@ extension FieldExtractor {
   }
 
   /// `stringValue` for a string of the compact form (printable ASCII, no escape): a short one,
-  /// not read as event time, is made here, inline; anything else takes the call.
+  /// neither read as event time nor deferred, is made here, inline; anything else takes the
+  /// call (which leaves a deferred one as its span).
   @inline(__always)
   func compactStringValue(
     _ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int, _ end: Int, node: Int32
   ) -> Value {
-    if end &- start <= 15 && smallStrings && !readsTime[Int(node)] {
+    if end &- start <= 15 && smallStrings && stringModes[Int(node)] == StringMode.build {
       return .string(SmallASCIIString.make(p, n, start, end))
     }
     return stringValue(p, n, start, end, node: node, ascii: true)

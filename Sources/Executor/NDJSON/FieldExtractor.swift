@@ -61,14 +61,19 @@ public final class FieldExtractor {
   let rootKeys = RootKeyCache()
   /// Unwanted containers of compact lines already validated (`walkCompact`).
   let skipped = RepeatedValueCache()
-  /// Per trie node: true when a wanted string there is read as event time (`timeSlots`).
-  let readsTime: UnsafeMutablePointer<Bool>
-  /// Parses the strings of `readsTime` nodes.
+  /// Per trie node, what becomes of a wanted string there: `StringMode.build`, `.time` (read
+  /// as event time, `timeSlots`) or `.deferred` (left as a span, `deferredSlots`).
+  let stringModes: UnsafeMutablePointer<UInt8>
+  /// Parses the strings of `.time` nodes.
   var times = EventTimeParser()
   /// `SmallASCIIString.isAvailable`, read once.
   let smallStrings = SmallASCIIString.isAvailable
   /// The `timeSlots` it was made with.
   let timeSlots: Set<Int>
+  /// The `deferredSlots` it was made with.
+  let deferredSlots: Set<Int>
+  /// The output slots of `.deferred` nodes, each with its node, for `buildDeferred`.
+  let deferredOutputs: [(slot: Int, node: Int32)]
 
   /// Compiles `paths` into a trie. Paths may repeat and share prefixes; the empty path names the
   /// whole line.
@@ -81,22 +86,35 @@ public final class FieldExtractor {
   /// - `timeSlots`: output slots read only as event time. A string there that
   ///   `Timestamp.parse` accepts is stored as `.timestamp` (what the event-time expression
   ///   would make of the string), skipping the `String`; any other string stays a string.
-  init(paths: [FieldPath], maxDepth: Int, timeSlots: Set<Int>) {
+  /// - `deferredSlots`: output slots whose strings the compact walk leaves unbuilt, storing
+  ///   their span instead (see `FieldExtractor+Deferred.swift`); none may be a time slot.
+  init(paths: [FieldPath], maxDepth: Int, timeSlots: Set<Int>, deferredSlots: Set<Int> = []) {
     precondition(maxDepth > 0)
+    precondition(timeSlots.isDisjoint(with: deferredSlots))
     self.paths = paths
     self.maxDepth = maxDepth
     self.timeSlots = timeSlots
+    self.deferredSlots = deferredSlots
     let trie = PathTrie(paths: paths)
     self.trie = trie
     self.frames = .allocate(capacity: maxDepth)
     self.keyCache = KeyCache(nodeCount: trie.nodes.count)
     let nodeCount = trie.nodes.count
-    readsTime = .allocate(capacity: max(1, nodeCount))
+    stringModes = .allocate(capacity: max(1, nodeCount))
+    var deferredOutputs: [(slot: Int, node: Int32)] = []
     for node in 0..<nodeCount {
       let entry = trie.nodes[node]
       let slots = (0..<Int(entry.outputCount)).map { Int(trie.outputs[Int(entry.outputStart) + $0]) }
-      readsTime[node] = !slots.isEmpty && slots.allSatisfy(timeSlots.contains)
+      if !slots.isEmpty && slots.allSatisfy(timeSlots.contains) {
+        stringModes[node] = StringMode.time
+      } else if !slots.isEmpty && slots.allSatisfy(deferredSlots.contains) {
+        stringModes[node] = StringMode.deferred
+        deferredOutputs += slots.map { ($0, Int32(node)) }
+      } else {
+        stringModes[node] = StringMode.build
+      }
     }
+    self.deferredOutputs = deferredOutputs
   }
 
   deinit {
@@ -104,7 +122,7 @@ public final class FieldExtractor {
     keyCache.deallocate()
     rootKeys.deallocate()
     skipped.deallocate()
-    readsTime.deallocate()
+    stringModes.deallocate()
   }
 
   /// Checks `line` and writes the value of each path into `out[0..<paths.count]`.
@@ -316,13 +334,27 @@ public final class FieldExtractor {
 
   /// The value of the validated, unescaped string `p[start..<end]` at trie node `node`;
   /// `ascii` when the scan saw only ASCII in it.
+  ///
+  /// With `ascii` (from the compact walk alone), a string of a `.deferred` node is left as its
+  /// span (`deferredSpan`); `buildDeferred` builds it later as `text` does here.
   @inline(never)
   func stringValue(
     _ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int, _ end: Int, node: Int32, ascii: Bool
   ) -> Value {
-    if readsTime[Int(node)] {
+    let mode = stringModes[Int(node)]
+    if mode == StringMode.time {
       if let ms = times.parse(p, start, end) { return .timestamp(ms) }
-    } else if ascii && end &- start <= 15 && smallStrings {
+    } else if mode == StringMode.deferred && ascii && end <= Self.maxDeferredOffset {
+      return Self.deferredSpan(start, end)
+    }
+    return text(p, n, start, end, ascii: ascii)
+  }
+
+  /// The string `p[start..<end]`, validated and unescaped, as a `.string`: laid out directly
+  /// when short and `ascii`, else decoded.
+  @inline(__always)
+  func text(_ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int, _ end: Int, ascii: Bool) -> Value {
+    if ascii && end &- start <= 15 && smallStrings {
       return .string(SmallASCIIString.make(p, n, start, end))
     }
     return .string(

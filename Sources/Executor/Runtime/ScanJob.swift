@@ -13,11 +13,16 @@ final class ScanSpec: @unchecked Sendable {
   /// Lines found by the walk of their object where it can (`ScanJob.scanLines`); tests turn it
   /// off to compare with the search for each newline.
   var fusesLines = true
+  /// Strings of rows a lone query's filter rejects left unbuilt where it can (`Prefilter`);
+  /// tests turn it off, before adding the queries, to compare with every string built.
+  var defersStrings = true
   /// The plans of the queries reading the source, in the order their runners are attached.
   private(set) var queries: [QueryPlan] = []
   /// Fields read only as event time, stored as `.timestamp` when they parse (`EventTimeSlots`);
   /// declared columns are coerced instead.
   private(set) var timeSlots: Set<Int> = []
+  /// The filter decided as rows are scanned, with the strings it lets the walk defer.
+  private(set) var prefilter: Prefilter?
   /// Extractors not in use, kept so that each piece does not build a trie and its caches anew;
   /// `lock` guards it (pieces are scanned on several threads).
   private var idle: [FieldExtractor] = []
@@ -36,28 +41,42 @@ final class ScanSpec: @unchecked Sendable {
     self.keepsRaw = keepsRaw
   }
 
+  /// Adds a query reading the source. Every query is added before any piece is scanned: a
+  /// piece is prepared for the queries there are once it is scanned, and the prefilter its
+  /// walk used must be for the same ones.
   func add(_ query: QueryPlan) {
     lock.wait()
     defer { lock.signal() }
     queries.append(query)
     timeSlots = EventTimeSlots.find(in: queries).subtracting(coercions.map(\.slot))
+    prefilter =
+      defersStrings
+      ? Prefilter(
+        queries: queries, fields: fields, hasCoercions: !coercions.isEmpty, timeSlots: timeSlots)
+      : nil
     idle = []
   }
 
-  /// An extractor for one piece; give it back with `recycle` when the piece is scanned.
-  func takeExtractor() -> FieldExtractor {
+  /// An extractor for one piece, and the prefilter it defers strings for (nil when it defers
+  /// none); give the extractor back with `recycle` when the piece is scanned.
+  func takeExtractor() -> (FieldExtractor, Prefilter?) {
     lock.wait()
     defer { lock.signal() }
-    if let e = idle.popLast() { return e }
-    return FieldExtractor(
-      paths: fields, maxDepth: FieldExtractor.defaultMaxDepth, timeSlots: timeSlots)
+    let deferred = prefilter?.deferredSlots ?? []
+    if let e = idle.popLast(), e.deferredSlots == deferred { return (e, prefilter) }
+    let extractor = FieldExtractor(
+      paths: fields, maxDepth: FieldExtractor.defaultMaxDepth, timeSlots: timeSlots,
+      deferredSlots: deferred)
+    return (extractor, prefilter)
   }
 
   func recycle(_ extractor: FieldExtractor) {
     lock.wait()
     defer { lock.signal() }
     // An extractor made before a query was added may miss what that query needs.
-    guard extractor.timeSlots == timeSlots, idle.count < 8 else { return }
+    guard extractor.timeSlots == timeSlots,
+      extractor.deferredSlots == (prefilter?.deferredSlots ?? []), idle.count < 8
+    else { return }
     idle.append(extractor)
   }
 }
@@ -99,6 +118,8 @@ final class ScanJob: @unchecked Sendable {
   private(set) var prepared: [QueryPreparer.Prepared] = []
   /// The kinds of the scanned values, counted here rather than in the ordered stage.
   private(set) var drift: TypeDrift?
+  /// The prefilter the scan used, if any: the rows it rejected keep placeholders.
+  private var prefilter: Prefilter?
 
   init(spec: ScanSpec, input: Int, kind: Kind) {
     self.spec = spec
@@ -157,6 +178,7 @@ final class ScanJob: @unchecked Sendable {
       bytes.release()
       var counted = TypeDrift(fields: spec.fields)
       counted.observe(values.buffer, rows: rowCount)
+      if let prefilter { counted.countDeferred(prefilter.driftKinds) }
       drift = counted
       let width = spec.fields.count
       // The last query may move the values it outputs: no query reads them after it.
@@ -183,9 +205,25 @@ final class ScanJob: @unchecked Sendable {
   /// and scanned as before (`scanLine`), from its first byte. The fused walk needs the piece
   /// to end with `\n` or `}` (see `compactObject`); a piece that does not, the last of an
   /// input whose last line has no newline, is framed the old way throughout.
+  ///
+  /// With a prefilter, a row that passes has its deferred strings built as soon as it is kept,
+  /// while its line is at hand; a row that fails keeps its placeholders.
   private func scanLines(_ bytes: UnsafeRawBufferPointer) -> ScannedValues {
-    let extractor = spec.takeExtractor()
+    let (extractor, prefilter) = spec.takeExtractor()
     defer { spec.recycle(extractor) }
+    self.prefilter = prefilter
+    // Two copies of the loop: without a prefilter it has nothing to do per row kept.
+    if let prefilter {
+      return scanLines(bytes, extractor: extractor, kept: PrefilterHook(prefilter: prefilter))
+    }
+    return scanLines(bytes, extractor: extractor, kept: NoRowHook())
+  }
+
+  /// `scanLines` with `hook` told of each row kept while its line is at hand.
+  @inline(__always)
+  private func scanLines<Hook: KeptRowHook>(
+    _ bytes: UnsafeRawBufferPointer, extractor: FieldExtractor, kept hook: Hook
+  ) -> ScannedValues {
     let width = spec.fields.count
     let limit = spec.maxLineBytes
     // Read once: properties of a class are otherwise loaded again for every line.
@@ -228,6 +266,7 @@ final class ScanJob: @unchecked Sendable {
                 coercions: coercions, keepsRaw: keepsRaw)
               {
                 rowLines.append(Int32(truncatingIfNeeded: number))
+                hook.kept(row, width: width, base + start, count &- start, extractor: extractor)
               }
               continue
             }
@@ -251,7 +290,8 @@ final class ScanJob: @unchecked Sendable {
         let text = UnsafeRawBufferPointer(start: address + start, count: length)
         if scanLine(
           text, number: number, width: width, into: values, extractor: extractor,
-          coercions: coercions, keepsRaw: keepsRaw, skipsCompact: compactTried)
+          coercions: coercions, keepsRaw: keepsRaw, skipsCompact: compactTried,
+          kept: hook)
         {
           rowLines.append(Int32(truncatingIfNeeded: number))
         }
@@ -268,11 +308,13 @@ final class ScanJob: @unchecked Sendable {
   /// `skipsCompact` when `compactObject` has read the line already: no line it refuses (or
   /// accepts with more after it) is in the compact form, so the walk alone reads it, as
   /// `extract` would after `walkCompact` refused.
+  ///
+  /// `hook` is told of a row kept (`walkCompact` defers strings as `compactObject` does).
   @inline(__always)
-  private func scanLine(
+  private func scanLine<Hook: KeptRowHook>(
     _ text: UnsafeRawBufferPointer, number: Int, width: Int, into values: ScannedValues,
     extractor: FieldExtractor, coercions: [(slot: Int, type: TypeName, name: String)],
-    keepsRaw: Bool, skipsCompact: Bool
+    keepsRaw: Bool, skipsCompact: Bool, kept hook: Hook
   ) -> Bool {
     if text.isEmpty { return false }
     let first = text.load(as: UInt8.self)
@@ -284,9 +326,15 @@ final class ScanJob: @unchecked Sendable {
       skipsCompact
       ? extractor.walk(text, into: row, requireObject: true)
       : extractor.extract(text, intoNulls: row)
-    return finishRow(
-      row, text, error: error, number: number, width: width, into: values,
-      coercions: coercions, keepsRaw: keepsRaw)
+    guard
+      finishRow(
+        row, text, error: error, number: number, width: width, into: values,
+        coercions: coercions, keepsRaw: keepsRaw)
+    else { return false }
+    if let line = text.baseAddress?.assumingMemoryBound(to: UInt8.self) {
+      hook.kept(row, width: width, line, text.count, extractor: extractor)
+    }
+    return true
   }
 
   /// Coerces the declared columns of `row`, the last of `values`, just read from `text` (with

@@ -48,7 +48,7 @@ struct TypeDrift: Sendable {
   /// those rows held a VARCHAR and are counted as one.
   var timesReadAsText: Set<Int> = []
   /// `paths.count × kindNames.count` counters, slot-major.
-  private var counts: [Int]
+  private(set) var counts: [Int]
 
   init(fields: [FieldPath]) {
     paths = fields
@@ -95,6 +95,18 @@ struct TypeDrift: Sendable {
           value += width
         }
       }
+    }
+  }
+
+  /// Counts the placeholders of deferred strings (`Prefilter`) as the kind they stand for:
+  /// per listed slot, its INTERVAL rows move to `kind`. A deferred slot holds no other
+  /// interval. Call it after `observe`, for the same values.
+  mutating func countDeferred(_ slots: [(slot: Int, kind: Int)]) {
+    let kinds = Self.kindNames.count
+    let interval = Self.kind(.interval(0))
+    for (slot, kind) in slots where slot < paths.count {
+      counts[slot * kinds + kind] += counts[slot * kinds + interval]
+      counts[slot * kinds + interval] = 0
     }
   }
 
