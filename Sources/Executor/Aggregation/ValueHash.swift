@@ -84,9 +84,16 @@ enum ValueHash {
   /// `packedASCII` from the string's bytes, whatever its storage.
   @inline(never)
   static func packedLarge(_ s: String) -> (UInt64, UInt64)? {
+    guard let (low, high, count) = asciiWords(s, atMost: 15) else { return nil }
+    return (low, high | (0xE0 | UInt64(count)) &<< 56)
+  }
+
+  /// The bytes of `s`, little-endian in two words, and its length, when it is ASCII of at
+  /// most `limit` (≤ 16) bytes; nil otherwise.
+  private static func asciiWords(_ s: String, atMost limit: Int) -> (UInt64, UInt64, Int)? {
     let utf8 = s.utf8
     let count = utf8.count
-    guard count <= 15 else { return nil }
+    guard count <= limit else { return nil }
     var low: UInt64 = 0
     var high: UInt64 = 0
     var k = 0
@@ -99,7 +106,7 @@ enum ValueHash {
       k &+= 1
     }
     guard (low | high) & 0x8080_8080_8080_8080 == 0 else { return nil }
-    return (low, high | (0xE0 | UInt64(count)) &<< 56)
+    return (low, high, count)
   }
 
   @inline(__always)
@@ -130,21 +137,7 @@ enum ValueHash {
         return mix(mix(seed ^ UInt64(count), bytesLow), bytesHigh)
       }
     }
-    let utf8 = s.utf8
-    let count = utf8.count
-    guard count <= 16 else { return nil }
-    var low: UInt64 = 0
-    var high: UInt64 = 0
-    var k = 0
-    for byte in utf8 {
-      if k < 8 {
-        low |= UInt64(byte) &<< UInt64(k &* 8)
-      } else {
-        high |= UInt64(byte) &<< UInt64((k &- 8) &* 8)
-      }
-      k &+= 1
-    }
-    guard (low | high) & 0x8080_8080_8080_8080 == 0 else { return nil }
+    guard let (low, high, count) = asciiWords(s, atMost: 16) else { return nil }
     // The length tags the hash so that distinct lengths of trailing NULs differ.
     return mix(mix(seed ^ UInt64(count), low), high)
   }
