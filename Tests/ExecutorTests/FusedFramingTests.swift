@@ -191,13 +191,8 @@ import Darwin
       ",", ":", "[", "]", "{\"c\":[1]}", "\n", "\r\n", "\r", " ", "\\", "\"\\n\"", "é",
       "\"0123456789abcdefghij\"", "{\"a\":1}\n", "{\"a\":\"v\",\"b\":2}\n",
     ]
-    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-    func next(_ bound: Int) -> Int {
-      state ^= state << 13
-      state ^= state >> 7
-      state ^= state << 17
-      return Int(state % UInt64(bound))
-    }
+    var rng = SplitMix64(state: 0x9E37_79B9_7F4A_7C15)
+    func next(_ bound: Int) -> Int { Int.random(in: 0..<bound, using: &rng) }
     for _ in 0..<1500 {
       var piece = ""
       for _ in 0..<(1 + next(24)) { piece += fragments[next(fragments.count)] }

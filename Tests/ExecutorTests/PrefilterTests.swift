@@ -144,13 +144,8 @@ import Testing
 
   @Test(arguments: queries)
   func randomPiecesAgree(query: String) throws {
-    var state: UInt64 = 0x2545_F491_4F6C_DD1D
-    func next(_ bound: Int) -> Int {
-      state ^= state << 13
-      state ^= state >> 7
-      state ^= state << 17
-      return Int(state % UInt64(bound))
-    }
+    var rng = SplitMix64(state: 0x2545_F491_4F6C_DD1D)
+    func next(_ bound: Int) -> Int { Int.random(in: 0..<bound, using: &rng) }
     for _ in 0..<400 {
       try Self.expectAgreement(query, Array(Self.randomPiece(next).utf8))
     }
