@@ -30,7 +30,10 @@ public enum SQLPrinter {
     case .explain(let inner):
       return "EXPLAIN \(print(inner))"
     case .dropStream(let stream, let ifExists):
-      return "DROP STREAM \(ifExists ? "IF EXISTS " : "")\(name(stream))"
+      // A stream named `if` is quoted without IF EXISTS, or it would read as that clause.
+      let streamName =
+        !ifExists && Token.uppercased(stream) == "IF" ? quoteIdentifier(stream) : name(stream)
+      return "DROP STREAM \(ifExists ? "IF EXISTS " : "")\(streamName)"
     }
   }
 

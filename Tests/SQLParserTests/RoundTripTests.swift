@@ -84,6 +84,9 @@ import Testing
     "EXPLAIN CREATE STREAM e AS SELECT * FROM clicks",
     "DROP STREAM clicks",
     "DROP STREAM IF EXISTS \"select\"",
+    "DROP STREAM \"IF\"",
+    "DROP STREAM \"if\"",
+    "DROP STREAM IF EXISTS \"if\"",
     // Comments and layout.
     "SELECT a -- the first column\n, /* inline */ b FROM stdin;",
   ]
