@@ -160,7 +160,7 @@ import Darwin
       for cut in 1...bytes.count {
         for tail in ["", "}", "\n", "\r\n"] {
           let piece = Array("{\"a\":1}\n".utf8) + Array(bytes[0..<cut]) + Array(tail.utf8)
-          let fused = try Self.scan(try Self.beforeGuardPage(piece, page: page), fused: true)
+          let fused = try Self.beforeGuardPage(piece, page: page) { try Self.scan($0, fused: true) }
           let searched = try Self.scan(InputBytes.copying(piece), fused: false)
           #expect(fused.rowLines == searched.rowLines)
           #expect(fused.badLines.map(\.message) == searched.badLines.map(\.message))
@@ -170,18 +170,19 @@ import Darwin
     }
   }
 
-  /// `piece` copied to the end of a readable page followed by an inaccessible one.
-  static func beforeGuardPage(_ piece: [UInt8], page: Int) throws -> InputBytes {
+  /// `body` given `piece` copied to the end of a readable page followed by an inaccessible one.
+  static func beforeGuardPage<R>(
+    _ piece: [UInt8], page: Int, _ body: (InputBytes) throws -> R
+  ) throws -> R {
     let length = 2 * page
     let mapped = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
     let start = try #require(mapped)
     try #require(start != MAP_FAILED)
+    defer { munmap(start, length) }
     try #require(mprotect(start + page, page, PROT_NONE) == 0)
     let at = start + page - piece.count
     for (k, byte) in piece.enumerated() { at.storeBytes(of: byte, toByteOffset: k, as: UInt8.self) }
-    return InputBytes(
-      mapping: start, length: length,
-      bytes: UnsafeRawBufferPointer(start: at, count: piece.count))
+    return try body(InputBytes(borrowing: UnsafeRawBufferPointer(start: at, count: piece.count)))
   }
 
   /// Pieces built at random from fragments of lines: both framings agree on each.

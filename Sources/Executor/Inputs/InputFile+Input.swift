@@ -4,15 +4,9 @@ import Glibc
 import Musl
 #endif
 
-/// A plain input (stdin, a file, a gzip file) is one byte stream that ends at end of file. A
-/// mapped file hands out only how far it advanced; `SourceReader` maps the bytes.
+/// A plain input (stdin, a file, a gzip file) is one byte stream that ends at end of file.
 extension InputFile: Input {
   func next(into buffer: UnsafeMutableRawBufferPointer) throws(RunError) -> InputEvent {
-    if let mapped {
-      let n = try mapped.advance(limit: min(buffer.count, nextReadLimit ?? .max))
-      nextReadLimit = nil
-      return n == 0 ? .ended : .mapped(count: n)
-    }
     guard let n = try read(into: buffer) else { return .idle }
     if n == 0 {
       try checkDecompressed()

@@ -6,8 +6,8 @@ import Musl
 import Darwin
 #endif
 
-/// The bytes of one piece of whole lines, wherever they live: a view into a mapped input file,
-/// or a buffer taken from a `PieceBufferPool` that a read was copied into.
+/// The bytes of one piece of whole lines, wherever they live: a buffer taken from a
+/// `PieceBufferPool` that a read put them into, or memory of their own.
 ///
 /// A piece is read on the main thread and scanned on a worker thread; the scanning thread gives
 /// the memory back (`release()`) as soon as the piece is scanned, so that what stays resident is
@@ -17,8 +17,6 @@ final class InputBytes: @unchecked Sendable {
   /// What to do with the memory once the piece is scanned.
   private enum Owner {
     case none
-    /// A mapping of `length` bytes at `start` (page aligned), unmapped.
-    case mapping(start: UnsafeMutableRawPointer, length: Int)
     /// A buffer of the pool, given back to it.
     case pooled(PieceBufferPool, PieceBufferPool.Buffer)
     /// Memory of its own (tests, small pieces), deallocated.
@@ -31,16 +29,19 @@ final class InputBytes: @unchecked Sendable {
 
   var count: Int { bytes.count }
 
-  /// A piece in a mapping of `length` bytes at `start`: unmapped when released.
-  init(mapping start: UnsafeMutableRawPointer, length: Int, bytes: UnsafeRawBufferPointer) {
-    self.bytes = bytes
-    owner = .mapping(start: start, length: length)
+  /// A piece of `count` bytes at `offset` in `buffer` of `pool`: the whole buffer goes back to
+  /// the pool when released.
+  init(pooled buffer: PieceBufferPool.Buffer, of pool: PieceBufferPool, offset: Int = 0, count: Int)
+  {
+    bytes = UnsafeRawBufferPointer(start: buffer.start + offset, count: count)
+    owner = .pooled(pool, buffer)
   }
 
-  /// A piece in `buffer` of `pool`: given back to the pool when released.
-  init(pooled buffer: PieceBufferPool.Buffer, of pool: PieceBufferPool, count: Int) {
-    bytes = UnsafeRawBufferPointer(start: buffer.start, count: count)
-    owner = .pooled(pool, buffer)
+  /// A piece over memory that the caller owns and frees after the piece is scanned (tests:
+  /// a piece that ends right before an inaccessible page).
+  init(borrowing bytes: UnsafeRawBufferPointer) {
+    self.bytes = bytes
+    owner = .none
   }
 
   /// A copy of `source` in memory of its own.
@@ -61,29 +62,10 @@ final class InputBytes: @unchecked Sendable {
     source.withUnsafeBytes { InputBytes(copying: $0) }
   }
 
-  /// Keeps only `range` of the bytes (a mapped piece ends at its last newline, not at the end
-  /// of the mapping); the memory is given back as a whole all the same.
-  func narrow(to range: Range<Int>) {
-    bytes = UnsafeRawBufferPointer(rebasing: bytes[range])
-  }
-
-  /// Linux's MADV_POPULATE_READ (5.14; not exported to Swift).
-  private static let populateRead: Int32 = 22
-
-  /// Called on the scanning thread before the bytes are read: a mapping's page-table entries
-  /// are filled in one system call (MADV_POPULATE_READ) there, rather than by a page fault per
-  /// 64 KiB, and rather than by the reading thread at map time, which is the ordered stage's.
-  /// On an older kernel this does nothing and the faults happen as before.
-  func willRead() {
-    guard case .mapping(let start, let length) = owner else { return }
-    _ = madvise(start, length, InputBytes.populateRead)
-  }
-
   /// Gives the memory back; the bytes are empty afterwards. Called once the piece is scanned.
   func release() {
     switch owner {
     case .none: break
-    case .mapping(let start, let length): munmap(start, length)
     case .pooled(let pool, let buffer): pool.giveBack(buffer)
     case .allocated(let memory): memory.deallocate()
     }

@@ -11,12 +11,12 @@ import Musl
 /// start of the stream is dropped. A line longer than the limit is never buffered beyond it: its
 /// bytes are dropped up to its newline and it is reported as one over-long line.
 ///
-/// The bytes arrive in one of two ways, never both for one stream:
+/// The bytes arrive in one of two ways, which may alternate:
 /// - `push(_:pool:)`: a read's bytes, copied with the carried partial line into a buffer of the
 ///   pool (the piece), the new partial line kept here;
-/// - `push(mapped:)`: a view into a mapped file that starts with the carried partial line and
-///   goes on with the new bytes, so the piece is the view itself and nothing is copied; only the
-///   partial line's length is kept here, and the next view starts with it again.
+/// - `push(inPlace:of:headroom:pool:)`: a read's bytes that the read put into a buffer of the
+///   pool behind some room; the carried partial line is copied into that room and the buffer
+///   becomes the piece, so the read's bytes are not copied again.
 /// Both cut at exactly the same places: a piece ends at the last newline of each read.
 struct InputChunker {
   enum Piece {
@@ -27,11 +27,8 @@ struct InputChunker {
   }
 
   let maxLineBytes: Int
-  /// The partial line carried over (bytes pushed by copy).
+  /// The partial line carried over.
   private var tail: [UInt8] = []
-  /// The length of the partial line carried over (views of a mapping): the next view starts
-  /// with these bytes.
-  private(set) var mappedTail = 0
   private var discarding = false
   private var discarded = 0
   /// Bytes seen so far while the stream start may still be a byte order mark.
@@ -46,7 +43,7 @@ struct InputChunker {
 
   /// Bytes pushed but not yet in a piece: the partial line carried over, or an over-long
   /// line being dropped.
-  var carriedBytes: Int { tail.count + mappedTail + discarded }
+  var carriedBytes: Int { tail.count + discarded }
 
   /// Frames a read's bytes; the piece of whole lines they complete is copied into a buffer of
   /// `pool`.
@@ -104,58 +101,34 @@ struct InputChunker {
     return pieces
   }
 
-  /// Frames a view into a mapped file: its first `mappedTail` bytes are the partial line carried
-  /// over, the rest are new. The piece of whole lines, if any, is `view` itself, narrowed to it.
-  mutating func push(mapped view: InputBytes) -> [Piece] {
-    let b = view.bytes
-    let total = b.count
-    // Where the next piece begins, and where the new bytes (which may hold newlines) begin.
-    var start = 0
-    var fresh = mappedTail
-    if atStart {
-      if total < 3 {
-        mappedTail = total
-        return []
+  /// Frames a read's bytes that the read put straight into `buffer` of `pool`, `headroom` bytes
+  /// after its start. When the partial line carried over fits in that room, it is copied in
+  /// front of them and the piece of whole lines is that buffer itself: the input is copied once
+  /// in all (by the read), not a second time into a piece. `usedBuffer` is then true and the
+  /// buffer belongs to the piece. Otherwise (the stream's start, an over-long line, a carried
+  /// line longer than the room, no newline) it is `push(_:pool:)`, and the buffer stays the
+  /// caller's. Either way the pieces are cut where `push(_:pool:)` cuts them.
+  mutating func push(
+    inPlace bytes: UnsafeRawBufferPointer, of buffer: PieceBufferPool.Buffer, headroom: Int,
+    pool: PieceBufferPool
+  ) -> (pieces: [Piece], usedBuffer: Bool) {
+    guard !atStart, !discarding, tail.count <= headroom, let last = InputChunker.lastNewline(bytes)
+    else { return (push(bytes, pool: pool), false) }
+    let end = last + 1
+    let begin = headroom - tail.count
+    tail.withUnsafeBytes { carried in
+      if let from = carried.baseAddress {
+        buffer.start.advanced(by: begin).copyMemory(from: from, byteCount: carried.count)
       }
-      atStart = false
-      if b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF { start = 3 }
-      // The few bytes carried while the BOM was undecided may hold newlines too.
-      fresh = start
     }
-    var pieces: [Piece] = []
-    if discarding {
-      // Nothing is carried while a line is dropped: the view holds new bytes only.
-      guard let nl = InputChunker.firstNewline(UnsafeRawBufferPointer(rebasing: b[fresh...]))
-      else {
-        discarded += total - fresh
-        return []
-      }
-      discarded += nl
-      pieces.append(.overLong(discarded))
-      discarding = false
-      discarded = 0
-      start = fresh + nl + 1
-      fresh = start
-    }
-    guard let last = InputChunker.lastNewline(UnsafeRawBufferPointer(rebasing: b[fresh...])) else {
-      mappedTail = total - start
-      if mappedTail > maxLineBytes + 1 {
-        discarding = true
-        discarded = mappedTail
-        mappedTail = 0
-      }
-      return pieces
-    }
-    let end = fresh + last + 1
-    mappedTail = total - end
-    view.narrow(to: start..<end)
-    pieces.append(.lines(view))
-    return pieces
+    let piece = InputBytes(pooled: buffer, of: pool, offset: begin, count: tail.count + end)
+    if tail.capacity > 1 << 20 { tail = [] } else { tail.removeAll(keepingCapacity: true) }
+    tail.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[end...]))
+    return ([.lines(piece)], true)
   }
 
-  /// End of input: the last line, if it had no newline. For a mapped stream, `mappedTail` is a
-  /// view of the `mappedTail` bytes carried (nil when none are).
-  mutating func finish(mappedTail view: InputBytes? = nil) -> [Piece] {
+  /// End of input: the last line, if it had no newline.
+  mutating func finish() -> [Piece] {
     if atStart {
       atStart = false
       if tail.count >= 3 && tail[0] == 0xEF && tail[1] == 0xBB && tail[2] == 0xBF {
@@ -165,10 +138,6 @@ struct InputChunker {
     if discarding {
       discarding = false
       return [.overLong(discarded)]
-    }
-    if mappedTail > 0, let view {
-      mappedTail = 0
-      return [.lines(view)]
     }
     guard !tail.isEmpty else { return [] }
     let piece = tail

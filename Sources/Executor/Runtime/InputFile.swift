@@ -18,17 +18,12 @@ final class InputFile {
   /// reads up to the next multiple of the read size first, so that its reads, and hence its
   /// pieces, fall where they did in the run that wrote the checkpoint.
   var nextReadLimit: Int?
-  /// Set when the input is a regular file read through mappings rather than read(2) (stdin
-  /// redirected from a file, or a file): its bytes are not copied (`MappedFile`).
-  private(set) var mapped: MappedFile?
 
-  /// - Parameter mapsFrom: stdin redirected from a regular file at least this large is mapped.
-  init(standardInputWithMaxLineBytes max: Int, mapsFrom: Int64 = MappedFile.smallestMapped) {
+  init(standardInputWithMaxLineBytes max: Int) {
     name = "stdin"
     fd = 0
     lines = LineReader(maxLineBytes: max)
-    mapped = MappedFile.open(fd: 0, name: name, smallest: mapsFrom)
-    if mapped == nil { InputFile.widenPipe(fd) }
+    InputFile.widenPipe(fd)
   }
 
   /// Linux's F_SETPIPE_SZ and F_GETPIPE_SZ (not exported to Swift).
@@ -48,10 +43,7 @@ final class InputFile {
     _ = fcntl(fd, setPipeSize, Int32(ScriptRunner.readBytes))
   }
 
-  /// - Parameter mapsFrom: a regular file at least this large is mapped.
-  init(path: String, maxLineBytes max: Int, mapsFrom: Int64 = MappedFile.smallestMapped)
-    throws(RunError)
-  {
+  init(path: String, maxLineBytes max: Int) throws(RunError) {
     name = path
     lines = LineReader(maxLineBytes: max)
     if path.hasSuffix(".gz") {
@@ -78,8 +70,7 @@ final class InputFile {
       throw RunError("cannot read '\(path)': it is a directory")
     }
     fd = d
-    mapped = MappedFile.open(fd: d, name: "'\(path)'", smallest: mapsFrom)
-    if mapped == nil { InputFile.widenPipe(d) }
+    InputFile.widenPipe(d)
   }
 
   /// Reads up to `buffer.count` bytes; 0 at end of input, nil when interrupted by a signal.

@@ -172,7 +172,6 @@ final class ScanJob: @unchecked Sendable {
       badLines.append((1, message, nil))
     case .lines(let bytes):
       byteCount = bytes.count
-      bytes.willRead()
       let values = scanLines(bytes.bytes)
       // Nothing refers to the bytes any more: rows hold copies of what they need.
       bytes.release()

@@ -296,9 +296,6 @@ public final class ScriptRunner {
   }
 
   private func readAll() throws(RunError) {
-    let capacity = ScriptRunner.readBytes
-    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
-    defer { buffer.deallocate() }
     var lastInput = Clock.wallMillis()
     var idleApplied: Int64 = 0
     while sources.contains(where: \.wantsInput) || !inflight.isEmpty {
@@ -308,16 +305,11 @@ public final class ScriptRunner {
       for source in sources where source.wantsInput {
         for (i, input) in source.inputs.enumerated() where !input.finished {
           guard inflight.count < ScriptRunner.maxInflight, input.isReady() else { continue }
-          switch try input.next(into: buffer) {
+          switch try input.next(into: source.readSpace()) {
           case .idle:
             continue
           case .data(let n, let stream):
-            try submit(
-              source.jobs(
-                for: UnsafeRawBufferPointer(rebasing: buffer[0..<n]), from: i, stream: stream),
-              source)
-          case .mapped(let n):
-            try submit(source.mappedJobs(from: i, count: n), source)
+            try submit(source.jobs(read: n, from: i, stream: stream), source)
           case .streamEnded(let stream, let tornIsBad):
             try submit(source.streamEndJobs(from: i, stream: stream, tornIsBad: tornIsBad), source)
           case .ended:

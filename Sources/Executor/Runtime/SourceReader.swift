@@ -17,8 +17,14 @@ final class SourceReader {
   /// Bytes read from each input (from its resumed offset), for checkpoint offsets.
   var consumedBytes: [Int64]
   private let badInput: BadInput
-  /// Buffers the pieces of read (not mapped) inputs are copied into, reused.
+  /// Buffers the pieces of the inputs are read or copied into, reused.
   private let pool: PieceBufferPool
+  /// The buffer the next read goes into (`readSpace`), `headroom` bytes in; nil until asked for
+  /// and after a piece took it.
+  private var readBuffer: PieceBufferPool.Buffer?
+  /// Room before a read's bytes for the partial line carried over, so that it can be put in
+  /// front of them without copying the read (`InputChunker.push(inPlace:)`).
+  static let headroom = 64 << 10
   var stats = RunStats()
   /// Kinds of value seen per extracted field, for `--stats` type drift.
   lazy var drift = TypeDrift(fields: spec.fields)
@@ -32,7 +38,11 @@ final class SourceReader {
     chunkers = inputs.map { _ in [:] }
     lineBase = inputs.map { _ in 0 }
     consumedBytes = inputs.map { _ in 0 }
-    pool = PieceBufferPool(usualCapacity: ScriptRunner.readBytes)
+    pool = PieceBufferPool(usualCapacity: SourceReader.headroom + ScriptRunner.readBytes)
+  }
+
+  deinit {
+    if let readBuffer { pool.giveBack(readBuffer) }
   }
 
   func attach(_ query: QueryRunner) {
@@ -51,18 +61,25 @@ final class SourceReader {
     return jobs(pieces, count: bytes.count, from: index, stream: stream)
   }
 
-  /// The pieces of whole lines that the next `count` bytes of mapped input `index` complete:
-  /// views into the file, with the partial line before them, mapped here (`MappedFile`).
-  func mappedJobs(from index: Int, count: Int) throws(RunError) -> [ScanJob] {
-    guard let file = (inputs[index] as? InputFile)?.mapped else {
-      preconditionFailure("mapped bytes from an input that is not mapped")
-    }
-    var chunker = chunkers[index][0] ?? InputChunker(maxLineBytes: maxLineBytes)
-    // The view starts with the partial line carried over (none while a long line is dropped).
-    let view = try file.mapping(last: chunker.mappedTail + count)
-    let pieces = chunker.push(mapped: view)
-    chunkers[index][0] = chunker
-    return jobs(pieces, count: count, from: index, stream: 0)
+  /// Where the next read of any of this source's inputs should put its bytes: a buffer that
+  /// can become the piece itself (`jobs(read:from:stream:)`).
+  func readSpace() -> UnsafeMutableRawBufferPointer {
+    let buffer = readBuffer ?? pool.take(atLeast: SourceReader.headroom + ScriptRunner.readBytes)
+    readBuffer = buffer
+    return UnsafeMutableRawBufferPointer(
+      start: buffer.start + SourceReader.headroom, count: ScriptRunner.readBytes)
+  }
+
+  /// The pieces of whole lines that the `count` bytes just read into `readSpace()`, from byte
+  /// stream `stream` of input `index`, complete.
+  func jobs(read count: Int, from index: Int, stream: Int = 0) -> [ScanJob] {
+    guard let buffer = readBuffer else { preconditionFailure("a read without readSpace()") }
+    let bytes = UnsafeRawBufferPointer(start: buffer.start + SourceReader.headroom, count: count)
+    let (pieces, usedBuffer) = chunkers[index][
+      stream, default: InputChunker(maxLineBytes: maxLineBytes)
+    ].push(inPlace: bytes, of: buffer, headroom: SourceReader.headroom, pool: pool)
+    if usedBuffer { readBuffer = nil }
+    return jobs(pieces, count: count, from: index, stream: stream)
   }
 
   /// Jobs for the pieces that `count` new bytes of a stream completed.
@@ -82,13 +99,9 @@ final class SourceReader {
   /// Byte stream `stream` of input `index` ended, the input goes on: its last line, if
   /// unterminated, is a line (`tornIsBad` false: a file's last line) or one bad line (a
   /// connection that closed mid-line).
-  func streamEndJobs(from index: Int, stream: Int, tornIsBad: Bool) throws(RunError) -> [ScanJob] {
+  func streamEndJobs(from index: Int, stream: Int, tornIsBad: Bool) -> [ScanJob] {
     guard var chunker = chunkers[index].removeValue(forKey: stream) else { return [] }
-    var tail: InputBytes?
-    if chunker.mappedTail > 0, let file = (inputs[index] as? InputFile)?.mapped {
-      tail = try file.mapping(last: chunker.mappedTail)
-    }
-    return chunker.finish(mappedTail: tail).compactMap { piece in
+    return chunker.finish().compactMap { piece in
       guard tornIsBad, case .lines(let bytes) = piece else { return job(piece, index) }
       if bytes.isBlank { return nil }
       return ScanJob(
@@ -98,10 +111,10 @@ final class SourceReader {
 
   /// Input `index` ended: the last line of each of its streams, if unterminated, then the end
   /// marker.
-  func endJobs(from index: Int) throws(RunError) -> [ScanJob] {
+  func endJobs(from index: Int) -> [ScanJob] {
     var jobs: [ScanJob] = []
     for stream in chunkers[index].keys.sorted() {
-      jobs += try streamEndJobs(
+      jobs += streamEndJobs(
         from: index, stream: stream, tornIsBad: !(inputs[index] is InputFile))
     }
     return jobs + [ScanJob(spec: spec, input: index, kind: .end)]

@@ -5,10 +5,11 @@ import Testing
 import Glibc
 #endif
 
-/// A regular file (`-i FILE`, or stdin redirected from one) is read through mappings; the same
-/// bytes through a pipe are read(2). Both must give byte-identical results: rows, bad-line
-/// reports with their line numbers, dead letters, `--stats` counts.
-@Suite struct MappedInputEndToEndTests {
+/// A regular file (`-i FILE`, or stdin redirected from one) is read a megabyte at a time; the
+/// same bytes through a pipe arrive in reads of whatever sizes the pipe gives. Both must give
+/// byte-identical results: rows, bad-line reports with their line numbers, dead letters,
+/// `--stats` counts.
+@Suite struct FileInputEndToEndTests {
   /// A few megabytes of awkward NDJSON: a BOM, CRLF lines, blank lines, bad JSON, lines over
   /// `--max-line-bytes 300` (one across a 1 MiB read boundary), and a torn last line.
   static func awkwardInput() -> [UInt8] {
@@ -46,10 +47,10 @@ import Glibc
     var deadLetters: String
   }
 
-  /// Runs streamsql in `dir` with input.ndjson as its stdin: redirected from the file (mapped)
-  /// or piped through `cat` (read).
+  /// Runs streamsql in `dir` with input.ndjson as its stdin: redirected from the file or piped
+  /// through `cat`.
   static func run(_ arguments: [String], piped: Bool, in dir: URL) throws -> Outcome {
-    let dead = dir.appendingPathComponent(piped ? "dead-piped.ndjson" : "dead-mapped.ndjson")
+    let dead = dir.appendingPathComponent(piped ? "dead-piped.ndjson" : "dead-file.ndjson")
     let all = ["--on-error", "dead-letter=\(dead.path)", "--max-line-bytes", "300"] + arguments
     let result: StreamsqlBinary.Result
     if piped {
@@ -75,28 +76,27 @@ import Glibc
     "SELECT COUNT(*) AS n, SUM(b) AS total, MAX(a) AS last FROM stdin",
     "SELECT * FROM stdin WHERE a % 97 = 0",
   ])
-  func mappedFileGivesWhatAPipeGives(_ query: String) throws {
+  func fileGivesWhatAPipeGives(_ query: String) throws {
     let dir = try StreamsqlBinary.makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     try Data(Self.awkwardInput()).write(to: dir.appendingPathComponent("input.ndjson"))
-    let mapped = try Self.run(["--stats", query], piped: false, in: dir)
+    let file = try Self.run(["--stats", query], piped: false, in: dir)
     let piped = try Self.run(["--stats", query], piped: true, in: dir)
-    #expect(mapped.status == 0, "\(mapped.stderr)")
-    #expect(!mapped.stdout.isEmpty)
-    #expect(mapped.deadLetters.contains("oops"))
-    #expect(mapped.stderr.contains("bad input line"))
+    #expect(file.status == 0, "\(file.stderr)")
+    #expect(!file.stdout.isEmpty)
+    #expect(file.deadLetters.contains("oops"))
+    #expect(file.stderr.contains("bad input line"))
     // Compared as booleans: the outputs are megabytes long.
-    let sameOut = mapped.stdout == piped.stdout
-    let sameLetters = mapped.deadLetters == piped.deadLetters
+    let sameOut = file.stdout == piped.stdout
+    let sameLetters = file.deadLetters == piped.deadLetters
     #expect(sameOut, "stdout differs")
     #expect(sameLetters, "dead letters differ")
-    #expect(mapped.stderr == piped.stderr)
-    #expect(mapped.status == piped.status)
+    #expect(file.stderr == piped.stderr)
+    #expect(file.status == piped.status)
   }
 
-  /// A mapped file's pages are given back piece by piece: the peak RSS stays far below the
-  /// file's size.
-  @Test func mappedFileMemoryStaysBounded() throws {
+  /// A file's pieces reuse a few buffers: the peak RSS stays far below the file's size.
+  @Test func fileMemoryStaysBounded() throws {
     let dir = try StreamsqlBinary.makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let line = Array("{\"a\": 1, \"s\": \"\(String(repeating: "z", count: 1000))\"}\n".utf8)
