@@ -47,11 +47,12 @@ let package = Package(
       // alone misses the libraries that FoundationEssentials (imported by ArgumentParser) needs,
       // which `swift build --static-swift-stdlib` would have found by compiling every module
       // with the flag; they are named here. Release only: the debug test bundle links the
-      // dynamic runtime that XCTest and Swift Testing use.
+      // dynamic runtime that XCTest and Swift Testing use. Linux only: Apple platforms have the
+      // runtime in the OS and no static one.
       linkerSettings: [
         .unsafeFlags(
           ["-static-stdlib", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization"],
-          .when(configuration: .release))
+          .when(platforms: [.linux], configuration: .release))
       ]
     ),
     .testTarget(name: "SQLParserTests", dependencies: ["SQLParser"]),

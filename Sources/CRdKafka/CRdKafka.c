@@ -123,6 +123,14 @@
     (rkparlist))                                                                                 \
   X(rd_kafka_topic_partition_list_t *, rd_kafka_topic_partition_list_new, (int size), (size))
 
+// The library's install name: the versioned one, as the unversioned librdkafka.so is only in
+// the -dev package.
+#ifdef __APPLE__
+#define CRDKAFKA_LIBRARY "librdkafka.1.dylib"
+#else
+#define CRDKAFKA_LIBRARY "librdkafka.so.1"
+#endif
+
 // The library's functions, found by name once it is loaded.
 #define CRDKAFKA_POINTER(type, name, parameters, arguments) __typeof__(&name) name;
 #define CRDKAFKA_VOID_POINTER(name, parameters, arguments) __typeof__(&name) name;
@@ -136,13 +144,12 @@ static char problemText[512];
 static pthread_once_t loading = PTHREAD_ONCE_INIT;
 
 static void load(void) {
-  // The soname: the unversioned librdkafka.so is in the -dev package only.
-  void *handle = dlopen("librdkafka.so.1", RTLD_NOW | RTLD_LOCAL);
+  void *handle = dlopen(CRDKAFKA_LIBRARY, RTLD_NOW | RTLD_LOCAL);
   if (handle == NULL) {
     const char *reason = dlerror();
     snprintf(problemText, sizeof problemText,
              "Kafka needs librdkafka, which cannot be loaded (%s); install it (Debian: librdkafka1)",
-             reason ? reason : "librdkafka.so.1 not found");
+             reason ? reason : CRDKAFKA_LIBRARY " not found");
     problem = problemText;
     return;
   }
@@ -150,7 +157,7 @@ static void load(void) {
   library.name = (__typeof__(&name))dlsym(handle, #name);                                        \
   if (library.name == NULL) {                                                                    \
     snprintf(problemText, sizeof problemText,                                                    \
-             "Kafka needs a newer librdkafka: librdkafka.so.1 has no %s",                      \
+             "Kafka needs a newer librdkafka: " CRDKAFKA_LIBRARY " has no %s",                \
              #name);                                                                             \
     problem = problemText;                                                                       \
     return;                                                                                      \
