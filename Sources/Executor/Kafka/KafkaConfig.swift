@@ -10,6 +10,7 @@ enum KafkaConfig {
 
   /// A configuration with `bootstrap.servers` and `settings`, then the URL's properties; an
   /// unknown property or a bad value is a `RunError` naming it.
+  ///
   /// Every Kafka source and sink starts here, so this is where librdkafka is loaded (CRdKafka
   /// loads it on first use, not at startup); a machine without it gets a `RunError` saying so.
   static func make(_ url: KafkaURL, _ settings: [(String, String)]) throws(RunError)
@@ -48,7 +49,8 @@ enum KafkaConfig {
     }
   }
 
-  /// Why librdkafka cannot be used (it is not installed, or lacks a function used here), or nil.
+  /// Why librdkafka cannot be used (not installed, or lacking a function used here), or nil.
+  ///
   /// The first call loads it.
   static var libraryProblem: String? {
     crdkafka_load_problem().map { String(cString: $0) }
