@@ -51,10 +51,11 @@ enum StreamsqlBinary {
 
   /// Runs `streamsql arguments` in `directory` with `stdin` as its standard input; stdout and
   /// stderr go to files (no pipe can fill up), and the child is killed after `timeout` seconds.
-  /// `executable` runs another program instead (a shell that pipes into streamsql).
+  /// `executable` runs another program instead (a shell that pipes into streamsql); `environment`
+  /// adds to or overrides this process's environment.
   static func run(
     _ arguments: [String], stdin: Data = Data(), in directory: URL, timeout: TimeInterval = 20,
-    executable: URL? = nil
+    executable: URL? = nil, environment extra: [String: String] = [:]
   ) throws -> Result {
     let inURL = directory.appendingPathComponent(".stdin")
     let outURL = directory.appendingPathComponent(".stdout")
@@ -79,6 +80,7 @@ enum StreamsqlBinary {
     process.standardError = errHandle
     var environment = ProcessInfo.processInfo.environment
     environment["SWIFT_BACKTRACE"] = "enable=no"
+    environment.merge(extra) { _, new in new }
     process.environment = environment
     let done = DispatchSemaphore(value: 0)
     process.terminationHandler = { _ in done.signal() }

@@ -10,9 +10,13 @@ enum KafkaConfig {
 
   /// A configuration with `bootstrap.servers` and `settings`, then the URL's properties; an
   /// unknown property or a bad value is a `RunError` naming it.
+  ///
+  /// Every Kafka source and sink starts here, so this is where librdkafka is loaded (CRdKafka
+  /// loads it on first use, not at startup); a machine without it gets a `RunError` saying so.
   static func make(_ url: KafkaURL, _ settings: [(String, String)]) throws(RunError)
     -> OpaquePointer
   {
+    if let problem = libraryProblem { throw RunError("\(url.text): \(problem)") }
     let conf = rd_kafka_conf_new()!
     var all = [("bootstrap.servers", url.brokers), ("log.connection.close", "false")] + settings
     for property in url.properties {
@@ -34,12 +38,22 @@ enum KafkaConfig {
 
   /// Checks a URL's properties without connecting, for a usage error before anything is read.
   static func check(_ url: KafkaURL) -> String? {
+    // Without librdkafka the properties cannot be checked; the run then fails when it connects,
+    // as a runtime failure (exit 1) that names the missing library.
+    guard libraryProblem == nil else { return nil }
     do throws(RunError) {
       rd_kafka_conf_destroy(try make(url, []))
       return nil
     } catch {
       return error.message
     }
+  }
+
+  /// Why librdkafka cannot be used (not installed, or lacking a function used here), or nil.
+  ///
+  /// The first call loads it.
+  static var libraryProblem: String? {
+    crdkafka_load_problem().map { String(cString: $0) }
   }
 
   /// The text in a NUL-terminated error buffer.
