@@ -197,13 +197,38 @@ extension FieldExtractor {
 
   /// `stringValue` for a string of the compact form (printable ASCII, no escape): a short one,
   /// neither read as event time nor deferred, is made here, inline; anything else takes the
-  /// call (which leaves a deferred one as its span).
+  /// call (`compactStringCall`).
   @inline(__always)
   func compactStringValue(
     _ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int, _ end: Int, node: Int32
   ) -> Value {
     if end &- start <= 15 && smallStrings && stringModes[Int(node)] == StringMode.build {
       return .string(SmallASCIIString.make(p, n, start, end))
+    }
+    return compactStringCall(p, n, start, end, node: node)
+  }
+
+  /// `stringValue(..., ascii: true)` for what `compactStringValue` leaves to a call: what
+  /// `stringValue` would return, with the placeholder of a deferred string made here.
+  ///
+  /// `stringValue` saves half a dozen registers for its event-time parse before it looks at
+  /// the mode (~33 instructions for a placeholder). Here the placeholder (every deferred
+  /// string of a prefiltered scan) and an event time in the minute read last
+  /// (`EventTimeParser.sameMinute`, nearly every one) are made with scratch registers alone;
+  /// another time goes to its full parse (`timeValue`), and a long string to build to
+  /// `stringValue`. The walk's loop calls this as it called `stringValue`, so it compiles as
+  /// before (a test of the mode there, tried too, cost the loop registers).
+  @inline(never)
+  func compactStringCall(
+    _ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int, _ end: Int, node: Int32
+  ) -> Value {
+    let mode = stringModes[Int(node)]
+    if mode == StringMode.deferred && end <= Self.maxDeferredOffset {
+      return Self.deferredSpan(start, end)
+    }
+    if mode == StringMode.time {
+      if let ms = times.sameMinute(p, start, end) { return .timestamp(ms) }
+      return timeValue(p, n, start, end)
     }
     return stringValue(p, n, start, end, node: node, ascii: true)
   }
