@@ -252,6 +252,10 @@ func expectAgreementOnEdits(_ extractor: FieldExtractor, of devices: [String], n
     #"{"a":{"b":1},"c":[1,2],"d":"xyz"}"#, #"[[1],[2,3],{"k":[4,5,6]},"s"]"#,
     #"{"os":{"name":"ios"},"v":"17"}"#, #"{"x":{"y":{"z":{}}},"w":[[]]}"#,
     #"{"long":"abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz"}"#,
+    // Flat ones of 37 to 64 bytes: each sixteen-byte block of the cached compare is checked.
+    #"{"os":"android","version":"14","m":1}"#, #"{"os":"android","version":"14","model":"x1"}"#,
+    #"{"os":"android","version":"14","model":"pixel","build":"a1b2c"}"#,
+    #"{"os":"android","version":"14","model":"pixel","build":"a1b2c3"}"#,
   ]
   for _ in 0..<2 {
     for device in devices { #expect(expectAgreement(extractor, eventLine(device: device))) }

@@ -158,12 +158,18 @@ extension FieldExtractor {
     return j
   }
 
-  /// An unwanted container in the top-level object (`skipRepeated`): the index after it, or -1
-  /// when it is not in the compact form.
+  /// An unwanted container in the top-level object: the index after it, or -1 when it is not
+  /// in the compact form. Answered from `skipped` when the same bytes were validated before
+  /// (see `RepeatedValueCache`); the depth limit matters only to the walk of a miss.
   @inline(never)
   func skipMember(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int) -> Int {
+    if let length = RepeatedValueCache.candidateLength(p, n, i),
+      skipped.contains(p, i, length: length)
+    {
+      return i &+ length
+    }
     // The top-level object is one level; what nests below it may use the rest.
-    skipRepeated(p, n, from: i, depthLimit: min(maxDepth &- 1, 63)) ?? -1
+    return skipAndRemember(p, n, from: i, depthLimit: min(maxDepth &- 1, 63)) ?? -1
   }
 
   /// The members of the top-level object `walkCompact` leaves out of its loop.
@@ -386,19 +392,7 @@ extension FieldExtractor {
     }
   }
 
-  /// `skipCompact` for a member of the top-level object, answered from `skipped` when the same
-  /// bytes were validated before (see `RepeatedValueCache`).
-  @inline(__always)
-  func skipRepeated(_ p: UnsafePointer<UInt8>, _ n: Int, from start: Int, depthLimit: Int) -> Int? {
-    if let length = RepeatedValueCache.candidateLength(p, n, start),
-      skipped.contains(p, start, length: length)
-    {
-      return start &+ length
-    }
-    return skipAndRemember(p, n, from: start, depthLimit: depthLimit)
-  }
-
-  /// `skipRepeated` on a miss: the walk, then the container remembered when it qualifies.
+  /// `skipMember` on a miss: the walk, then the container remembered when it qualifies.
   @inline(never)
   func skipAndRemember(_ p: UnsafePointer<UInt8>, _ n: Int, from start: Int, depthLimit: Int)
     -> Int?
