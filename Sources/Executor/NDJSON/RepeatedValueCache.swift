@@ -58,6 +58,12 @@ struct RepeatedValueCache {
     let close = p[i] &+ 2  // `{` 0x7B → `}` 0x7D, `[` 0x5B → `]` 0x5D
     let raw = UnsafeRawPointer(p)
     var j = i &+ minLength &- 1
+    // The usual case first, without the loop's bounds: the first block lies within the line
+    // (as the loop's first block then does) and holds the closing byte.
+    if j &+ 16 <= n {
+      let bits = ByteMask.equal(raw, at: j, to: close)
+      if bits != 0 { return minLength &+ Int(bits.trailingZeroBitCount) }
+    }
     let limit = min(n, i &+ maxLength)
     while true {
       // The last block ends at `limit` and may overlap the one before (`i + 16 <= limit`):
