@@ -305,7 +305,10 @@ func expectAgreementOnEdits(_ extractor: FieldExtractor, of devices: [String], n
   var parser = EventTimeParser()
   let bytes: [UInt8] = Array("0123456789-T:.Z+ ".utf8) + [0x00, 0x2F, 0x3A, 0x3F, 0x40, 0x7F, 0xFF]
   var answered = 0
-  for sample in ["2026-11-26T08:00:00.318Z", "2026-11-26T08:00:59.999Z", "2026-11-26T08:01:07.041Z"] {
+  let samples = [
+    "2026-11-26T08:00:00.318Z", "2026-11-26T08:00:59.999Z", "2026-11-26T08:01:07.041Z",
+  ]
+  for sample in samples {
     let original = Array(sample.utf8)
     // Caches the sample's minute.
     _ = original.withUnsafeBufferPointer { parser.parse($0.baseAddress!, 0, 24) }
@@ -314,7 +317,9 @@ func expectAgreementOnEdits(_ extractor: FieldExtractor, of devices: [String], n
         var text = original
         text[at] = byte
         let want = text.withUnsafeBytes { Timestamp.parse($0) }
-        let quick = text.withUnsafeBufferPointer { parser.sameMinute($0.baseAddress!, 0, text.count) }
+        let quick = text.withUnsafeBufferPointer {
+          parser.sameMinute($0.baseAddress!, 0, text.count)
+        }
         if let quick {
           #expect(quick == want, "\(String(decoding: text, as: UTF8.self))")
           answered += 1

@@ -15,9 +15,9 @@ enum StringMode {
 /// own column, so the other wanted strings of a row are built once the row is known to pass.
 ///
 /// The compact walk (`compactStringCall`, called from `compactStringValue` out of the walk's
-/// loop so that the loop compiles as before; `wholeObject` for the whole line) stores in a `.deferred`
-/// node's slots a placeholder in place of the value: `.interval` holding the string's start
-/// and end in the line (the object's start and end for the whole line). No
+/// loop so that the loop compiles as before; `wholeObject` for the whole line) stores in a
+/// `.deferred` node's slots a placeholder in place of the value: `.interval` holding the
+/// string's start and end in the line (the object's start and end for the whole line). No
 /// scanned slot holds an interval otherwise (the scan makes none, and deferral is only used
 /// with no declared column to coerce), so the placeholder cannot be mistaken for a value;
 /// it holds no reference, so freeing a row that keeps it releases nothing. Everything else
