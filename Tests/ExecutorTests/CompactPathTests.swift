@@ -252,6 +252,10 @@ func expectAgreementOnEdits(_ extractor: FieldExtractor, of devices: [String], n
     #"{"a":{"b":1},"c":[1,2],"d":"xyz"}"#, #"[[1],[2,3],{"k":[4,5,6]},"s"]"#,
     #"{"os":{"name":"ios"},"v":"17"}"#, #"{"x":{"y":{"z":{}}},"w":[[]]}"#,
     #"{"long":"abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz"}"#,
+    // Flat ones of 37 to 64 bytes: each sixteen-byte block of the cached compare is checked.
+    #"{"os":"android","version":"14","m":1}"#, #"{"os":"android","version":"14","model":"x1"}"#,
+    #"{"os":"android","version":"14","model":"pixel","build":"a1b2c"}"#,
+    #"{"os":"android","version":"14","model":"pixel","build":"a1b2c3"}"#,
   ]
   for _ in 0..<2 {
     for device in devices { #expect(expectAgreement(extractor, eventLine(device: device))) }
@@ -291,4 +295,48 @@ func expectAgreementOnEdits(_ extractor: FieldExtractor, of devices: [String], n
   let nuls = [UInt8](repeating: 0, count: 16) + Array(":00.000Z".utf8)
   let got = nuls.withUnsafeBufferPointer { fresh.parse($0.baseAddress!, 0, 24) }
   #expect(got == nuls.withUnsafeBytes { Timestamp.parse($0) })
+}
+
+/// `EventTimeParser.sameMinute`, the cache hit the compact walk tries before `parse`: whenever
+/// it answers, it answers what `Timestamp.parse` does, every byte of the second and
+/// milliseconds changed to each of a set of bytes, and it answers the times of the cached
+/// minute in the common shape that parse.
+@Test func eventTimeParserSameMinuteAgreesWithTimestampParse() {
+  var parser = EventTimeParser()
+  let bytes: [UInt8] = Array("0123456789-T:.Z+ ".utf8) + [0x00, 0x2F, 0x3A, 0x3F, 0x40, 0x7F, 0xFF]
+  var answered = 0
+  let samples = [
+    "2026-11-26T08:00:00.318Z", "2026-11-26T08:00:59.999Z", "2026-11-26T08:01:07.041Z",
+  ]
+  for sample in samples {
+    let original = Array(sample.utf8)
+    // Caches the sample's minute.
+    _ = original.withUnsafeBufferPointer { parser.parse($0.baseAddress!, 0, 24) }
+    for at in original.indices {
+      for byte in bytes {
+        var text = original
+        text[at] = byte
+        let want = text.withUnsafeBytes { Timestamp.parse($0) }
+        let quick = text.withUnsafeBufferPointer {
+          parser.sameMinute($0.baseAddress!, 0, text.count)
+        }
+        if let quick {
+          #expect(quick == want, "\(String(decoding: text, as: UTF8.self))")
+          answered += 1
+        }
+        // A digit of the second or milliseconds changed to another: still the common shape.
+        let digit = { (b: UInt8) in b &- 0x30 < 10 }
+        if at >= 16 && digit(original[at]) && digit(byte) && want != nil {
+          #expect(quick != nil, "\(String(decoding: text, as: UTF8.self))")
+        }
+        // A shorter or longer string is never answered.
+        #expect(text.withUnsafeBufferPointer { parser.sameMinute($0.baseAddress!, 0, 23) } == nil)
+      }
+    }
+  }
+  #expect(answered > 100)
+  // An empty cache answers nothing, not even for sixteen NUL bytes.
+  let fresh = EventTimeParser()
+  let nuls = [UInt8](repeating: 0, count: 16) + Array(":00.000Z".utf8)
+  #expect(nuls.withUnsafeBufferPointer { fresh.sameMinute($0.baseAddress!, 0, 24) } == nil)
 }

@@ -1,3 +1,5 @@
+import Planner
+import SQLParser
 import Testing
 
 @testable import Executor
@@ -38,4 +40,45 @@ import Testing
     #expect(rows.allSatisfy { !$0.contains(#""w":"b""#) && !$0.contains(#""w":"g""#) })
     #expect(outcome.stats.badRows == 3)
   }
+}
+
+/// `prepareColumns` moving the values it outputs (the last query of a piece) and copying them:
+/// the same rows, times, offsets and values, whether every output moves (a loop without a test
+/// per value) or only some (a column output twice is copied the first time); moving leaves
+/// NULL in the moved slots and nothing else changed.
+@Test(arguments: [
+  "SELECT w, v FROM stdin TIMESTAMP BY ts WHERE v >= 1",
+  "SELECT w, v, w AS again FROM stdin TIMESTAMP BY ts WHERE v >= 1",
+  "SELECT w FROM stdin WHERE v >= 1",
+])
+func preparedValuesAreTheSameMovedOrCopied(query: String) throws {
+  var planner = ScriptPlanner()
+  _ = try planner.add(script: try Parser.parseScript(query))
+  let plan = planner.plan
+  let fields = plan.sources[0].fields
+  let extractor = FieldExtractor(paths: fields)
+  var scanned: [Value] = []
+  let long = #"{"ts":7,"v":3,"w":"a longer string than fifteen bytes"}"#
+  for line in QueryPreparerTests.lines + [long] {
+    let result = Array(line.utf8).withUnsafeBytes { extractor.extract($0) }
+    guard case .success(let row) = result else { continue }
+    scanned += row
+  }
+  let count = scanned.count / fields.count
+  var copied = scanned
+  var moved = scanned
+  let copy = copied.withUnsafeMutableBufferPointer {
+    QueryPreparer(plan: plan.queries[0]).prepare(
+      $0, width: fields.count, count: count, arrivalMillis: 0, movesValues: false)
+  }
+  let move = moved.withUnsafeMutableBufferPointer {
+    QueryPreparer(plan: plan.queries[0]).prepare(
+      $0, width: fields.count, count: count, arrivalMillis: 0, movesValues: true)
+  }
+  #expect(copied == scanned)
+  #expect(move.values == copy.values && move.times == copy.times && move.offsets == copy.offsets)
+  #expect(move.rows == copy.rows && move.errors.map(\.message) == copy.errors.map(\.message))
+  #expect(!copy.values.isEmpty)
+  for (after, before) in zip(moved, scanned) where after != before { #expect(after == .null) }
+  #expect(moved != scanned)
 }

@@ -89,6 +89,35 @@ struct EventTimeParser {
     return minuteStart &+ second &* 1000 &+ millis
   }
 
+  /// `parse` for a time in the minute cached last: its time when `p[start..<end]` has the
+  /// common shape and the same first sixteen bytes as that minute, else nil, and then `parse`
+  /// decides (a nil here says nothing about the string).
+  ///
+  /// The cache hit of `parse` alone, reading only what it reads (the bytes and three cached
+  /// words) and writing nothing, so that a caller can try it without `parse`'s frame.
+  @inline(__always)
+  func sameMinute(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int64? {
+    guard end &- start == 24 else { return nil }
+    let raw = UnsafeRawPointer(p + start)
+    let word = raw.loadUnaligned(as: UInt64.self)
+    let middle = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+    guard word == minuteWord && middle == minuteMiddle && word != 0 else { return nil }
+    let last = raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
+    // As in `parse`: `:SS.mmmZ`, separators in lanes 0, 3 and 7, digits in 1, 2, 4, 5, 6.
+    let lastSeparators: UInt64 = 0xFF00_0000_FF00_00FF
+    let lastPattern: UInt64 = 0x5A00_0000_2E00_003A
+    let lastDigits: UInt64 = 0x00FF_FFFF_00FF_FF00
+    guard last & lastSeparators == lastPattern, Self.digits(last, lastDigits) else { return nil }
+    let l = (last &- (0x3030_3030_3030_3030 & lastDigits)) & lastDigits
+    let lp = l &* 10 &+ (l &>> 8)
+    let second = Int64(truncatingIfNeeded: (lp &>> 8) & 0xFF)
+    guard second < 61 else { return nil }
+    let millis =
+      Int64(truncatingIfNeeded: (lp &>> 32) & 0xFF) &* 10
+      &+ Int64(truncatingIfNeeded: (l &>> 48) & 0xFF)
+    return minuteMillis &+ second &* 1000 &+ millis
+  }
+
   /// True when every lane of `word` under `mask` (whole bytes) is an ASCII digit.
   @inline(__always)
   private static func digits(_ word: UInt64, _ mask: UInt64) -> Bool {

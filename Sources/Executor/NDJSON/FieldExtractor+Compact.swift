@@ -158,12 +158,18 @@ extension FieldExtractor {
     return j
   }
 
-  /// An unwanted container in the top-level object (`skipRepeated`): the index after it, or -1
-  /// when it is not in the compact form.
+  /// An unwanted container in the top-level object: the index after it, or -1 when it is not
+  /// in the compact form. Answered from `skipped` when the same bytes were validated before
+  /// (see `RepeatedValueCache`); the depth limit matters only to the walk of a miss.
   @inline(never)
   func skipMember(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int) -> Int {
+    if let length = RepeatedValueCache.candidateLength(p, n, i),
+      skipped.contains(p, i, length: length)
+    {
+      return i &+ length
+    }
     // The top-level object is one level; what nests below it may use the rest.
-    skipRepeated(p, n, from: i, depthLimit: min(maxDepth &- 1, 63)) ?? -1
+    return skipAndRemember(p, n, from: i, depthLimit: min(maxDepth &- 1, 63)) ?? -1
   }
 
   /// The members of the top-level object `walkCompact` leaves out of its loop.
@@ -197,13 +203,38 @@ extension FieldExtractor {
 
   /// `stringValue` for a string of the compact form (printable ASCII, no escape): a short one,
   /// neither read as event time nor deferred, is made here, inline; anything else takes the
-  /// call (which leaves a deferred one as its span).
+  /// call (`compactStringCall`).
   @inline(__always)
   func compactStringValue(
     _ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int, _ end: Int, node: Int32
   ) -> Value {
     if end &- start <= 15 && smallStrings && stringModes[Int(node)] == StringMode.build {
       return .string(SmallASCIIString.make(p, n, start, end))
+    }
+    return compactStringCall(p, n, start, end, node: node)
+  }
+
+  /// `stringValue(..., ascii: true)` for what `compactStringValue` leaves to a call: what
+  /// `stringValue` would return, with the placeholder of a deferred string made here.
+  ///
+  /// `stringValue` saves half a dozen registers for its event-time parse before it looks at
+  /// the mode (~33 instructions for a placeholder). Here the placeholder (every deferred
+  /// string of a prefiltered scan) and an event time in the minute read last
+  /// (`EventTimeParser.sameMinute`, nearly every one) are made with scratch registers alone;
+  /// another time goes to its full parse (`timeValue`), and a long string to build to
+  /// `stringValue`. The walk's loop calls this as it called `stringValue`, so it compiles as
+  /// before (a test of the mode there, tried too, cost the loop registers).
+  @inline(never)
+  func compactStringCall(
+    _ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int, _ end: Int, node: Int32
+  ) -> Value {
+    let mode = stringModes[Int(node)]
+    if mode == StringMode.deferred && end <= Self.maxDeferredOffset {
+      return Self.deferredSpan(start, end)
+    }
+    if mode == StringMode.time {
+      if let ms = times.sameMinute(p, start, end) { return .timestamp(ms) }
+      return timeValue(p, n, start, end)
     }
     return stringValue(p, n, start, end, node: node, ascii: true)
   }
@@ -361,19 +392,7 @@ extension FieldExtractor {
     }
   }
 
-  /// `skipCompact` for a member of the top-level object, answered from `skipped` when the same
-  /// bytes were validated before (see `RepeatedValueCache`).
-  @inline(__always)
-  func skipRepeated(_ p: UnsafePointer<UInt8>, _ n: Int, from start: Int, depthLimit: Int) -> Int? {
-    if let length = RepeatedValueCache.candidateLength(p, n, start),
-      skipped.contains(p, start, length: length)
-    {
-      return start &+ length
-    }
-    return skipAndRemember(p, n, from: start, depthLimit: depthLimit)
-  }
-
-  /// `skipRepeated` on a miss: the walk, then the container remembered when it qualifies.
+  /// `skipMember` on a miss: the walk, then the container remembered when it qualifies.
   @inline(never)
   func skipAndRemember(_ p: UnsafePointer<UInt8>, _ n: Int, from start: Int, depthLimit: Int)
     -> Int?

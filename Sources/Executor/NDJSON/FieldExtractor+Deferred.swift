@@ -14,10 +14,10 @@ enum StringMode {
 /// Strings the compact walk leaves unbuilt: a filter that throws most rows away needs only its
 /// own column, so the other wanted strings of a row are built once the row is known to pass.
 ///
-/// The compact walk (`stringValue` called from `compactStringValue`, out of the walk's loop so
-/// that the loop compiles as before; `wholeObject` for the whole line) stores in a `.deferred`
-/// node's slots a placeholder in place of the value: `.interval` holding the string's start
-/// and end in the line (the object's start and end for the whole line). No
+/// The compact walk (`compactStringCall`, called from `compactStringValue` out of the walk's
+/// loop so that the loop compiles as before; `wholeObject` for the whole line) stores in a
+/// `.deferred` node's slots a placeholder in place of the value: `.interval` holding the
+/// string's start and end in the line (the object's start and end for the whole line). No
 /// scanned slot holds an interval otherwise (the scan makes none, and deferral is only used
 /// with no declared column to coerce), so the placeholder cannot be mistaken for a value;
 /// it holds no reference, so freeing a row that keeps it releases nothing. Everything else
@@ -61,7 +61,7 @@ extension FieldExtractor {
   }
 
   /// Replaces the placeholders in `row` with the values they stand for: what the walk would
-  /// have stored (`stringValue`, as `compactStringValue` calls it; the object's text for the
+  /// have stored (`stringValue`, as `compactStringCall` calls it; the object's text for the
   /// whole line). `p` is where the walk read the line from, `n` the bound it was given.
   func buildDeferred(in row: UnsafeMutablePointer<Value>, _ p: UnsafePointer<UInt8>, _ n: Int) {
     for (slot, node) in deferredOutputs {

@@ -343,10 +343,19 @@ public final class FieldExtractor {
   ) -> Value {
     let mode = stringModes[Int(node)]
     if mode == StringMode.time {
-      if let ms = times.parse(p, start, end) { return .timestamp(ms) }
+      return timeValue(p, n, start, end, ascii: ascii)
     } else if mode == StringMode.deferred && ascii && end <= Self.maxDeferredOffset {
       return Self.deferredSpan(start, end)
     }
+    return text(p, n, start, end, ascii: ascii)
+  }
+
+  /// `stringValue` at a `.time` node: `.timestamp` when the string parses, else the string.
+  @inline(never)
+  func timeValue(
+    _ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int, _ end: Int, ascii: Bool = true
+  ) -> Value {
+    if let ms = times.parse(p, start, end) { return .timestamp(ms) }
     return text(p, n, start, end, ascii: ascii)
   }
 

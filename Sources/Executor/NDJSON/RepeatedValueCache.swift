@@ -58,6 +58,12 @@ struct RepeatedValueCache {
     let close = p[i] &+ 2  // `{` 0x7B → `}` 0x7D, `[` 0x5B → `]` 0x5D
     let raw = UnsafeRawPointer(p)
     var j = i &+ minLength &- 1
+    // The usual case first, without the loop's bounds: the first block lies within the line
+    // (as the loop's first block then does) and holds the closing byte.
+    if j &+ 16 <= n {
+      let bits = ByteMask.equal(raw, at: j, to: close)
+      if bits != 0 { return minLength &+ Int(bits.trailingZeroBitCount) }
+    }
     let limit = min(n, i &+ maxLength)
     while true {
       // The last block ends at `limit` and may overlap the one before (`i + 16 <= limit`):
@@ -92,16 +98,17 @@ struct RepeatedValueCache {
   {
     guard entry.load(fromByteOffset: Self.maxLength, as: Int.self) == length else { return false }
     let line = UnsafeRawPointer(p + i)
-    var diff = SIMD16<UInt8>(repeating: 0)
-    var k = 0
-    while k &+ 16 <= length {
-      diff |= line.loadUnaligned(fromByteOffset: k, as: SIMD16<UInt8>.self)
+    @inline(__always) func difference(_ k: Int) -> SIMD16<UInt8> {
+      line.loadUnaligned(fromByteOffset: k, as: SIMD16<UInt8>.self)
         ^ entry.loadUnaligned(fromByteOffset: k, as: SIMD16<UInt8>.self)
-      k &+= 16
     }
-    let tail = length &- 16
-    diff |= line.loadUnaligned(fromByteOffset: tail, as: SIMD16<UInt8>.self)
-      ^ entry.loadUnaligned(fromByteOffset: tail, as: SIMD16<UInt8>.self)
+    // The first and the last sixteen bytes cover a container of up to 32 (the usual one) with
+    // no loop; the blocks from 16 and 32 on cover the rest of one up to `maxLength`.
+    var diff = difference(0) | difference(length &- 16)
+    if length > 32 {
+      diff |= difference(16)
+      if length > 48 { diff |= difference(32) }
+    }
     let words = unsafeBitCast(diff, to: (UInt64, UInt64).self)
     return words.0 | words.1 == 0
   }

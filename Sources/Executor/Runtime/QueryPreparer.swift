@@ -244,6 +244,8 @@ public final class QueryPreparer {
     let comparison = self.comparison
     let filter = comparison == nil ? self.filter : nil
     let outputs = slots.count
+    // Usually the one query moves every value it outputs: no test per value then.
+    let movesAll = moves.allSatisfy { $0 }
     var kept = 0
     var next = 0
     var rowStart = all
@@ -283,6 +285,15 @@ public final class QueryPreparer {
       kept &+= 1
       guard outputs > 0, let values = out.values, let source = row.baseAddress else { continue }
       let target = values + next
+      if movesAll {
+        for k in 0..<outputs {
+          let from = UnsafeMutablePointer(mutating: source) + slots[k]
+          (target + k).initialize(to: from.move())
+          from.initialize(to: .null)
+        }
+        next &+= outputs
+        continue
+      }
       for k in 0..<outputs {
         let from = UnsafeMutablePointer(mutating: source) + slots[k]
         if moves[k] {
