@@ -57,16 +57,10 @@ struct TypeDrift: Sendable {
 
   @inline(__always)
   static func kind(_ v: Value) -> Int {
-    switch v {
-    case .null: return 0
-    case .bool: return 1
-    case .int: return 2
-    case .double: return 3
-    case .string: return 4
-    case .timestamp: return 5
-    case .interval: return 6
-    case .json(let text): return text.utf8.first(where: { $0 > 0x20 }) == UInt8(ascii: "[") ? 8 : 7
+    if case .json(let text) = v, text.utf8.first(where: { $0 > 0x20 }) == UInt8(ascii: "[") {
+      return 8
     }
+    return plainKind(v)
   }
 
   /// `kind`, with every JSON text counted as an OBJECT: a constant per case, which the
