@@ -43,23 +43,8 @@ struct EventTimeParser {
     let middleSeparators: UInt64 = 0x0000_FF00_00FF_0000
     let middlePattern: UInt64 = 0x0000_3A00_0054_0000  // 'T' 0x54, ':' 0x3A
     let middleDigits: UInt64 = 0xFFFF_00FF_FF00_0000
-    let lastSeparators: UInt64 = 0xFF00_0000_FF00_00FF
-    let lastPattern: UInt64 = 0x5A00_0000_2E00_003A  // ':' '.' 'Z'
-    let lastDigits: UInt64 = 0x00FF_FFFF_00FF_FF00
     // Checked in the order of the general case below: the bytes, then the ranges.
-    guard last & lastSeparators == lastPattern, Self.digits(last, lastDigits) else {
-      return Self.general(b, 24)
-    }
-    // The digits as numbers 0–9, every other lane zero. Pairs of digits in one multiply: lane
-    // k of `d * 10 + d >> 8` is 10 × digit k + digit k + 1, at most 99, so no lane carries
-    // into the next.
-    let l = (last &- (0x3030_3030_3030_3030 & lastDigits)) & lastDigits
-    let lp = l &* 10 &+ (l &>> 8)
-    @inline(__always) func lane(_ w: UInt64, _ k: UInt64) -> Int64 {
-      Int64(truncatingIfNeeded: (w &>> (k &* 8)) & 0xFF)
-    }
-    let second = lane(lp, 1)
-    let millis = lane(lp, 4) &* 10 &+ lane(l, 6)
+    guard let (second, millis) = Self.secondAndMillis(last) else { return Self.general(b, 24) }
     // The same first sixteen bytes as a time already read: date, hour and minute are valid.
     // (An empty cache holds zeros, which no valid time has: hence the test of `word`.)
     if word == minuteWord && middle == minuteMiddle && word != 0 {
@@ -69,10 +54,11 @@ struct EventTimeParser {
     guard middle & middleSeparators == middlePattern, Self.digits(middle, middleDigits) else {
       return Self.general(b, 24)
     }
+    // Pairs of digits in one multiply, as in `secondAndMillis`.
     let m = (middle &- (0x3030_3030_3030_3030 & middleDigits)) & middleDigits
     let mp = m &* 10 &+ (m &>> 8)
-    let hour = lane(mp, 3)
-    let minute = lane(mp, 6)
+    let hour = Self.lane(mp, 3)
+    let minute = Self.lane(mp, 6)
     guard hour < 24 && minute < 60 && second < 61 else { return nil }
     let tail = UInt16(truncatingIfNeeded: middle)
     if word != dayWord || tail != dayTail {
@@ -103,19 +89,31 @@ struct EventTimeParser {
     let middle = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
     guard word == minuteWord && middle == minuteMiddle && word != 0 else { return nil }
     let last = raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
-    // As in `parse`: `:SS.mmmZ`, separators in lanes 0, 3 and 7, digits in 1, 2, 4, 5, 6.
+    guard let (second, millis) = Self.secondAndMillis(last), second < 61 else { return nil }
+    return minuteMillis &+ second &* 1000 &+ millis
+  }
+
+  /// The second (not range-checked) and millisecond of `last`, bytes 16–23 of a time,
+  /// `:SS.mmmZ` (separators in lanes 0, 3 and 7, digits in 1, 2, 4, 5, 6); nil when it does not
+  /// have that shape.
+  @inline(__always)
+  static func secondAndMillis(_ last: UInt64) -> (Int64, Int64)? {
     let lastSeparators: UInt64 = 0xFF00_0000_FF00_00FF
-    let lastPattern: UInt64 = 0x5A00_0000_2E00_003A
+    let lastPattern: UInt64 = 0x5A00_0000_2E00_003A  // ':' '.' 'Z'
     let lastDigits: UInt64 = 0x00FF_FFFF_00FF_FF00
-    guard last & lastSeparators == lastPattern, Self.digits(last, lastDigits) else { return nil }
+    guard last & lastSeparators == lastPattern, digits(last, lastDigits) else { return nil }
+    // The digits as numbers 0–9, every other lane zero. Pairs of digits in one multiply: lane
+    // k of `d * 10 + d >> 8` is 10 × digit k + digit k + 1, at most 99, so no lane carries
+    // into the next.
     let l = (last &- (0x3030_3030_3030_3030 & lastDigits)) & lastDigits
     let lp = l &* 10 &+ (l &>> 8)
-    let second = Int64(truncatingIfNeeded: (lp &>> 8) & 0xFF)
-    guard second < 61 else { return nil }
-    let millis =
-      Int64(truncatingIfNeeded: (lp &>> 32) & 0xFF) &* 10
-      &+ Int64(truncatingIfNeeded: (l &>> 48) & 0xFF)
-    return minuteMillis &+ second &* 1000 &+ millis
+    return (lane(lp, 1), lane(lp, 4) &* 10 &+ lane(l, 6))
+  }
+
+  /// Byte `k` of `w` as a number.
+  @inline(__always)
+  static func lane(_ w: UInt64, _ k: UInt64) -> Int64 {
+    Int64(truncatingIfNeeded: (w &>> (k &* 8)) & 0xFF)
   }
 
   /// True when every lane of `word` under `mask` (whole bytes) is an ASCII digit.
