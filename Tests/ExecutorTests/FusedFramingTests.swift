@@ -57,7 +57,7 @@ import Darwin
         sourceLocation: sourceLocation)
     }
     #expect(
-      fused.prepared.map(\.values) == searched.prepared.map(\.values), "\(text)",
+      fused.prepared.map(\.keptRows) == searched.prepared.map(\.keptRows), "\(text)",
       sourceLocation: sourceLocation)
     #expect(
       fused.prepared.map(\.offsets) == searched.prepared.map(\.offsets), "\(text)",
@@ -164,7 +164,7 @@ import Darwin
           let searched = try Self.scan(InputBytes.copying(piece), fused: false)
           #expect(fused.rowLines == searched.rowLines)
           #expect(fused.badLines.map(\.message) == searched.badLines.map(\.message))
-          #expect(fused.prepared.map(\.values) == searched.prepared.map(\.values))
+          #expect(fused.prepared.map(\.keptRows) == searched.prepared.map(\.keptRows))
         }
       }
     }

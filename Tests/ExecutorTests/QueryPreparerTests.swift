@@ -82,3 +82,78 @@ func preparedValuesAreTheSameMovedOrCopied(query: String) throws {
   for (after, before) in zip(moved, scanned) where after != before { #expect(after == .null) }
   #expect(moved != scanned)
 }
+
+/// Rows left where they were scanned (`prepare(sharing:)`, outputs side by side in the scanned
+/// row) are the rows that copying them out gives: the same kept rows, times, row numbers and
+/// errors, read through their offsets; nothing is copied and the scanned values stay as they were.
+@Test(arguments: [
+  "SELECT v, w FROM stdin TIMESTAMP BY ts WHERE v >= 1",
+  "SELECT w, COUNT(*) AS n, SUM(v) AS s FROM stdin TIMESTAMP BY ts GROUP BY w",
+  "SELECT v, w FROM stdin",
+  "SELECT ts, v, w FROM stdin TIMESTAMP BY ts",
+])
+func sharedRowsAreTheCopiedRows(query: String) throws {
+  var planner = ScriptPlanner()
+  _ = try planner.add(script: try Parser.parseScript(query))
+  let plan = planner.plan
+  let fields = plan.sources[0].fields
+  let extractor = FieldExtractor(paths: fields)
+  var scanned: [Value] = []
+  let long = #"{"ts":7,"v":3,"w":"a longer string than fifteen bytes"}"#
+  for line in QueryPreparerTests.lines + [long] {
+    let result = Array(line.utf8).withUnsafeBytes { extractor.extract($0) }
+    guard case .success(let row) = result else { continue }
+    scanned += row
+  }
+  let count = scanned.count / fields.count
+  let block = ScannedValues(minimumCapacity: scanned.count)
+  for r in 0..<count {
+    let row = block.appendNullRow(width: fields.count)
+    for k in 0..<fields.count { row[k] = scanned[r * fields.count + k] }
+  }
+  let preparer = QueryPreparer(plan: plan.queries[0])
+  #expect(preparer.sharedFirstSlot != nil)
+  var copied = scanned
+  let copy = copied.withUnsafeMutableBufferPointer {
+    preparer.prepare($0, width: fields.count, count: count, arrivalMillis: 0, movesValues: true)
+  }
+  let shared = preparer.prepare(
+    sharing: block, width: fields.count, count: count, arrivalMillis: 0)
+  #expect(shared.keptRows == copy.keptRows)
+  #expect(!copy.keptRows.isEmpty)
+  #expect(shared.times == copy.times && shared.rows == copy.rows)
+  #expect(shared.errors.map(\.message) == copy.errors.map(\.message))
+  #expect(shared.values.isEmpty && shared.scanned === block)
+  #expect(Array(block.buffer) == scanned)
+}
+
+/// Outputs that are not the scanned row's slots in order, one after another, are copied.
+@Test(arguments: [
+  "SELECT w, v FROM stdin TIMESTAMP BY ts WHERE v >= 1",
+  "SELECT v, v AS again FROM stdin",
+  "SELECT v, w FROM stdin TIMESTAMP BY ts WHERE w <> 'x'",
+  "SELECT v, UPPER(w) AS w FROM stdin",
+  "SELECT COUNT(*) AS n FROM stdin",
+])
+func outputsNotSideBySideAreNotShared(query: String) throws {
+  var planner = ScriptPlanner()
+  _ = try planner.add(script: try Parser.parseScript(query))
+  #expect(QueryPreparer(plan: planner.plan.queries[0]).sharedFirstSlot == nil)
+}
+
+/// A windowed aggregate reads shared rows (`GROUP BY w` with `SUM(v)`) exactly as it reads
+/// copied ones (the same query with its argument computed).
+@Test func windowsOfSharedRowsMatchCopiedRows() throws {
+  let lines = (0..<300).map { i in
+    #"{"ts":\#(i * 97 % 5000),"w":"\#(["a", "b", "a long key, over fifteen bytes"][i % 3])","v":\#(i % 7)}"#
+  }
+  func run(_ sum: String) throws -> String {
+    try QueryHarness.run(
+      "SELECT w, COUNT(*) AS n, SUM(\(sum)) AS s FROM stdin TIMESTAMP BY ts "
+        + "WINDOW TUMBLING (SIZE 1 SECOND) GROUP BY w", lines: lines
+    ).output
+  }
+  let shared = try run("v")
+  #expect(shared == (try run("COALESCE(v, NULL)")))
+  #expect(shared.contains(#""w":"a long key, over fifteen bytes""#))
+}

@@ -49,7 +49,7 @@ extension RowBatch {
   /// Calls `body` with each row's values.
   @inline(__always)
   func forEachRow(_ body: (Int, UnsafeBufferPointer<Value>) throws -> Void) rethrows {
-    try values.withUnsafeBufferPointer { all in
+    try withValues { all in
       try starts.withUnsafeBufferPointer { starts in
         guard let base = all.baseAddress else {
           // No values at all: every row is empty (COUNT(*) without GROUP BY).

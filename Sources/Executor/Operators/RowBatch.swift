@@ -13,6 +13,9 @@ public struct RowBatch {
   public var width: Int
   /// The rows' values, `width` each from the row's entry in `starts`.
   public var values: [Value] = []
+  /// The rows' values when they are still where the scan put them (`Prepared.scanned`): then
+  /// `starts` index into it, and `values` is empty.
+  var scanned: ScannedValues?
   /// Where each row's values start in `values`.
   public var starts: [Int32] = []
   /// Event time of each row (arrival time under processing time), ms.
@@ -41,6 +44,7 @@ public struct RowBatch {
   public mutating func append(
     _ row: some Collection<Value>, time: Int64, watermark: Int64, line: Int32
   ) {
+    precondition(scanned == nil, "rows appended to a batch of scanned rows")
     starts.append(Int32(values.count))
     values.append(contentsOf: row)
     times.append(time)
@@ -57,7 +61,15 @@ public struct RowBatch {
     lines = []
   }
 
+  /// Calls `body` with the block of values that `starts` index into.
+  @inline(__always)
+  func withValues<R>(_ body: (UnsafeBufferPointer<Value>) throws -> R) rethrows -> R {
+    if let scanned { return try body(scanned.buffer) }
+    return try values.withUnsafeBufferPointer(body)
+  }
+
   public mutating func removeAll() {
+    scanned = nil
     values.removeAll(keepingCapacity: true)
     starts.removeAll(keepingCapacity: true)
     times.removeAll(keepingCapacity: true)

@@ -56,7 +56,7 @@ extension TimeWindowOperator {
     var groupHashes = [Int](repeating: 0, count: chunk)
     // Per row of the chunk: some tracked value is NULL (found by the probe loop).
     var rowHasNull = [Bool](repeating: false, count: chunk)
-    batch.values.withUnsafeBufferPointer { all in
+    batch.withValues { all in
       batch.starts.withUnsafeBufferPointer { starts in
         probes.withUnsafeMutableBufferPointer { probes in
           groupHashes.withUnsafeMutableBufferPointer { groupHashes in

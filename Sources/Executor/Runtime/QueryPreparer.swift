@@ -15,6 +15,9 @@ public final class QueryPreparer {
     public var offsets: [Int32] = []
     /// `width` values per row that passed the filter.
     public var values: [Value] = []
+    /// The piece's scanned rows themselves, when this query's values lie side by side in them
+    /// (`prepare(sharing:)`): then `offsets` index into them and `values` is empty.
+    var scanned: ScannedValues?
     /// Rows that failed (no event time, a failed CAST), with the reason.
     var errors: [(row: Int32, message: String)] = []
     /// With `dedupe_key`: per row in `times`, the key and the stream's time (`DedupePlan`).
@@ -23,6 +26,20 @@ public final class QueryPreparer {
     /// Every row in `times` passed (no filter): `offsets` are the rows' starts in `values`,
     /// none is -1.
     var everyRowPasses = false
+
+    /// `count` values from `offset` of the block that `offsets` index into.
+    func values(at offset: Int, count: Int) -> [Value] {
+      if let scanned { return Array(scanned.buffer[offset..<offset + count]) }
+      return Array(values[offset..<offset + count])
+    }
+
+    /// Values per row (the query's outputs).
+    var width = 0
+
+    /// The values of each row that passed the filter, wherever they lie.
+    var keptRows: [[Value]] {
+      offsets.filter { $0 >= 0 }.map { values(at: Int($0), count: width) }
+    }
   }
 
   private let eventTime: CompiledExpr?
@@ -48,6 +65,11 @@ public final class QueryPreparer {
   private let readsOnlyColumns: Bool
   /// The filter when it compares a column with a constant (`status >= 500`).
   private let comparison: ColumnComparison?
+  /// When the outputs are bare columns lying side by side and in order in a scanned row (as
+  /// the planner numbers fields: `country, amount, latency_ms` for `GROUP BY country` with
+  /// `SUM(amount), AVG(latency_ms)`), the first one's slot: the rows can then stay where they
+  /// were scanned (`prepare(sharing:)`).
+  let sharedFirstSlot: Int?
 
   public init(plan: QueryPlan) {
     let context = CompiledExpr.Context()
@@ -73,6 +95,13 @@ public final class QueryPreparer {
     readsOnlyColumns =
       plan.dedupe == nil && (plan.eventTime == nil || eventTimeSlot >= 0)
       && !outputSlots.contains(-1)
+    if readsOnlyColumns, let first = outputSlots.first,
+      outputSlots.enumerated().allSatisfy({ $1 == first + $0 })
+    {
+      sharedFirstSlot = first
+    } else {
+      sharedFirstSlot = nil
+    }
   }
 
   /// The expressions evaluated per scanned row besides time, filter and dedupe key: group keys
@@ -107,11 +136,14 @@ public final class QueryPreparer {
   ) -> Prepared {
     context.now = arrivalMillis
     if readsOnlyColumns {
-      return prepareColumns(
+      var out = prepareColumns(
         values, width: rowWidth, count: count, arrivalMillis: arrivalMillis,
         movesValues: movesValues)
+      out.width = width
+      return out
     }
     var out = Prepared()
+    out.width = width
     out.times.reserveCapacity(count)
     out.rows.reserveCapacity(count)
     out.offsets.reserveCapacity(count)
@@ -171,19 +203,41 @@ public final class QueryPreparer {
     return out
   }
 
+  /// `prepare` for a query with a `sharedFirstSlot`, its rows left in `scanned` rather than
+  /// copied or moved out: the prepared piece keeps `scanned` (which is freed with it), and its
+  /// offsets point at each kept row's first output in it. The piece's last query only: no
+  /// other reads `scanned` after it.
+  ///
+  /// Copying the values out cost about as much as the ordered stage's window update, and
+  /// freeing the copies as much again.
+  func prepare(sharing scanned: ScannedValues, width rowWidth: Int, count: Int, arrivalMillis: Int64)
+    -> Prepared
+  {
+    guard let first = sharedFirstSlot else { preconditionFailure("outputs not side by side") }
+    context.now = arrivalMillis
+    var out = prepareColumns(
+      scanned.mutableBuffer, width: rowWidth, count: count, arrivalMillis: arrivalMillis,
+      movesValues: false, sharedFrom: first)
+    out.scanned = scanned
+    out.width = width
+    return out
+  }
+
   /// `prepare` when every output and the event time are bare columns and there is no dedupe
   /// key: the same rows, times, offsets, values and errors, written in place. The values are
   /// written into room for every row (pages a filter leaves unused are never touched), the
   /// per-row arrays are sized up front, and a time already read as a timestamp
   /// (`EventTimeSlots`) is taken as it is.
+  /// With `sharedFrom`, no values are written: the offsets are those of the rows' outputs in
+  /// `all`, from that slot.
   private func prepareColumns(
     _ all: UnsafeMutableBufferPointer<Value>, width rowWidth: Int, count: Int,
-    arrivalMillis: Int64, movesValues: Bool
+    arrivalMillis: Int64, movesValues: Bool, sharedFrom: Int? = nil
   ) -> Prepared {
     if eventTime == nil && filter == nil {
       return prepareEveryRow(
         all, width: rowWidth, count: count, arrivalMillis: arrivalMillis,
-        movesValues: movesValues)
+        movesValues: movesValues, sharedFrom: sharedFrom)
     }
     var out = Prepared()
     out.everyRowPasses = filter == nil
@@ -196,7 +250,8 @@ public final class QueryPreparer {
     var times = [Int64](unsafeUninitializedCapacity: count) { $1 = count }
     var rows = [Int32](unsafeUninitializedCapacity: count) { $1 = count }
     var offsets = [Int32](unsafeUninitializedCapacity: count) { $1 = count }
-    out.values = [Value](unsafeUninitializedCapacity: count * width) { buffer, initialized in
+    // Returns the values written to `values` (nil: none are, the rows are shared).
+    func fill(_ values: UnsafeMutablePointer<Value>?) -> Int {
       times.withUnsafeMutableBufferPointer { times in
         rows.withUnsafeMutableBufferPointer { rows in
           offsets.withUnsafeMutableBufferPointer { offsets in
@@ -204,14 +259,23 @@ public final class QueryPreparer {
               moves.withUnsafeBufferPointer { moves in
                 let rowsOut = RowsOut(
                   times: times.baseAddress!, rows: rows.baseAddress!,
-                  offsets: offsets.baseAddress!, values: buffer.baseAddress)
-                (kept, initialized) = fillColumns(
+                  offsets: offsets.baseAddress!, values: values, sharedFrom: sharedFrom)
+                let (k, written) = fillColumns(
                   base, width: rowWidth, count: count, arrivalMillis: arrivalMillis,
                   slots: slots, moves: moves, into: rowsOut, errors: &errors)
+                kept = k
+                return written
               }
             }
           }
         }
+      }
+    }
+    if sharedFrom != nil {
+      _ = fill(nil)
+    } else {
+      out.values = [Value](unsafeUninitializedCapacity: count * width) { buffer, initialized in
+        initialized = fill(buffer.baseAddress)
       }
     }
     times.removeLast(count - kept)
@@ -229,8 +293,11 @@ public final class QueryPreparer {
     let times: UnsafeMutablePointer<Int64>
     let rows: UnsafeMutablePointer<Int32>
     let offsets: UnsafeMutablePointer<Int32>
-    /// Nil when the query outputs nothing (`COUNT(*)` with a filter).
+    /// Nil when the query outputs nothing (`COUNT(*)` with a filter) or its rows are shared.
     let values: UnsafeMutablePointer<Value>?
+    /// The rows are shared (`prepare(sharing:)`): a kept row's offset is that of this slot of
+    /// its scanned row.
+    let sharedFrom: Int?
   }
 
   /// The row loop of `prepareColumns`, its counters in locals rather than in variables that
@@ -246,6 +313,7 @@ public final class QueryPreparer {
     let outputs = slots.count
     // Usually the one query moves every value it outputs: no test per value then.
     let movesAll = moves.allSatisfy { $0 }
+    let shared = out.sharedFrom
     var kept = 0
     var next = 0
     var rowStart = all
@@ -281,6 +349,11 @@ public final class QueryPreparer {
         kept &+= 1
         continue
       }
+      if let shared {
+        out.offsets[kept] = Int32(truncatingIfNeeded: r &* rowWidth &+ shared)
+        kept &+= 1
+        continue
+      }
       out.offsets[kept] = Int32(truncatingIfNeeded: next)
       kept &+= 1
       guard outputs > 0, let values = out.values, let source = row.baseAddress else { continue }
@@ -312,7 +385,7 @@ public final class QueryPreparer {
   /// row is kept at the arrival time, so the per-row arrays are filled without a test per row.
   private func prepareEveryRow(
     _ all: UnsafeMutableBufferPointer<Value>, width rowWidth: Int, count: Int,
-    arrivalMillis: Int64, movesValues: Bool
+    arrivalMillis: Int64, movesValues: Bool, sharedFrom: Int?
   ) -> Prepared {
     var out = Prepared()
     let width = self.width
@@ -321,11 +394,13 @@ public final class QueryPreparer {
       for r in 0..<count { rows[r] = Int32(truncatingIfNeeded: r) }
       initialized = count
     }
+    // Shared rows stay `rowWidth` apart in the scanned values; copied ones are `width` apart.
+    let (stride, first) = sharedFrom.map { (rowWidth, $0) } ?? (width, 0)
     out.offsets = [Int32](unsafeUninitializedCapacity: count) { offsets, initialized in
-      for r in 0..<count { offsets[r] = Int32(truncatingIfNeeded: r &* width) }
+      for r in 0..<count { offsets[r] = Int32(truncatingIfNeeded: r &* stride &+ first) }
       initialized = count
     }
-    guard width > 0, count > 0, let base = all.baseAddress else {
+    guard sharedFrom == nil, width > 0, count > 0, let base = all.baseAddress else {
       out.everyRowPasses = true
       return out
     }

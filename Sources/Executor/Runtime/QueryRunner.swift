@@ -140,12 +140,16 @@ final class QueryRunner {
     batch.removeAll()
     if windowOperator != nil {
       batch.values = prepared.values
+      batch.scanned = prepared.scanned
       batch.starts.reserveCapacity(prepared.times.count)
       batch.times.reserveCapacity(prepared.times.count)
       batch.watermarks.reserveCapacity(prepared.times.count)
       batch.lines.reserveCapacity(prepared.times.count)
     }
-    defer { batch.values = [] }
+    defer {
+      batch.values = []
+      batch.scanned = nil
+    }
     let input = job.input
     let futureLimit = usesEventTime ? limits.futureLimit(arrival: job.arrivalMillis) : nil
     for i in 0..<prepared.times.count {
@@ -176,11 +180,9 @@ final class QueryRunner {
         batch.lines.append(row)
       } else {
         try emitProjected(
-          Array(prepared.values[offset..<offset + projectionWidth]),
+          prepared.values(at: offset, count: projectionWidth),
           sort: sortKeyCount == 0
-            ? []
-            : Array(
-              prepared.values[offset + projectionWidth..<offset + projectionWidth + sortKeyCount]),
+            ? [] : prepared.values(at: offset + projectionWidth, count: sortKeyCount),
           micros: job.arrivalMicros)
         if isDone {
           finishedAt = row
@@ -231,6 +233,7 @@ final class QueryRunner {
     maxTimes[0] = maxTime
     watermark = mark
     batch.values = prepared.values
+    batch.scanned = prepared.scanned
     batch.starts = prepared.offsets
     batch.times = prepared.times
     batch.lines = prepared.rows

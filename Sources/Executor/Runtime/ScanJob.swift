@@ -180,15 +180,23 @@ final class ScanJob: @unchecked Sendable {
       if let prefilter { counted.countDeferred(prefilter.driftKinds) }
       drift = counted
       let width = spec.fields.count
-      // The last query may move the values it outputs: no query reads them after it.
+      // The last query may move the values it outputs, or keep them where they are: no query
+      // reads them after it.
       let last = spec.queries.count - 1
+      var shared = false
       prepared = spec.queries.enumerated().map { i, query in
-        QueryPreparer(plan: query).prepare(
+        let preparer = QueryPreparer(plan: query)
+        if i == last && preparer.sharedFirstSlot != nil {
+          shared = true
+          return preparer.prepare(
+            sharing: values, width: width, count: rowCount, arrivalMillis: arrivalMillis)
+        }
+        return preparer.prepare(
           values.mutableBuffer, width: width, count: rowCount, arrivalMillis: arrivalMillis,
           movesValues: i == last)
       }
-      // Nothing reads the scanned values once prepared: freed here, while still in cache.
-      values.removeAll()
+      // Nothing else reads the scanned values once prepared: freed here, while still in cache.
+      if !shared { values.removeAll() }
     }
   }
 

@@ -14,8 +14,10 @@ import Planner
 /// witness for every value; numbers, times and NULLs have nothing to release. The storage goes
 /// back to the pool for the next piece.
 ///
-/// Used by one thread at a time: the scanning thread fills it, prepares it, and frees it.
-final class ScannedValues {
+/// Used by one thread at a time, handed on in order: the scanning thread fills it and prepares
+/// it; then either it frees it, or (its rows shared by the last query, `prepare(sharing:)`) the
+/// ordered stage reads the rows and the piece's release frees them.
+final class ScannedValues: @unchecked Sendable {
   private var base: UnsafeMutablePointer<Value>
   private var capacity: Int
   /// Values in rows, from `base`.
