@@ -8,6 +8,9 @@ import Musl
 enum InputEvent {
   /// `count` bytes at the start of the buffer, belonging to byte stream `stream`.
   case data(count: Int, stream: Int)
+  /// `count` bytes read ahead into `buffer` of `pool`, `SourceReader.headroom` bytes in, of the
+  /// input's only byte stream (a regular file, `ReadAhead`): the buffer is handed over.
+  case filled(PieceBufferPool.Buffer, pool: PieceBufferPool, count: Int)
   /// Byte stream `stream` ended while the input goes on: a socket connection closed, a followed
   /// file was rotated or truncated. Its unterminated last line, if any, is a whole line when
   /// `tornIsBad` is false (a file's last line) and one bad line when true (a connection that

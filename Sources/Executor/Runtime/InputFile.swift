@@ -18,11 +18,16 @@ final class InputFile {
   /// reads up to the next multiple of the read size first, so that its reads, and hence its
   /// pieces, fall where they did in the run that wrote the checkpoint.
   var nextReadLimit: Int?
+  /// A regular file (not a pipe, a terminal or a gzip file): read ahead on a thread of its own
+  /// (`ReadAhead`), started by the first `next(into:)`.
+  let isRegularFile: Bool
+  var readAhead: ReadAhead?
 
   init(standardInputWithMaxLineBytes max: Int) {
     name = "stdin"
     fd = 0
     lines = LineReader(maxLineBytes: max)
+    isRegularFile = InputFile.isRegular(0)
     InputFile.widenPipe(fd)
   }
 
@@ -59,6 +64,7 @@ final class InputFile {
       }
       pipe = p
       fd = fileno(p)
+      isRegularFile = false
       InputFile.widenPipe(fd)
       return
     }
@@ -70,7 +76,13 @@ final class InputFile {
       throw RunError("cannot read '\(path)': it is a directory")
     }
     fd = d
+    isRegularFile = (info.st_mode & S_IFMT) == S_IFREG
     InputFile.widenPipe(d)
+  }
+
+  static func isRegular(_ fd: Int32) -> Bool {
+    var info = stat()
+    return fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
   }
 
   /// Reads up to `buffer.count` bytes; 0 at end of input, nil when interrupted by a signal.
@@ -93,6 +105,7 @@ final class InputFile {
   func close() {
     guard !finished else { return }
     finished = true
+    readAhead?.stop()
     if let pipe {
       _ = pclose(pipe)
       self.pipe = nil

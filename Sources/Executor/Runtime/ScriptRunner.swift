@@ -310,6 +310,8 @@ public final class ScriptRunner {
             continue
           case .data(let n, let stream):
             try submit(source.jobs(read: n, from: i, stream: stream), source)
+          case .filled(let buffer, let pool, let n):
+            try submit(source.jobs(filled: buffer, of: pool, count: n, from: i), source)
           case .streamEnded(let stream, let tornIsBad):
             try submit(source.streamEndJobs(from: i, stream: stream, tornIsBad: tornIsBad), source)
           case .ended:

@@ -82,6 +82,19 @@ final class SourceReader {
     return jobs(pieces, count: count, from: index, stream: stream)
   }
 
+  /// The pieces of whole lines that `count` bytes read ahead into `buffer` of `pool`
+  /// (`ReadAhead`, `headroom` bytes in) complete; the buffer is the caller's no more.
+  func jobs(
+    filled buffer: PieceBufferPool.Buffer, of pool: PieceBufferPool, count: Int, from index: Int
+  ) -> [ScanJob] {
+    let bytes = UnsafeRawBufferPointer(start: buffer.start + SourceReader.headroom, count: count)
+    let (pieces, usedBuffer) = chunkers[index][
+      0, default: InputChunker(maxLineBytes: maxLineBytes)
+    ].push(inPlace: bytes, of: buffer, headroom: SourceReader.headroom, pool: pool)
+    if !usedBuffer { pool.giveBack(buffer) }
+    return jobs(pieces, count: count, from: index, stream: 0)
+  }
+
   /// Jobs for the pieces that `count` new bytes of a stream completed.
   private func jobs(_ pieces: [InputChunker.Piece], count: Int, from index: Int, stream: Int)
     -> [ScanJob]
