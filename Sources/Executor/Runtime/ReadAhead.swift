@@ -46,7 +46,7 @@ final class ReadAhead: @unchecked Sendable {
     self.headroom = headroom
     self.readBytes = readBytes
     self.firstLimit = firstLimit
-    pool = PieceBufferPool(usualCapacity: headroom + readBytes)
+    pool = PieceBufferPool(usualCapacity: headroom + readBytes, maxIdle: 8)
     self.ahead = ahead
     pthread_mutex_init(mutex, nil)
     pthread_cond_init(changed, nil)
