@@ -17,6 +17,9 @@ import Darwin
 ///
 /// At most `maxIdle` buffers are kept; a buffer much larger than a read (one that held a long
 /// line) is freed rather than kept, so memory stays bounded by the pieces in flight.
+/// Buffers are mapped pages of their own (`mmap`), so the pool alone decides what stays
+/// allocated; `maxIdle` should cover the buffers a steady run lets go at once, or each one
+/// freed and mapped again costs its page faults anew.
 final class PieceBufferPool: @unchecked Sendable {
   /// A buffer of `capacity` bytes at `start`.
   struct Buffer {
@@ -32,7 +35,8 @@ final class PieceBufferPool: @unchecked Sendable {
   private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
 
   init(usualCapacity: Int, maxIdle: Int = 4) {
-    self.usualCapacity = usualCapacity
+    // Buffers are whole pages: the usual one is the pages that hold `usualCapacity` bytes.
+    self.usualCapacity = PieceBufferPool.wholePages(usualCapacity)
     self.maxIdle = maxIdle
     idle.reserveCapacity(maxIdle)
     pthread_mutex_init(mutex, nil)
@@ -61,12 +65,18 @@ final class PieceBufferPool: @unchecked Sendable {
   /// where buffers freed on other threads leave holes and the heap (peak RSS) grows with the
   /// length of the run.
   private static func map(_ byteCount: Int) -> Buffer {
-    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-    let capacity = (byteCount + page - 1) / page * page
+    let capacity = wholePages(byteCount)
     guard let start = mmap(nil, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
       start != MAP_FAILED
     else { fatalError("out of memory: cannot map \(capacity) bytes for input") }
     return Buffer(start: start, capacity: capacity)
+  }
+
+  private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+  /// `byteCount` rounded up to whole pages.
+  private static func wholePages(_ byteCount: Int) -> Int {
+    (byteCount + pageSize - 1) / pageSize * pageSize
   }
 
   private static func free(_ buffer: Buffer) {
