@@ -40,6 +40,44 @@ enum ValueLayout {
   /// True when `isString(at:)` and `stringWords(at:)` may be used.
   static let isAvailable = stringTag != nil
 
+  /// The tag byte of `.json`, when the layout is the expected one and a small string (which
+  /// holds no object) sets bit 61 of its second word while a long one does not: what
+  /// `holdsNothing(at:)` relies on.
+  private static let jsonTag: UInt8? = {
+    guard let stringTag else { return nil }
+    func tag(_ v: Value) -> UInt8 { withUnsafeBytes(of: v) { $0[16] } }
+    func smallBit(_ s: String) -> Bool { unsafeBitCast(s, to: (UInt64, UInt64).self).1 >> 61 & 1 == 1 }
+    let long = String(repeating: "long string ", count: 4)
+    let json = [Value.json(""), .json("u19023"), .json(long)]
+    let j = tag(json[0])
+    guard j != stringTag, json.allSatisfy({ tag($0) == j }) else { return nil }
+    let plain: [Value] = [
+      .null, .bool(false), .bool(true), .int(0), .int(-1), .double(.nan), .timestamp(-1),
+      .interval(-1),
+    ]
+    guard plain.allSatisfy({ tag($0) != j && tag($0) != stringTag }) else { return nil }
+    guard smallBit(""), smallBit("u19023"), smallBit("ünï"), !smallBit(long),
+      !smallBit(String(decoding: Array(long.utf8), as: UTF8.self))
+    else { return nil }
+    return j
+  }()
+
+  /// True when `holdsNothing(at:)` may be used.
+  static let knowsPlainValues = jsonTag != nil
+
+  /// True when the value at `p` holds no object to release: anything but a string or JSON
+  /// text, or a small one (its bytes kept in the value itself). False when unsure. Given
+  /// `knowsPlainValues`.
+  @inline(__always)
+  static func holdsNothing(at p: UnsafePointer<Value>, stringTag: UInt8, jsonTag: UInt8) -> Bool {
+    let tag = UnsafeRawPointer(p).load(fromByteOffset: 16, as: UInt8.self)
+    guard tag == stringTag || tag == jsonTag else { return true }
+    return stringWords(at: p).1 >> 61 & 1 == 1
+  }
+
+  /// `.json`'s tag byte (0xFF without `knowsPlainValues`).
+  static var jsonTagByte: UInt8 { jsonTag ?? 0xFF }
+
   /// `.string`'s tag byte when `isAvailable` (else a byte no value has: 0xFF), to keep in a
   /// local rather than read through a lazy global per row.
   static var stringTagByte: UInt8 { stringTag ?? 0xFF }
