@@ -33,6 +33,23 @@ import Testing
     #expect(!columns.output.isEmpty)
   }
 
+  /// Without an event time, rows the filter rejects are left out of the prepared piece on the
+  /// columns path (kept, as -1, on the general one): the same rows out, the same bad rows
+  /// reported, and a LIMIT stops at the same row.
+  @Test(arguments: ["", " LIMIT 1", " LIMIT 2", " LIMIT 9"])
+  func rejectedRowsWithoutEventTime(limit: String) throws {
+    func run(_ w: String) throws -> QueryHarness.Outcome {
+      try QueryHarness.run(
+        "SELECT v, \(w) AS w FROM stdin WHERE CAST(v AS BIGINT) > 1\(limit)",
+        lines: Self.lines + Self.lines)
+    }
+    let columns = try run("w")
+    let general = try run("COALESCE(w, NULL)")
+    #expect(columns.output == general.output)
+    #expect(columns.stats.badRows == general.stats.badRows)
+    #expect(!columns.output.isEmpty)
+  }
+
   @Test func rowsKeptAndRejected() throws {
     let outcome = try Self.outcome("w", filter: "CAST(v AS BIGINT) > 1")
     let rows = outcome.output.split(separator: "\n").map(String.init)

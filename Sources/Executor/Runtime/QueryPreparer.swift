@@ -10,6 +10,7 @@ public final class QueryPreparer {
   public struct Prepared: Sendable {
     /// Per row with a valid time: the time, the row's index in the piece, and where its values
     /// start in `values` (-1 when the filter rejected it; it still advances the watermark).
+    /// Without an event time `prepareColumns` leaves rejected rows out.
     public var times: [Int64] = []
     var rows: [Int32] = []
     public var offsets: [Int32] = []
@@ -308,6 +309,7 @@ public final class QueryPreparer {
     errors: inout [(row: Int32, message: String)]
   ) -> (kept: Int, written: Int) {
     let timeSlot = eventTime == nil ? -1 : eventTimeSlot
+    let keepsRejected = eventTime != nil
     let comparison = self.comparison
     let filter = comparison == nil ? self.filter : nil
     let outputs = slots.count
@@ -342,6 +344,9 @@ public final class QueryPreparer {
           continue
         }
       }
+      // Without an event time a rejected row has nothing left to do (it moves no watermark;
+      // replays need event times): it is not handed on at all.
+      if !passes && !keepsRejected { continue }
       out.times[kept] = time
       out.rows[kept] = Int32(truncatingIfNeeded: r)
       guard passes else {
