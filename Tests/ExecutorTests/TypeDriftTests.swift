@@ -37,3 +37,18 @@ import Testing
     #expect(drift.counts == expected)
   }
 }
+
+/// Type drift is counted for `--stats`, which reports it, and not otherwise (its counting is
+/// work per value): a field that is sometimes a number, sometimes text, drifts only then.
+@Test(arguments: [true, false])
+func typeDriftIsCountedForStatsOnly(printStats: Bool) throws {
+  let lines = (0..<200).map { i in i % 50 == 0 ? #"{"s":"x\#(i)"}"# : #"{"s":\#(i)}"# }
+  var options = RunOptions()
+  options.printStats = printStats
+  let outcome = try QueryHarness.run(
+    "SELECT COUNT(*) AS n FROM stdin WHERE s IS NOT NULL",
+    chunks: [Array(lines.map { $0 + "\n" }.joined().utf8)], options: options)
+  #expect(outcome.output.contains(#""n":200"#))
+  #expect(outcome.stats.typeDrift.isEmpty == !printStats)
+  if printStats { #expect(outcome.stats.typeDrift.first?.hasPrefix("s:") == true) }
+}

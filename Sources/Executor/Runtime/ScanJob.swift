@@ -16,6 +16,9 @@ final class ScanSpec: @unchecked Sendable {
   /// Strings of rows a lone query's filter rejects left unbuilt where it can (`Prefilter`);
   /// tests turn it off, before adding the queries, to compare with every string built.
   var defersStrings = true
+  /// Count the kinds of values scanned per field (`--stats` type drift); off when nothing
+  /// reports them.
+  var countsDrift = true
   /// The plans of the queries reading the source, in the order their runners are attached.
   private(set) var queries: [QueryPlan] = []
   /// Fields read only as event time, stored as `.timestamp` when they parse (`EventTimeSlots`);
@@ -175,10 +178,12 @@ final class ScanJob: @unchecked Sendable {
       let values = scanLines(bytes.bytes)
       // Nothing refers to the bytes any more: rows hold copies of what they need.
       bytes.release()
-      var counted = TypeDrift(fields: spec.fields)
-      counted.observe(values.buffer, rows: rowCount)
-      if let prefilter { counted.countDeferred(prefilter.driftKinds) }
-      drift = counted
+      if spec.countsDrift {
+        var counted = TypeDrift(fields: spec.fields)
+        counted.observe(values.buffer, rows: rowCount)
+        if let prefilter { counted.countDeferred(prefilter.driftKinds) }
+        drift = counted
+      }
       let width = spec.fields.count
       // The last query may move the values it outputs, or keep them where they are: no query
       // reads them after it.

@@ -70,6 +70,8 @@ public final class ScriptRunner {
         plan: source, inputs: try openInputs(source.location, fields: source.fields),
         badInput: badInput,
         maxLineBytes: options.maxLineBytes)
+      // Type drift is reported by `--stats` only.
+      reader.spec.countsDrift = options.printStats
       readers[source.id] = reader
       sources.append(reader)
     }
