@@ -88,13 +88,12 @@ final class ScannedValues: @unchecked Sendable {
   private static func resetReadingTags(_ start: UnsafeMutablePointer<Value>, count: Int) {
     let stringTag = ValueLayout.stringTagByte
     let jsonTag = ValueLayout.jsonTagByte
-    for i in 0..<count {
-      let p = start + i
-      if !ValueLayout.holdsNothing(at: p, stringTag: stringTag, jsonTag: jsonTag) {
-        _ = p.move()
-      }
-      p.initialize(to: .null)
+    for i in 0..<count
+    where !ValueLayout.holdsNothing(at: start + i, stringTag: stringTag, jsonTag: jsonTag) {
+      (start + i).deinitialize(count: 1)
     }
+    // Every value left is plain bits: overwritten whole, not destroyed one by one.
+    UnsafeMutableRawPointer(start).initializeMemory(as: Value.self, repeating: .null, count: count)
   }
 
   private func grow(toAtLeast needed: Int) {
