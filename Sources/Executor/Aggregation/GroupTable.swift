@@ -12,8 +12,11 @@ final class GroupTable {
   let shape: GroupStateLayout
   /// Keys of all groups, `keyWidth` values each, in group order.
   private var keyValues: [Value] = []
-  /// `shape.cellCount` cells per group, in group order.
-  private(set) var cells: [AggregateCell] = []
+  /// `shape.cellCount` cells per group, in group order, in storage of the table's own
+  /// (`cellCapacity` cells, `count * shape.cellCount` of them in use): `add` writes cells for
+  /// every row, and through an array each write first checked the array's uniqueness.
+  private var cells: UnsafeMutablePointer<AggregateCell>
+  private var cellCapacity = 0
   /// Per group, its `Accumulator` objects (none when every aggregate is a cell).
   private(set) var objects: [[Accumulator]] = []
   private var hashes: [Int] = []
@@ -34,6 +37,12 @@ final class GroupTable {
     self.keyWidth = keyWidth
     self.shape = shape
     addedCells = shape.addedCells
+    cells = .allocate(capacity: 0)
+  }
+
+  deinit {
+    cells.deinitialize(count: count * shape.cellCount)
+    cells.deallocate()
   }
 
   var count: Int { hashes.count }
@@ -67,9 +76,7 @@ final class GroupTable {
     let i = found.1
     let g = hashes.count
     keyValues.append(contentsOf: key[0..<keyWidth])
-    if shape.cellCount > 0 {
-      cells.append(contentsOf: repeatElement(AggregateCell(), count: shape.cellCount))
-    }
+    if shape.cellCount > 0 { appendCells(after: g) }
     if !shape.objectArguments.isEmpty { objects.append(shape.makeObjects()) }
     hashes.append(hash)
     isDirty.append(false)
@@ -95,6 +102,20 @@ final class GroupTable {
     return true
   }
 
+  /// Room for group `g`'s cells (the groups before it have theirs), fresh.
+  private func appendCells(after g: Int) {
+    let used = g * shape.cellCount
+    if used + shape.cellCount > cellCapacity {
+      let capacity = max(16 * shape.cellCount, cellCapacity * 2)
+      let grown = UnsafeMutablePointer<AggregateCell>.allocate(capacity: capacity)
+      grown.moveInitialize(from: cells, count: used)
+      cells.deallocate()
+      cells = grown
+      cellCapacity = capacity
+    }
+    (cells + used).initialize(repeating: AggregateCell(), count: shape.cellCount)
+  }
+
   private func grow() {
     var next = [Int32](repeating: 0, count: buckets.count * 2)
     let mask = next.count - 1
@@ -114,15 +135,14 @@ final class GroupTable {
       if let tags = numberTags, let values = row.baseAddress {
         // The cells' plan through a buffer pointer and each argument read in place: no
         // iterator over the shape's array, no copy of a `Value`.
-        cells.withUnsafeMutableBufferPointer { cells in
-          addedCells.withUnsafeBufferPointer { added in
-            for k in 0..<added.count {
-              let (c, kind, slot) = added[k]
-              if slot < 0 {
-                cells[base &+ c].integer &+= 1
-              } else {
-                cells[base &+ c].add(kind, at: values + slot, tags: tags, warnings: &warnings)
-              }
+        let cells = self.cells
+        addedCells.withUnsafeBufferPointer { added in
+          for k in 0..<added.count {
+            let (c, kind, slot) = added[k]
+            if slot < 0 {
+              cells[base &+ c].integer &+= 1
+            } else {
+              cells[base &+ c].add(kind, at: values + slot, tags: tags, warnings: &warnings)
             }
           }
         }
@@ -141,13 +161,11 @@ final class GroupTable {
 
   /// `add`'s cells when `NumberTags` are unavailable: each argument copied out of the row.
   private func addCopying(_ row: UnsafeBufferPointer<Value>, base: Int, warnings: inout Int) {
-    cells.withUnsafeMutableBufferPointer { cells in
-      for (c, kind, slot) in shape.addedCells {
-        if slot < 0 {
-          cells[base &+ c].integer &+= 1
-        } else {
-          cells[base &+ c].add(kind, row[slot], warnings: &warnings)
-        }
+    for (c, kind, slot) in shape.addedCells {
+      if slot < 0 {
+        cells[base &+ c].integer &+= 1
+      } else {
+        cells[base &+ c].add(kind, row[slot], warnings: &warnings)
       }
     }
   }
@@ -156,7 +174,7 @@ final class GroupTable {
   /// found new values for it).
   @inline(__always)
   func countTracked(group g: Int, cell c: Int, by n: Int64 = 1) {
-    cells.withUnsafeMutableBufferPointer { $0[g &* shape.cellCount &+ c].integer &+= n }
+    cells[g &* shape.cellCount &+ c].integer &+= n
   }
 
   /// Aggregate `a`'s state in group `g`: its cell or its accumulator.
