@@ -66,6 +66,10 @@ public final class FieldExtractor {
   let stringModes: UnsafeMutablePointer<UInt8>
   /// Parses the strings of `.time` nodes.
   var times = EventTimeParser()
+  /// The member of the top-level object whose strings are read as event time (a `.time`
+  /// child of the root with no node below it), or -2 when there is none: `compactObject`
+  /// reads it first (`leadingTime`) when a line starts with it.
+  let rootTimeNode: Int32
   /// `SmallASCIIString.isAvailable`, read once.
   let smallStrings = SmallASCIIString.isAvailable
   /// The `timeSlots` it was made with.
@@ -115,6 +119,13 @@ public final class FieldExtractor {
       }
     }
     self.deferredOutputs = deferredOutputs
+    let root = trie.nodes[0]
+    let members = (0..<Int(root.keyCount)).map { trie.keyEdges[Int(root.keyStart) + $0].child }
+    let modes = stringModes
+    rootTimeNode =
+      members.first {
+        modes[Int($0)] == StringMode.time && trie.nodes[Int($0)].resetCount == 0
+      } ?? -2
   }
 
   deinit {
