@@ -140,12 +140,9 @@ extension FieldExtractor {
       p[hit.next] == UInt8(ascii: "\""), let ms = times.sameMinuteString(p, n, hit.next &+ 1),
       p[hit.next &+ 26] == UInt8(ascii: ",")
     else { return 1 }
-    // The line's first member: its slots still hold the `.null` the caller put there, with
+    // The line's first member: its slot still holds the `.null` the caller put there, with
     // nothing to destroy (`storeCompact` would test for that).
-    let entry = trie.nodes[Int(hit.child)]
-    for k in 0..<Int(entry.outputCount) {
-      (out + Int(trie.outputs[Int(entry.outputStart) &+ k])).initialize(to: .timestamp(ms))
-    }
+    (out + rootTimeSlot).initialize(to: .timestamp(ms))
     return hit.next &+ 27
   }
 
