@@ -35,7 +35,8 @@ extension FieldExtractor {
   /// and the same answer, as with the line's own bound.
   ///
   /// The members of the top-level object, nearly always scalars, are read by this flat loop;
-  /// a member that is an object or array goes to `compactValue`.
+  /// a member that is an object or array goes to `compactValue`, and a first member that is
+  /// the event time of the minute read last to `leadingTime`, before the loop.
   func compactObject(_ p: UnsafePointer<UInt8>, _ n: Int, into out: UnsafeMutablePointer<Value>)
     -> Int
   {

@@ -26,13 +26,15 @@ struct RootKeyCache {
     private var padding: (Int, Int) = (0, 0)
   }
 
-  /// Positions are taken modulo this (a power of two): a line of more members reuses the
-  /// entries from the first, which only a byte-for-byte match can hit, so no bound is checked.
+  /// Positions are taken modulo `KeyCache.positions` (a power of two) through this mask: a
+  /// line of more members reuses the entries from the first, which only a byte-for-byte match
+  /// can hit, so no bound is checked.
   private static let mask = KeyCache.positions &- 1
 
   private let entries: UnsafeMutablePointer<Entry>
 
   init() {
+    precondition(KeyCache.positions & Self.mask == 0, "positions must be a power of two")
     entries = .allocate(capacity: KeyCache.positions)
     entries.initialize(repeating: Entry(), count: KeyCache.positions)
   }
