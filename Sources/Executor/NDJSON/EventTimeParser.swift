@@ -93,6 +93,19 @@ struct EventTimeParser {
     return minuteMillis &+ second &* 1000 &+ millis
   }
 
+  /// `sameMinute` for a string whose closing quote is not yet found: the time when the 24
+  /// bytes at `start` are one in the minute cached last and a quote follows them, else nil.
+  ///
+  /// Such a string ends at that quote: the 16 bytes equal to the cached ones were checked as
+  /// digits and separators when cached, and `secondAndMillis` checks the last eight, so none
+  /// of the 24 is a quote, a backslash, a control or a non-ASCII byte. The caller may so skip
+  /// the search for the quote; on nil it searches and decides as before.
+  @inline(__always)
+  func sameMinuteString(_ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int) -> Int64? {
+    guard start &+ 25 <= n, p[start &+ 24] == UInt8(ascii: "\"") else { return nil }
+    return sameMinute(p, start, start &+ 24)
+  }
+
   /// The second (not range-checked) and millisecond of `last`, bytes 16–23 of a time,
   /// `:SS.mmmZ` (separators in lanes 0, 3 and 7, digits in 1, 2, 4, 5, 6); nil when it does not
   /// have that shape.

@@ -52,10 +52,10 @@ extension FieldExtractor {
           {
             var result = CompactNumber(end: first &+ end, isDouble: true, bits: 0)
             guard materialize else { return result }
-            var mantissa: UInt64 = 0
-            for lane in 0..<end where lane != k {
-              mantissa = mantissa &* 10 &+ ((t &>> UInt64(lane &<< 3)) & 0xFF)
-            }
+            // The fraction's digits moved down one lane, over the point: `end - 1` digits.
+            let below = (UInt64(1) &<< UInt64(k &<< 3)) &- 1
+            let digits = (t & below) | ((t &>> 8) & ~below)
+            let mantissa = laneDigits(digits, count: end &- 1)
             let d = Double(mantissa) / powersOfTen[end &- k &- 1]
             result.bits = (negative ? -d : d).bitPattern
             return result
@@ -63,16 +63,32 @@ extension FieldExtractor {
         } else if next & 0xDF != UInt64(UInt8(ascii: "E")) {
           var result = CompactNumber(end: first &+ k, isDouble: false, bits: 0)
           guard materialize else { return result }
-          var mantissa: Int64 = 0
-          for lane in 0..<k {
-            mantissa = mantissa &* 10 &+ Int64((t &>> UInt64(lane &<< 3)) & 0xFF)
-          }
+          let mantissa = Int64(bitPattern: laneDigits(t, count: k))
           result.bits = UInt64(bitPattern: negative ? -mantissa : mantissa)
           return result
         }
       }
     }
     return longNumber(p, n, i, materialize: materialize)
+  }
+
+  /// The number written by the digits (each 0–9) in lanes `0..<count` of `t`, lane 0 the most
+  /// significant; `count` is 1 through 8, and the lanes from `count` on may hold anything.
+  ///
+  /// The digits are moved to the top lanes (what was above them falls out of the word, and
+  /// zeros, leading zeros of the number, come in below), then combined in three multiplies:
+  /// pairs of lanes into 0–99, pairs of those into 0–9999, and the two halves. Each step keeps
+  /// its sums within their lanes, so the result is exact, as the digit-by-digit loop it
+  /// replaces (which cost some eight instructions a digit).
+  @inline(__always)
+  static func laneDigits(_ t: UInt64, count: Int) -> UInt64 {
+    var v = t &<< UInt64((8 &- count) &<< 3)
+    // Lane 2j: 10 × lane 2j + lane 2j + 1, at most 99.
+    v = (v &* (10 &<< 8 &+ 1)) &>> 8
+    // Lanes 4j...4j + 1: 100 × pair 2j + pair 2j + 1, at most 9999.
+    v = ((v & 0x00FF_00FF_00FF_00FF) &* (100 &<< 16 &+ 1)) &>> 16
+    // 10000 × the high four digits + the low four.
+    return ((v & 0x0000_FFFF_0000_FFFF) &* (10000 &<< 32 &+ 1)) &>> 32
   }
 
   /// `compactNumber` for what its one word does not settle: longer numbers, numbers near the

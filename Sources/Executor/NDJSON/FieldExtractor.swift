@@ -66,6 +66,12 @@ public final class FieldExtractor {
   let stringModes: UnsafeMutablePointer<UInt8>
   /// Parses the strings of `.time` nodes.
   var times = EventTimeParser()
+  /// The member of the top-level object whose strings are read as event time (a `.time`
+  /// child of the root with one output slot and no node below it), or -2 when there is none:
+  /// `compactObject` reads it first (`leadingTime`) when a line starts with it.
+  let rootTimeNode: Int32
+  /// The output slot of `rootTimeNode`.
+  let rootTimeSlot: Int
   /// `SmallASCIIString.isAvailable`, read once.
   let smallStrings = SmallASCIIString.isAvailable
   /// The `timeSlots` it was made with.
@@ -115,6 +121,15 @@ public final class FieldExtractor {
       }
     }
     self.deferredOutputs = deferredOutputs
+    let root = trie.nodes[0]
+    let members = (0..<Int(root.keyCount)).map { trie.keyEdges[Int(root.keyStart) + $0].child }
+    let modes = stringModes
+    let time = members.first {
+      let node = trie.nodes[Int($0)]
+      return modes[Int($0)] == StringMode.time && node.outputCount == 1 && node.resetCount == 0
+    }
+    rootTimeNode = time ?? -2
+    rootTimeSlot = time.map { Int(trie.outputs[Int(trie.nodes[Int($0)].outputStart)]) } ?? 0
   }
 
   deinit {

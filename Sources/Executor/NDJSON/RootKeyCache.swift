@@ -22,11 +22,19 @@ struct RootKeyCache {
     /// Bytes from the opening quote through the colon; 0 while empty.
     var span = 0
     var child: Int32 = -1
+    /// Unused: makes an entry 64 bytes, so that its address is the position shifted.
+    private var padding: (Int, Int) = (0, 0)
   }
+
+  /// Positions are taken modulo `KeyCache.positions` (a power of two) through this mask: a
+  /// line of more members reuses the entries from the first, which only a byte-for-byte match
+  /// can hit, so no bound is checked.
+  private static let mask = KeyCache.positions &- 1
 
   private let entries: UnsafeMutablePointer<Entry>
 
   init() {
+    precondition(KeyCache.positions & Self.mask == 0, "positions must be a power of two")
     entries = .allocate(capacity: KeyCache.positions)
     entries.initialize(repeating: Entry(), count: KeyCache.positions)
   }
@@ -44,23 +52,21 @@ struct RootKeyCache {
   func lookup(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int, position: Int)
     -> (child: Int32, next: Int, position: Int)?
   {
-    guard position < KeyCache.positions, i &+ 16 <= n else { return nil }
+    guard i &+ 16 <= n else { return nil }
     let bytes = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<UInt8>.self)
     @inline(__always) func matches(_ candidate: Int) -> Bool {
-      let entry = entries[candidate]
+      let entry = entries[candidate & Self.mask]
       return ByteMask.same(bytes & entry.mask, entry.pattern)
     }
-    if matches(position) {
-      return (entries[position].child, i &+ entries[position].span, position)
+    @inline(__always) func hit(_ candidate: Int) -> (child: Int32, next: Int, position: Int) {
+      let entry = entries[candidate & Self.mask]
+      return (entry.child, i &+ entry.span, candidate)
     }
+    if matches(position) { return hit(position) }
     let after = position &+ 1
-    if after < KeyCache.positions && matches(after) {
-      return (entries[after].child, i &+ entries[after].span, after)
-    }
+    if matches(after) { return hit(after) }
     let before = position &- 1
-    if before >= 0 && matches(before) {
-      return (entries[before].child, i &+ entries[before].span, before)
-    }
+    if before >= 0 && matches(before) { return hit(before) }
     return nil
   }
 
@@ -68,7 +74,7 @@ struct RootKeyCache {
   @inline(__always)
   func store(_ p: UnsafePointer<UInt8>, _ start: Int, _ next: Int, child: Int32, position: Int) {
     let span = next &- start
-    guard position < KeyCache.positions, span <= 16 else { return }
+    guard span <= 16 else { return }
     var entry = Entry()
     entry.mask = SIMD16<UInt8>(repeating: 0)
     for k in 0..<span {
@@ -77,6 +83,6 @@ struct RootKeyCache {
     }
     entry.span = span
     entry.child = child
-    entries[position] = entry
+    entries[position & Self.mask] = entry
   }
 }
