@@ -62,6 +62,26 @@ func eventLine(device: String, user: String = "u1", status: Int = 200) -> [UInt8
   #expect(expectAgreementOnEdits(extractor, of: devices, noise: noise) > 500)
 }
 
+/// Every single-byte edit of `original`: each byte replaced by each of `noise` (other than
+/// itself), each byte deleted, and the byte `inserted(at)` inserted before each position.
+func byteEdits(of original: [UInt8], noise: [UInt8], inserted: (Int) -> UInt8) -> [[UInt8]] {
+  var edits: [[UInt8]] = []
+  for at in original.indices {
+    for byte in noise where byte != original[at] {
+      var changed = original
+      changed[at] = byte
+      edits.append(changed)
+    }
+    var shorter = original
+    shorter.remove(at: at)
+    edits.append(shorter)
+    var longer = original
+    longer.insert(inserted(at), at: at)
+    edits.append(longer)
+  }
+  return edits
+}
+
 /// Each byte of each (cached) device changed to each byte of `noise`, removed, and preceded by
 /// an extra `}`, in an event line: the walk decides, and a line differing from a cached value is
 /// never taken for it; the original is read again after each change (it still hits after a
@@ -72,21 +92,7 @@ func expectAgreementOnEdits(_ extractor: FieldExtractor, of devices: [String], n
 {
   var bad = 0
   for device in devices {
-    let original = Array(device.utf8)
-    var edits: [[UInt8]] = []
-    for at in original.indices {
-      for byte in noise where byte != original[at] {
-        var changed = original
-        changed[at] = byte
-        edits.append(changed)
-      }
-      var shorter = original
-      shorter.remove(at: at)
-      edits.append(shorter)
-      var longer = original
-      longer.insert(UInt8(ascii: "}"), at: at)
-      edits.append(longer)
-    }
+    let edits = byteEdits(of: Array(device.utf8), noise: noise) { _ in UInt8(ascii: "}") }
     for edit in edits {
       if !expectAgreement(extractor, eventLine(device: String(decoding: edit, as: UTF8.self))) {
         bad += 1

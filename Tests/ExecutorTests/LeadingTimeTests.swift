@@ -61,20 +61,7 @@ private func takesShortcut(_ extractor: FieldExtractor, _ line: [UInt8]) -> Bool
   ]
   let original = leadLine("2026-11-26T08:00:05.125Z")
   let noise: [UInt8] = Array("0259:.TZ\"\\,}{ -ts".utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xFF]
-  var edits: [[UInt8]] = []
-  for at in original.indices {
-    for byte in noise where byte != original[at] {
-      var changed = original
-      changed[at] = byte
-      edits.append(changed)
-    }
-    var shorter = original
-    shorter.remove(at: at)
-    edits.append(shorter)
-    var longer = original
-    longer.insert(original[at], at: at)
-    edits.append(longer)
-  }
+  var edits = byteEdits(of: original, noise: noise) { original[$0] }
   // Lines that start the same and go on differently: only member, duplicate time later,
   // nothing after the comma, another first member.
   edits += [

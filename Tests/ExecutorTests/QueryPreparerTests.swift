@@ -50,6 +50,24 @@ import Testing
     #expect(!columns.output.isEmpty)
   }
 
+  /// `query`'s plan, its source's fields, and the values of `lines` (and of one line with a long
+  /// string) as the scan extracts them, `fields.count` per row.
+  static func scan(_ query: String) throws -> (ScriptPlan, [FieldPath], [Value]) {
+    var planner = ScriptPlanner()
+    _ = try planner.add(script: try Parser.parseScript(query))
+    let plan = planner.plan
+    let fields = plan.sources[0].fields
+    let extractor = FieldExtractor(paths: fields)
+    var scanned: [Value] = []
+    let long = #"{"ts":7,"v":3,"w":"a longer string than fifteen bytes"}"#
+    for line in lines + [long] {
+      let result = Array(line.utf8).withUnsafeBytes { extractor.extract($0) }
+      guard case .success(let row) = result else { continue }
+      scanned += row
+    }
+    return (plan, fields, scanned)
+  }
+
   @Test func rowsKeptAndRejected() throws {
     let outcome = try Self.outcome("w", filter: "CAST(v AS BIGINT) > 1")
     let rows = outcome.output.split(separator: "\n").map(String.init)
@@ -69,18 +87,7 @@ import Testing
   "SELECT w FROM stdin WHERE v >= 1",
 ])
 func preparedValuesAreTheSameMovedOrCopied(query: String) throws {
-  var planner = ScriptPlanner()
-  _ = try planner.add(script: try Parser.parseScript(query))
-  let plan = planner.plan
-  let fields = plan.sources[0].fields
-  let extractor = FieldExtractor(paths: fields)
-  var scanned: [Value] = []
-  let long = #"{"ts":7,"v":3,"w":"a longer string than fifteen bytes"}"#
-  for line in QueryPreparerTests.lines + [long] {
-    let result = Array(line.utf8).withUnsafeBytes { extractor.extract($0) }
-    guard case .success(let row) = result else { continue }
-    scanned += row
-  }
+  let (plan, fields, scanned) = try QueryPreparerTests.scan(query)
   let count = scanned.count / fields.count
   var copied = scanned
   var moved = scanned
@@ -110,18 +117,7 @@ func preparedValuesAreTheSameMovedOrCopied(query: String) throws {
   "SELECT ts, v, w FROM stdin TIMESTAMP BY ts",
 ])
 func sharedRowsAreTheCopiedRows(query: String) throws {
-  var planner = ScriptPlanner()
-  _ = try planner.add(script: try Parser.parseScript(query))
-  let plan = planner.plan
-  let fields = plan.sources[0].fields
-  let extractor = FieldExtractor(paths: fields)
-  var scanned: [Value] = []
-  let long = #"{"ts":7,"v":3,"w":"a longer string than fifteen bytes"}"#
-  for line in QueryPreparerTests.lines + [long] {
-    let result = Array(line.utf8).withUnsafeBytes { extractor.extract($0) }
-    guard case .success(let row) = result else { continue }
-    scanned += row
-  }
+  let (plan, fields, scanned) = try QueryPreparerTests.scan(query)
   let count = scanned.count / fields.count
   let block = ScannedValues(minimumCapacity: scanned.count)
   for r in 0..<count {
