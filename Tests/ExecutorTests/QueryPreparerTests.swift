@@ -68,6 +68,19 @@ import Testing
     return (plan, fields, scanned)
   }
 
+  /// `preparer`'s prepared piece over a copy of `scanned` (`width` values a row), and the copy
+  /// afterwards (what moving left in it).
+  static func prepare(_ preparer: QueryPreparer, _ scanned: [Value], width: Int, moves: Bool)
+    -> (QueryPreparer.Prepared, [Value])
+  {
+    var values = scanned
+    let prepared = values.withUnsafeMutableBufferPointer {
+      preparer.prepare(
+        $0, width: width, count: scanned.count / width, arrivalMillis: 0, movesValues: moves)
+    }
+    return (prepared, values)
+  }
+
   @Test func rowsKeptAndRejected() throws {
     let outcome = try Self.outcome("w", filter: "CAST(v AS BIGINT) > 1")
     let rows = outcome.output.split(separator: "\n").map(String.init)
@@ -88,17 +101,10 @@ import Testing
 ])
 func preparedValuesAreTheSameMovedOrCopied(query: String) throws {
   let (plan, fields, scanned) = try QueryPreparerTests.scan(query)
-  let count = scanned.count / fields.count
-  var copied = scanned
-  var moved = scanned
-  let copy = copied.withUnsafeMutableBufferPointer {
-    QueryPreparer(plan: plan.queries[0]).prepare(
-      $0, width: fields.count, count: count, arrivalMillis: 0, movesValues: false)
-  }
-  let move = moved.withUnsafeMutableBufferPointer {
-    QueryPreparer(plan: plan.queries[0]).prepare(
-      $0, width: fields.count, count: count, arrivalMillis: 0, movesValues: true)
-  }
+  let (copy, copied) = QueryPreparerTests.prepare(
+    QueryPreparer(plan: plan.queries[0]), scanned, width: fields.count, moves: false)
+  let (move, moved) = QueryPreparerTests.prepare(
+    QueryPreparer(plan: plan.queries[0]), scanned, width: fields.count, moves: true)
   #expect(copied == scanned)
   #expect(move.values == copy.values && move.times == copy.times && move.offsets == copy.offsets)
   #expect(move.rows == copy.rows && move.errors.map(\.message) == copy.errors.map(\.message))
@@ -126,10 +132,7 @@ func sharedRowsAreTheCopiedRows(query: String) throws {
   }
   let preparer = QueryPreparer(plan: plan.queries[0])
   #expect(preparer.sharedFirstSlot != nil)
-  var copied = scanned
-  let copy = copied.withUnsafeMutableBufferPointer {
-    preparer.prepare($0, width: fields.count, count: count, arrivalMillis: 0, movesValues: true)
-  }
+  let (copy, _) = QueryPreparerTests.prepare(preparer, scanned, width: fields.count, moves: true)
   let shared = preparer.prepare(
     sharing: block, width: fields.count, count: count, arrivalMillis: 0)
   #expect(shared.keptRows == copy.keptRows)

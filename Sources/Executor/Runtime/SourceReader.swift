@@ -74,12 +74,10 @@ final class SourceReader {
   /// stream `stream` of input `index`, complete.
   func jobs(read count: Int, from index: Int, stream: Int = 0) -> [ScanJob] {
     guard let buffer = readBuffer else { preconditionFailure("a read without readSpace()") }
-    let bytes = UnsafeRawBufferPointer(start: buffer.start + SourceReader.headroom, count: count)
-    let (pieces, usedBuffer) = chunkers[index][
-      stream, default: InputChunker(maxLineBytes: maxLineBytes)
-    ].push(inPlace: bytes, of: buffer, headroom: SourceReader.headroom, pool: pool)
+    let (jobs, usedBuffer) = jobs(
+      inPlace: buffer, of: pool, count: count, from: index, stream: stream)
     if usedBuffer { readBuffer = nil }
-    return jobs(pieces, count: count, from: index, stream: stream)
+    return jobs
   }
 
   /// The pieces of whole lines that `count` bytes read ahead into `buffer` of `pool`
@@ -87,12 +85,22 @@ final class SourceReader {
   func jobs(
     filled buffer: PieceBufferPool.Buffer, of pool: PieceBufferPool, count: Int, from index: Int
   ) -> [ScanJob] {
+    let (jobs, usedBuffer) = jobs(inPlace: buffer, of: pool, count: count, from: index, stream: 0)
+    if !usedBuffer { pool.giveBack(buffer) }
+    return jobs
+  }
+
+  /// The jobs for `count` bytes read into `buffer` of `pool`, `headroom` bytes in, and whether
+  /// a piece took the buffer (`InputChunker.push(inPlace:)`).
+  private func jobs(
+    inPlace buffer: PieceBufferPool.Buffer, of pool: PieceBufferPool, count: Int, from index: Int,
+    stream: Int
+  ) -> ([ScanJob], usedBuffer: Bool) {
     let bytes = UnsafeRawBufferPointer(start: buffer.start + SourceReader.headroom, count: count)
     let (pieces, usedBuffer) = chunkers[index][
-      0, default: InputChunker(maxLineBytes: maxLineBytes)
+      stream, default: InputChunker(maxLineBytes: maxLineBytes)
     ].push(inPlace: bytes, of: buffer, headroom: SourceReader.headroom, pool: pool)
-    if !usedBuffer { pool.giveBack(buffer) }
-    return jobs(pieces, count: count, from: index, stream: 0)
+    return (jobs(pieces, count: count, from: index, stream: stream), usedBuffer)
   }
 
   /// Jobs for the pieces that `count` new bytes of a stream completed.
